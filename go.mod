@@ -1,0 +1,3 @@
+module spiceweb
+
+go 1.26
