@@ -139,3 +139,14 @@ func ParseList(body []byte) ([]SubMessage, error) {
 	}
 	return subs, nil
 }
+
+// MsgcRaw is a client message given as its type and body bytes, for tools
+// and tests that speak the protocol without the typed messages.
+type MsgcRaw struct {
+	MsgType MsgType
+	Body    []byte
+}
+
+func (*MsgcRaw) client()                    {}
+func (m *MsgcRaw) Type() MsgType            { return m.MsgType }
+func (m *MsgcRaw) Encode(dst []byte) []byte { return append(dst, m.Body...) }
