@@ -1,0 +1,21 @@
+// Package e2e runs the client against real SPICE servers in a real browser:
+// Xspice and QEMU as servers, websockify as the websocket proxy, headless
+// Chromium driven through chromedp, and the X server's own framebuffer
+// (xwd) as the oracle for what the client canvas must show.
+//
+// Every helper takes the test's testing.TB, bounds its waits with timeouts,
+// and registers a t.Cleanup that stops what it started by killing the
+// process group it created, so a failing test leaves nothing behind. On
+// failure the helpers log the tail of each process log and copy logs,
+// screenshots and image diffs into an artifacts directory (see ArtifactDir).
+//
+// Gating: the tools come from Debian packages that scripts/install-deps.sh
+// installs. When one is missing, a test skips with a message naming that
+// script; with SPICEWEB_E2E=require (CI sets it) a missing tool fails the
+// test instead. SPICEWEB_E2E=skip, or go test -short, skips every
+// end-to-end test (unless require is set).
+//
+// The facts the helpers rely on (Xorg config, flags, how to wait for a
+// listening port without a probe connection) are written up in
+// shared/test-servers.md.
+package e2e
