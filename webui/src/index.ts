@@ -1,0 +1,11 @@
+// The public API, for bundlers (import from here) and, through main.ts, for
+// pages without one (globalThis.SpiceWeb).
+
+export { SpiceConsole } from "./console";
+export type { ConsoleEventMap, ConsoleOptions, DisconnectDetail, LogDetail, ResizeDetail, StatusDetail } from "./console";
+export type { GoModule, GoSession, MouseMode, SessionState } from "./goapi";
+export type { Scaling } from "./layout";
+export { defaultWasmURL, loadGo } from "./load";
+export type { LoadOptions } from "./load";
+export { displayTitle, parseParams, socketURL, tokenCookie } from "./params";
+export type { PageLocation, Params } from "./params";

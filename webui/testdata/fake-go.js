@@ -1,0 +1,128 @@
+// A stand-in for wasm_exec.js plus the Go client, for browser tests of the
+// page (browser_test.go serves it as wasm_exec.js). Not shipped.
+//
+// globalThis.Go mimics wasm_exec.js's class closely enough for load.ts:
+// run(instance) installs globalThis.spicewebGo and never resolves, as a
+// running Go program does. spicewebGo.connect draws a test pattern on the
+// canvas, echoes every input into globalThis.fakeSpice.calls, and lets the
+// test play the server through fakeSpice.session.events.
+"use strict";
+
+globalThis.fakeSpice = {
+  // Test knobs, set before connect.
+  width: 1024,
+  height: 768,
+  requirePassword: "", // when not "", other passwords get "auth-failed"
+  connectDelayMs: 20,
+  // What happened.
+  runs: 0, // Go.run calls
+  connects: [], // ConnectOptions seen (url, password, protocol)
+  calls: [], // input calls: [name, ...args]
+  session: null, // the latest session: {opts, events, closed}
+};
+
+globalThis.Go = class {
+  constructor() {
+    this.importObject = {};
+    this.argv = ["js"];
+    this.env = {};
+  }
+
+  run(instance) {
+    if (!(instance instanceof WebAssembly.Instance)) throw new Error("Go.run: WebAssembly.Instance expected");
+    fakeSpice.runs++;
+    globalThis.spicewebGo = { version: "fake", connect };
+    return new Promise(() => {});
+  }
+};
+
+function connect(opts, events) {
+  const f = globalThis.fakeSpice;
+  f.connects.push({ url: opts.url, password: opts.password, protocol: opts.protocol });
+  const s = { opts, events, closed: false };
+  f.session = s;
+  events.status("connecting", `Connecting to ${opts.url}…`);
+  setTimeout(() => {
+    if (s.closed) return;
+    if (f.requirePassword !== "" && opts.password !== f.requirePassword) {
+      s.closed = true;
+      events.status("auth-failed", opts.password === "" ? "The server needs a password" : "Wrong password");
+      return;
+    }
+    const c = opts.canvas;
+    c.width = f.width;
+    c.height = f.height;
+    events.resize(c.width, c.height);
+    drawPattern(c, "");
+    events.mouseMode("client");
+    events.cursor(arrow(), 12, 16, 1, 1);
+    events.status("connected", "Connected (fake)");
+    events.firstFrame();
+  }, f.connectDelayMs);
+
+  const record = (...call) => {
+    if (s.closed) return;
+    f.calls.push(call);
+    drawPattern(opts.canvas, call.join(" "));
+  };
+  return {
+    key(code, down) {
+      if (!code || code === "Unidentified") return false;
+      record("key", code, down);
+      return true;
+    },
+    mousePosition: (x, y) => record("mousePosition", x, y),
+    mouseMotion: (dx, dy) => record("mouseMotion", dx, dy),
+    mouseButton: (b, down) => record("mouseButton", b, down),
+    wheel: (steps) => record("wheel", steps),
+    releaseAll: () => record("releaseAll"),
+    ctrlAltDel: () => record("ctrlAltDel"),
+    disconnect() {
+      if (s.closed) return;
+      s.closed = true;
+      f.calls.push(["disconnect"]);
+      // The real client reports the end asynchronously too.
+      setTimeout(() => events.status("disconnected", "Closed by the client"), 0);
+    },
+  };
+}
+
+// Colour bars, a 64-px grid with corner markers (to check scaling and
+// coordinate mapping by eye) and the last input call.
+function drawPattern(c, text) {
+  const ctx = c.getContext("2d");
+  const w = c.width;
+  const h = c.height;
+  const bars = ["#c0c0c0", "#c0c000", "#00c0c0", "#00c000", "#c000c0", "#c00000", "#0000c0"];
+  bars.forEach((col, i) => {
+    ctx.fillStyle = col;
+    ctx.fillRect(Math.floor((i * w) / bars.length), 0, Math.ceil(w / bars.length), h);
+  });
+  ctx.strokeStyle = "rgba(0,0,0,.35)";
+  for (let x = 0; x <= w; x += 64) ctx.strokeRect(x + 0.5, -1, 0, h + 2);
+  for (let y = 0; y <= h; y += 64) ctx.strokeRect(-1, y + 0.5, w + 2, 0);
+  ctx.fillStyle = "#fff";
+  for (const [x, y] of [[0, 0], [w - 16, 0], [0, h - 16], [w - 16, h - 16]]) ctx.fillRect(x, y, 16, 16);
+  ctx.fillStyle = "rgba(0,0,0,.75)";
+  ctx.fillRect(0, h / 2 - 30, w, 60);
+  ctx.fillStyle = "#fff";
+  ctx.font = "28px sans-serif";
+  ctx.fillText(`fake guest ${w}×${h}  ${text}`, 24, h / 2 + 10);
+}
+
+// A 12×16 black arrow with a white outline, straight-alpha RGBA.
+function arrow() {
+  const w = 12;
+  const h = 16;
+  const px = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const span = Math.min(y, w - 1);
+    for (let x = 0; x <= span; x++) {
+      if (y > 11 && x > 5) continue;
+      const edge = x === 0 || x === span || y === h - 1 || (y > 11 && x === 5);
+      const v = edge ? 255 : 0;
+      px.set([v, v, v, 255], (y * w + x) * 4);
+    }
+  }
+  return px;
+}
