@@ -55,7 +55,7 @@ var handTests = []struct {
 		name: "rgba: colour pass then alpha pass",
 		src: cat(header(TypeRGBA, 2, 1, 8, true),
 			[]byte{0x01, 0x30, 0x20, 0x10, 0x03, 0x02, 0x01}, // B,G,R x2
-			[]byte{0x01, 0x80, 0x00}),                          // alpha x2
+			[]byte{0x01, 0x80, 0x00}),                        // alpha x2
 		want: rgba(0x10203080, 0x01020300),
 	},
 	{
