@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+)
+
+// contentTypes fixes the types of the files the build produces, so they do
+// not depend on the host's /etc/mime.types. .gz is served as the gzip file
+// it is, never as Content-Encoding: the page inflates app.wasm.gz itself.
+var contentTypes = map[string]string{
+	".html":  "text/html; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".mjs":   "text/javascript; charset=utf-8",
+	".css":   "text/css; charset=utf-8",
+	".json":  "application/json",
+	".map":   "application/json",
+	".wasm":  "application/wasm",
+	".gz":    "application/gzip",
+	".svg":   "image/svg+xml",
+	".png":   "image/png",
+	".ico":   "image/x-icon",
+	".txt":   "text/plain; charset=utf-8",
+	".woff2": "font/woff2",
+}
+
+func contentType(name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if t, ok := contentTypes[ext]; ok {
+		return t
+	}
+	if t := mime.TypeByExtension(ext); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// static serves the files of one directory: no listings, no dot files,
+// nothing outside the directory (os.Root also refuses symlinks that lead
+// out of it).
+type static struct {
+	root *os.Root
+}
+
+func newStatic(dir string) (*static, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("web directory: %w", err)
+	}
+	return &static{root: root}, nil
+}
+
+func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	name := path.Clean("/" + r.URL.Path)
+	if name == "/" {
+		if _, err := s.root.Stat("index.html"); err == nil {
+			name = "/index.html"
+		} else {
+			// The page nova and spice-html5 users know; keep the query,
+			// it carries host, port, token and password.
+			target := "/spice_auto.html"
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, target, http.StatusFound)
+			return
+		}
+	}
+	for elem := range strings.SplitSeq(name[1:], "/") {
+		if strings.HasPrefix(elem, ".") {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	f, err := s.root.Open(name[1:])
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		// Not found, or a path escaping the root: both look the same.
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType(name))
+	// Builds overwrite files in place: make browsers revalidate, which
+	// ServeContent answers with 304 from the modification time.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
