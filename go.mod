@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/coder/websocket v1.8.15 // websocket proxy in serve/
 	github.com/evanw/esbuild v0.28.2 // bundles webui/ (build tool, webui tests)
+	github.com/pierrec/lz4/v4 v4.1.33 // LZ4 image blocks in wasm/codec/lz4 (package-notes.md)
 )
 
 require golang.org/x/sys v0.0.0-20220715151400-c0bba94af5f8 // indirect
