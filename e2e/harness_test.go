@@ -58,8 +58,61 @@ func TestHarnessXspice(t *testing.T) {
 	}
 }
 
-func pixel(m *raster.Image, p image.Point) [4]byte {
-	var c [4]byte
-	copy(c[:], m.Row(p.Y)[p.X*4:])
-	return c
+// TestHarnessQEMU proves QEMU starts with a QXL card, its SPICE port
+// listens, and QMP screendump returns the firmware screen.
+func TestHarnessQEMU(t *testing.T) {
+	Require(t, qemuTools...)
+	t.Parallel()
+	q := StartQEMU(t, QEMUOptions{})
+	if err := listening(t.Context(), q.Port); err != nil {
+		t.Fatal(err)
+	}
+	img := q.Screendump()
+	if img.W < 320 || img.H < 200 {
+		t.Errorf("screendump %dx%d, want at least 320x200", img.W, img.H)
+	}
+}
+
+// TestHarnessCanvasReader checks Browser.Canvas against pixels drawn by
+// the page itself.
+func TestHarnessCanvasReader(t *testing.T) {
+	Require(t, browserTools...)
+	t.Parallel()
+	b := StartBrowser(t, BrowserOptions{})
+	b.Navigate("about:blank")
+	Eval[bool](b, `(() => {
+		const c = document.createElement("canvas");
+		c.id = "c"; c.width = 3; c.height = 2;
+		document.body.appendChild(c);
+		const g = c.getContext("2d");
+		const d = g.createImageData(3, 2);
+		d.data.set([255,0,0,255, 0,255,0,255, 0,0,255,255, 1,2,3,255, 250,251,252,255, 0,0,0,255]);
+		g.putImageData(d, 0, 0);
+		return true;
+	})()`)
+	want := &raster.Image{W: 3, H: 2, Stride: 12, Pix: []byte{
+		255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
+		1, 2, 3, 255, 250, 251, 252, 255, 0, 0, 0, 255,
+	}}
+	CompareImages(t, "canvas", b.Canvas("#c"), want)
+}
+
+// TestHarnessSpiceHTML5 proves the browser, proxy and server chain with
+// the client we replace: spice-html5, served by websockify, shows Xspice's
+// screen, which must equal the X framebuffer.
+func TestHarnessSpiceHTML5(t *testing.T) {
+	Require(t, append(append(append(xspiceTools, wsTools...), browserTools...), ToolSpiceHTML5, ToolXsetroot, ToolXwd)...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{})
+	x.SetRootColor("#3366cc")
+	ws := StartWebsockify(t, SpiceHTML5Dir, x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	b.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d", ws.URL, ws.Port))
+	const screen = "#spice-screen canvas"
+	b.WaitJS(fmt.Sprintf("document.querySelector(%q)", screen), 20*time.Second)
+	WaitImagesMatch(t, "spice-html5", 20*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display))
+	img := b.Canvas(screen)
+	if got := pixel(img, image.Pt(0, 0)); got != [4]byte{0x33, 0x66, 0xcc, 0xff} {
+		t.Errorf("spice-html5 canvas corner %x, want the root colour 3366ccff", got)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -150,6 +151,31 @@ func waitGroupGone(pgid int, timeout time.Duration) {
 	}
 }
 
+// killProcsWithArg kills every process whose command line has the exact
+// argument arg, for programs that leave helpers outside their process group.
+func killProcsWithArg(arg string) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		for a := range bytes.SplitSeq(cmdline, []byte{0}) {
+			if string(a) == arg {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				break
+			}
+		}
+	}
+}
+
 // runCmd runs a short-lived command to completion, in its own process group
 // so that a timeout kills everything it started, and returns its stdout.
 // The error includes stderr.
@@ -213,8 +239,26 @@ func reportLogs(t testing.TB, paths ...string) {
 	}
 }
 
+// tailLines returns the last n lines of data, with runs of identical lines
+// folded into one (Xspice logs one line per command it polls).
 func tailLines(data []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	var lines []string
+	repeat := 0
+	flush := func() {
+		if repeat > 0 {
+			lines = append(lines, fmt.Sprintf("        [previous line repeated %d times]", repeat))
+			repeat = 0
+		}
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if len(lines) > 0 && line == lines[len(lines)-1] {
+			repeat++
+			continue
+		}
+		flush()
+		lines = append(lines, line)
+	}
+	flush()
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

@@ -30,6 +30,8 @@ type XspiceOptions struct {
 	JPEGWANCompression    string
 	ZlibGLZWANCompression string
 	// Width and Height set the only mode of the screen; default 1024x768.
+	// It must be a mode the spiceqxl driver offers (640x480, 800x600,
+	// 1024x768, 1280x1024, ...); StartXspice fails the test otherwise.
 	Width, Height int
 	// DisableSurfaces sets EnableSurfaces "False" in the driver config, so
 	// X clients draw straight to the primary surface and the server can
@@ -179,15 +181,32 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 	})
 
 	ctx := t.Context()
+	var info []byte
 	err = waitUntil(ctx, startTimeout, "Xspice display "+x.Display, p, func(ctx context.Context) error {
-		_, err := runCmd(ctx, nil, ToolXdpyinfo.Path, "-display", x.Display)
+		info, err = runCmd(ctx, nil, ToolXdpyinfo.Path, "-display", x.Display)
 		return err
 	})
 	if err != nil {
 		t.Fatalf("e2e: %v", err)
 	}
+	// Xorg falls back to another mode when the requested one is not in the
+	// driver's list (48x32 came up as 1024x768), so check.
+	want := fmt.Sprintf("dimensions:    %dx%d pixels", x.Width, x.Height)
+	if !strings.Contains(string(info), want) {
+		t.Fatalf("e2e: Xspice %s did not take mode %dx%d (not a mode the spiceqxl driver offers?); xdpyinfo: %s",
+			x.Display, x.Width, x.Height, dimensionsLine(info))
+	}
 	WaitListen(t, x.Port, p, startTimeout)
 	return x
+}
+
+func dimensionsLine(info []byte) string {
+	for _, line := range strings.Split(string(info), "\n") {
+		if strings.Contains(line, "dimensions:") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return "no dimensions line"
 }
 
 // stopXorg asks Xorg itself to exit before its wrapper is signalled: the

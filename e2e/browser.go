@@ -1,0 +1,358 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"spiceweb/wasm/raster"
+)
+
+// BrowserOptions configures StartBrowser.
+type BrowserOptions struct {
+	// Flags are extra Chromium switches, without the leading "--", as
+	// "name" or "name=value"; for example
+	// "host-resolver-rules=MAP console.test 127.0.0.1" to test a page in an
+	// insecure context on loopback.
+	Flags []string
+	// WindowWidth and WindowHeight size the headless window; default
+	// 1280x1024, so that a 1024x768 desktop and the page around it fit and
+	// input events land on the canvas.
+	WindowWidth, WindowHeight int
+	// AllowConsoleErrors stops console errors and uncaught exceptions from
+	// failing the test; they are still logged.
+	AllowConsoleErrors bool
+	// IgnoreConsole lists regular expressions; an error message matching
+	// one (against "URL: text") does not fail the test. A missing
+	// favicon.ico is always ignored.
+	IgnoreConsole []string
+}
+
+// Browser is a headless Chromium with one tab, driven through chromedp.
+type Browser struct {
+	t      testing.TB
+	ctx    context.Context // the tab's chromedp context
+	opts   BrowserOptions
+	ignore []*regexp.Regexp
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// actionTimeout bounds each browser round trip (navigate, evaluate).
+const actionTimeout = 30 * time.Second
+
+// StartBrowser starts /usr/bin/chromium headless with the flags from
+// shared/test-servers.md and a fresh profile in t.TempDir(), and starts
+// collecting the tab's console. When the test ends it closes the browser,
+// logs every console message, fails the test on console errors and
+// uncaught exceptions (see BrowserOptions), and, if the test failed, saves a
+// screenshot and the console log as artifacts.
+func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
+	t.Helper()
+	Require(t, browserTools...)
+	if opts.WindowWidth == 0 || opts.WindowHeight == 0 {
+		opts.WindowWidth, opts.WindowHeight = 1280, 1024
+	}
+	b := &Browser{t: t, opts: opts}
+	for _, pat := range append([]string{`/favicon\.ico:`}, opts.IgnoreConsole...) {
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			t.Fatalf("e2e: IgnoreConsole %q: %v", pat, err)
+		}
+		b.ignore = append(b.ignore, re)
+	}
+
+	profile := filepath.Join(t.TempDir(), "chromium-profile")
+	logPath := filepath.Join(t.TempDir(), "chromium.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exactly the switches of shared/test-servers.md: without the
+	// background-networking ones Chromium keeps dialling out, which this
+	// machine's closed network refuses. --no-sandbox because CI runs as root.
+	allocOpts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(ToolChromium.Path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(opts.WindowWidth, opts.WindowHeight),
+		chromedp.CombinedOutput(logFile),
+	}
+	for _, f := range opts.Flags {
+		name, value, ok := strings.Cut(f, "=")
+		if ok {
+			allocOpts = append(allocOpts, chromedp.Flag(name, value))
+		} else {
+			allocOpts = append(allocOpts, chromedp.Flag(name, true))
+		}
+	}
+	// Not t.Context(): that is cancelled before cleanups run, and the
+	// cleanup below still needs the browser for a screenshot.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(t.Logf))
+	b.ctx = ctx
+
+	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
+	defer cancelStart()
+	// The first Run starts the browser; it must use ctx itself (a timeout
+	// on it would end the browser), so it is bounded by a watchdog instead.
+	stop := context.AfterFunc(startCtx, func() {
+		if errors.Is(startCtx.Err(), context.DeadlineExceeded) {
+			cancelTab()
+		}
+	})
+	err = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	stop()
+
+	collected := make(chan struct{})
+	t.Cleanup(func() {
+		if t.Failed() && err == nil {
+			b.saveScreenshot()
+		}
+		closeCtx, cancel := context.WithTimeout(context.Background(), stopGrace)
+		_ = chromedp.Cancel(closeCtx)
+		cancel()
+		cancelTab()
+		cancelAlloc()
+		// Chromium's helpers (zygote, renderers) can outlive a main process
+		// that was killed; they all carry the profile path.
+		killProcsWithArg("--user-data-dir=" + profile)
+		if err == nil {
+			<-collected
+		}
+		logFile.Close()
+		b.reportConsole()
+		if t.Failed() {
+			reportLogs(t, logPath)
+		}
+	})
+	if err != nil {
+		t.Fatalf("e2e: starting chromium: %v", err)
+	}
+
+	// Subscribe before returning, so no message of the first page is lost.
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(collected)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m)
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// Context is the tab's chromedp context, for actions the helpers do not
+// cover: chromedp.Run(b.Context(), ...). Bound each call with a timeout
+// derived from it.
+func (b *Browser) Context() context.Context { return b.ctx }
+
+// Navigate loads url in the tab and waits for its load event.
+func (b *Browser) Navigate(url string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		b.t.Fatalf("e2e: navigate %s: %v", url, err)
+	}
+}
+
+// EvalErr evaluates a JavaScript expression in the page and decodes its
+// JSON value into T. A promise is awaited. ctx only adds a deadline or
+// cancellation; the call always runs in b's tab.
+func EvalErr[T any](ctx context.Context, b *Browser, expr string) (T, error) {
+	run, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	return chromedp.Run(run, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
+// Eval is EvalErr that fails the test on error.
+func Eval[T any](b *Browser, expr string) T {
+	b.t.Helper()
+	v, err := EvalErr[T](b.t.Context(), b, expr)
+	if err != nil {
+		b.t.Fatalf("e2e: eval %q: %v", expr, err)
+	}
+	return v
+}
+
+// WaitJS polls a JavaScript expression until it is truthy, failing the
+// test after timeout with the last error, if any.
+func (b *Browser) WaitJS(expr string, timeout time.Duration) {
+	b.t.Helper()
+	err := waitUntil(b.t.Context(), timeout, expr, nil, func(ctx context.Context) error {
+		ok, err := EvalErr[bool](ctx, b, "!!("+expr+")")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("false")
+		}
+		return nil
+	})
+	if err != nil {
+		b.t.Fatalf("e2e: %v", err)
+	}
+}
+
+// canvasJS reads a canvas as base64 RGBA. A canvas whose context is not 2d
+// (webgl, bitmaprenderer) is first drawn into a 2d one. getImageData gives
+// unpremultiplied bytes, equal to the stored ones for an opaque canvas.
+const canvasJS = `(() => {
+	const c = document.querySelector(%q);
+	if (!c) throw new Error("no element matches " + %q);
+	if (!(c instanceof HTMLCanvasElement)) throw new Error(%q + " is not a canvas");
+	let g = c.getContext("2d");
+	if (!g) {
+		const copy = document.createElement("canvas");
+		copy.width = c.width; copy.height = c.height;
+		g = copy.getContext("2d");
+		g.drawImage(c, 0, 0);
+	}
+	const d = g.getImageData(0, 0, c.width, c.height).data;
+	let s = "";
+	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+	return {w: c.width, h: c.height, data: btoa(s)};
+})()`
+
+// CanvasErr reads the pixels of the canvas matched by the CSS selector.
+func (b *Browser) CanvasErr(ctx context.Context, selector string) (*raster.Image, error) {
+	type canvasData struct {
+		W    int    `json:"w"`
+		H    int    `json:"h"`
+		Data string `json:"data"`
+	}
+	v, err := EvalErr[canvasData](ctx, b, fmt.Sprintf(canvasJS, selector, selector, selector))
+	if err != nil {
+		return nil, fmt.Errorf("e2e: canvas %s: %w", selector, err)
+	}
+	img := &raster.Image{}
+	if err := img.Resize(v.W, v.H); err != nil {
+		return nil, fmt.Errorf("e2e: canvas %s: %w", selector, err)
+	}
+	n, err := base64.StdEncoding.Decode(img.Pix, []byte(v.Data))
+	if err != nil || n != len(img.Pix) {
+		return nil, fmt.Errorf("e2e: canvas %s: %d bytes of pixels for %dx%d (%v)", selector, n, v.W, v.H, err)
+	}
+	return img, nil
+}
+
+// Canvas is CanvasErr that fails the test on error.
+func (b *Browser) Canvas(selector string) *raster.Image {
+	b.t.Helper()
+	img, err := b.CanvasErr(b.t.Context(), selector)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return img
+}
+
+// Screenshot saves a PNG of the whole page to path.
+func (b *Browser) Screenshot(path string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, png, 0o644)
+}
+
+func (b *Browser) saveScreenshot() {
+	if dir := ArtifactDir(b.t); dir != "" {
+		path := filepath.Join(dir, "screenshot.png")
+		if err := b.Screenshot(path); err != nil {
+			b.t.Logf("e2e: screenshot: %v", err)
+		} else {
+			b.t.Logf("e2e: saved %s", path)
+		}
+	}
+}
+
+// Console returns the console messages collected so far.
+func (b *Browser) Console() []chromedp.ConsoleMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]chromedp.ConsoleMessage(nil), b.console...)
+}
+
+// ConsoleErrors returns the collected errors and uncaught exceptions that
+// no IgnoreConsole pattern matches.
+func (b *Browser) ConsoleErrors() []chromedp.ConsoleMessage {
+	var errs []chromedp.ConsoleMessage
+	for _, m := range b.Console() {
+		if m.Type != chromedp.ConsoleError && !m.IsException() {
+			continue
+		}
+		if !b.ignored(m) {
+			errs = append(errs, m)
+		}
+	}
+	return errs
+}
+
+func (b *Browser) ignored(m chromedp.ConsoleMessage) bool {
+	s := m.URL + ": " + m.Text
+	for _, re := range b.ignore {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func formatConsole(m chromedp.ConsoleMessage) string {
+	where := ""
+	if m.URL != "" {
+		where = fmt.Sprintf(" (%s:%d)", m.URL, m.Line+1)
+	}
+	return fmt.Sprintf("%s: %s%s", m.Type, m.Text, where)
+}
+
+// reportConsole logs all messages and fails on unexpected errors.
+func (b *Browser) reportConsole() {
+	msgs := b.Console()
+	var all strings.Builder
+	for _, m := range msgs {
+		all.WriteString(formatConsole(m))
+		all.WriteByte('\n')
+	}
+	if len(msgs) > 0 {
+		b.t.Logf("browser console (%d messages):\n%s", len(msgs), all.String())
+	}
+	if errs := b.ConsoleErrors(); len(errs) > 0 && !b.opts.AllowConsoleErrors {
+		for _, m := range errs {
+			b.t.Errorf("e2e: browser console %s", formatConsole(m))
+		}
+	}
+	if b.t.Failed() && len(msgs) > 0 {
+		if dir := ArtifactDir(b.t); dir != "" {
+			_ = os.WriteFile(filepath.Join(dir, "console.log"), []byte(all.String()), 0o644)
+		}
+	}
+}
