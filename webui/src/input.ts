@@ -101,13 +101,18 @@ export class InputCapture {
         // The pointer may already be gone; nothing to capture.
       }
     }
-    const { x, y } = toGuest(e.clientX, e.clientY, this.canvas.getBoundingClientRect(), this.canvas.width, this.canvas.height);
+    this.sendPosition(s, e.clientX, e.clientY);
+    this.sendButtons(s, e.buttons);
+  }
+
+  // Client mode: the guest pointer goes where the local one is.
+  private sendPosition(s: GoSession, clientX: number, clientY: number): void {
+    const { x, y } = toGuest(clientX, clientY, this.canvas.getBoundingClientRect(), this.canvas.width, this.canvas.height);
     if (x !== this.lastX || y !== this.lastY) {
       this.lastX = x;
       this.lastY = y;
       s.mousePosition(x, y);
     }
-    this.sendButtons(s, e.buttons);
   }
 
   private serverPointer(s: GoSession, e: PointerEvent): void {
@@ -139,7 +144,12 @@ export class InputCapture {
     const s = this.host.session();
     if (!s) return;
     e.preventDefault();
-    if (this.host.mouseMode() === "server" && !this.locked) return;
+    if (this.host.mouseMode() === "server") {
+      if (!this.locked) return;
+    } else {
+      // Scroll where the pointer is, even if no move was seen first.
+      this.sendPosition(s, e.clientX, e.clientY);
+    }
     const steps = this.wheel.add(e.deltaY, e.deltaMode);
     if (steps !== 0) s.wheel(steps);
   }

@@ -8,11 +8,15 @@
 // test play the server through fakeSpice.session.events.
 "use strict";
 
+// Knobs come from the page URL's fragment, which the page itself ignores:
+// #fake-password=secret&fake-size=800x600.
+const knobs = new URLSearchParams(location.hash.slice(1));
+const size = /^(\d+)x(\d+)$/.exec(knobs.get("fake-size") || "") || [0, 1024, 768];
+
 globalThis.fakeSpice = {
-  // Test knobs, set before connect.
-  width: 1024,
-  height: 768,
-  requirePassword: "", // when not "", other passwords get "auth-failed"
+  width: Number(size[1]),
+  height: Number(size[2]),
+  requirePassword: knobs.get("fake-password") || "", // other passwords get "auth-failed"
   connectDelayMs: 20,
   // What happened.
   runs: 0, // Go.run calls
