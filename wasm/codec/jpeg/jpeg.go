@@ -1,0 +1,114 @@
+// Package jpeg decodes SPICE image types JPEG (105) and JPEG_ALPHA (108).
+//
+// JPEG is a baseline JFIF made by libjpeg in the server (jpeg-encoder.c),
+// always in display order: the server feeds bottom-up bitmaps to the
+// encoder with a negative stride. JPEG_ALPHA is such a JPEG of jpeg_size
+// bytes followed by an LZ stream of type XXXA carrying the alpha plane,
+// whose rows follow the source bitmap's memory order (server
+// image-encoders.cpp image_encoders_compress_jpeg; client spice-common
+// canvas_base.c canvas_get_jpeg_alpha; protocol map section 5.7).
+//
+// Pixels are decoded with the standard library's image/jpeg. It upsamples
+// chroma and rounds differently from libjpeg, so results differ from
+// spice-gtk's by a few levels; the format is lossy anyway.
+package jpeg
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	stdjpeg "image/jpeg"
+
+	"spiceweb/wasm/codec/lz"
+	"spiceweb/wasm/raster"
+)
+
+// FormatError reports a JPEG or JPEG_ALPHA image that cannot be decoded.
+type FormatError string
+
+func (e FormatError) Error() string { return "jpeg: invalid format: " + string(e) }
+
+// DecodeConfig returns the size in the JPEG's frame header without
+// decoding any pixels, so that callers can compare it with the image
+// descriptor before committing memory.
+func DecodeConfig(src []byte) (w, h int, err error) {
+	cfg, err := stdjpeg.DecodeConfig(bytes.NewReader(src))
+	if err != nil {
+		return 0, 0, FormatError(err.Error())
+	}
+	if err := raster.CheckSize(cfg.Width, cfg.Height); err != nil {
+		return 0, 0, fmt.Errorf("jpeg: %dx%d: %w", cfg.Width, cfg.Height, err)
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// Decode decodes a JPEG image into dst, resized to the JPEG's size, as
+// opaque R,G,B,A (A=255) rows, top row first.
+//
+// The frame header is read and its size checked against raster's limits
+// before any pixel memory is allocated, so a hostile header cannot make
+// the decoder allocate gigabytes.
+func Decode(src []byte, dst *raster.Image) error {
+	w, h, err := DecodeConfig(src)
+	if err != nil {
+		return err
+	}
+	return decodeRGB(src, w, h, dst)
+}
+
+// DecodeAlpha decodes a JPEG_ALPHA image: src is its whole data (data_size
+// bytes), the JPEG being the first jpegSize of them and an LZ XXXA stream
+// the rest. topDown is the image's SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN flag;
+// the alpha stream's own top_down field must agree with it, as
+// spice-common requires. dst ends up top-down with the JPEG's colours and
+// the stream's alpha bytes, kept as sent like spice-common does (colours
+// are not clamped to alpha even where lossy coding pushed them above it).
+func DecodeAlpha(src []byte, jpegSize int, topDown bool, dst *raster.Image) error {
+	if jpegSize < 0 || jpegSize > len(src) {
+		return FormatError(fmt.Sprintf("jpeg_size %d outside the %d bytes of data", jpegSize, len(src)))
+	}
+	jpg, alpha := src[:jpegSize], src[jpegSize:]
+	w, h, err := DecodeConfig(jpg)
+	if err != nil {
+		return err
+	}
+	hdr, err := lz.DecodeConfig(alpha)
+	if err != nil {
+		return fmt.Errorf("jpeg: alpha plane: %w", err)
+	}
+	switch {
+	case hdr.Type != lz.TypeXXXA:
+		return FormatError(fmt.Sprintf("alpha plane of LZ type %v, want XXXA", hdr.Type))
+	case hdr.Width != w || hdr.Height != h:
+		return FormatError(fmt.Sprintf("alpha plane %dx%d for a %dx%d JPEG", hdr.Width, hdr.Height, w, h))
+	case hdr.TopDown != topDown:
+		return FormatError("alpha plane orientation differs from the image's TOP_DOWN flag")
+	}
+	if err := decodeRGB(jpg, w, h, dst); err != nil {
+		return err
+	}
+	if err := lz.DecodeAlpha(alpha, dst); err != nil {
+		return fmt.Errorf("jpeg: alpha plane: %w", err)
+	}
+	return nil
+}
+
+// decodeRGB decodes a JPEG whose header announced w x h into dst.
+func decodeRGB(src []byte, w, h int, dst *raster.Image) error {
+	img, err := stdjpeg.Decode(bytes.NewReader(src))
+	if err != nil {
+		return FormatError(err.Error())
+	}
+	r := img.Bounds()
+	if r.Dx() != w || r.Dy() != h {
+		return FormatError(fmt.Sprintf("decoded %dx%d after a %dx%d header", r.Dx(), r.Dy(), w, h))
+	}
+	if err := dst.Resize(w, h); err != nil {
+		return fmt.Errorf("jpeg: %w", err)
+	}
+	// image/draw converts YCbCr, Gray and CMYK to RGBA with dedicated
+	// loops and writes A=255; dst shares image.RGBA's layout.
+	draw.Draw(dst.RGBA(), image.Rect(0, 0, w, h), img, r.Min, draw.Src)
+	return nil
+}
