@@ -1,0 +1,118 @@
+package quic
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// bitReader reads QUIC's bit stream: 32-bit little-endian words, each read
+// from its most significant bit down. Past the end of src it reads zero
+// words and keeps counting, so the hot loops need no end test per code;
+// overrun then tells, once per row, whether the decoder looked beyond the
+// data, which spice-common treats as an error.
+// matches spice-common quic.c: init_decode_io, decode_eatbits, read_io_word.
+type bitReader struct {
+	src []byte // whole words only
+	acc uint64 // unread bits, most significant first; the low 64-n bits are 0
+	n   uint32 // valid bits in acc, at least 32 between codewords
+	p   int    // byte offset of the next word; may run past len(src)
+}
+
+func (r *bitReader) init(src []byte, p int) {
+	r.src, r.acc, r.n, r.p = src, 0, 0, p
+	r.acc, r.n, r.p = fill(r.src, r.acc, r.n, r.p)
+}
+
+// fill appends the next word to acc. Callers keep the reader's fields in
+// locals in the hot loops and call it when n drops below 32, so a 32-bit
+// window (acc>>32) is always valid.
+func fill(src []byte, acc uint64, n uint32, p int) (uint64, uint32, int) {
+	var w uint32
+	if p >= 0 && p+4 <= len(src) {
+		w = binary.LittleEndian.Uint32(src[p:])
+	}
+	return acc | uint64(w)<<(32-n), n + 32, p + 4
+}
+
+// peek returns the next 32 bits.
+func (r *bitReader) peek() uint32 { return uint32(r.acc >> 32) }
+
+// skip consumes k <= 32 bits.
+func (r *bitReader) skip(k uint32) {
+	r.acc <<= k
+	r.n -= k
+	if r.n < 32 {
+		r.acc, r.n, r.p = fill(r.src, r.acc, r.n, r.p)
+	}
+}
+
+// overrun reports whether the 32-bit window reaches past the data. The
+// reference decoder keeps its window full and fails as soon as it would
+// need a word that is not there; the position only grows, so checking
+// after the fact gives the same verdict.
+func (r *bitReader) overrun() bool {
+	return int64(r.p)*8-int64(r.n)+32 > int64(len(r.src))*8
+}
+
+// sym decodes one codeword with Golomb parameter l (< f.bpc) from the
+// window w and returns the value and the codeword length. A plain codeword
+// is l-adjusted unary: z zeros, a one, then l low bits. When the first
+// escLen-suffix bits are all zero it is an escape: a fixed-length suffix
+// holds v - nGR. A suffix that lands past the sample range cannot come from
+// the encoder; it marks the stream corrupt.
+// matches spice-common quic_family_tmpl.c: golomb_decoding.
+func (d *Decoder) sym(f *family, l, w uint32) (v, n uint32) {
+	l &= 7
+	if w > f.grMask[l] {
+		z := uint32(bits.LeadingZeros32(w))
+		n = z + 1 + l
+		return z<<l | w>>(32-n)&(1<<l-1), n
+	}
+	n = f.escLen[l]
+	v = f.nGR[l] + w>>(32-n)&f.escMask[l]
+	if v > f.max {
+		d.corrupt = true
+	}
+	return v, n
+}
+
+// run decodes a run length with the adaptive MELCODE: each leading 1 bit
+// stands for 2^melcLen pixels and moves the coder to a longer expected run;
+// a 0 bit ends the hits and is followed by melcLen bits of remainder, after
+// which the coder steps back one state. limit is the number of pixels left
+// in the row segment; a longer run is an error.
+// matches spice-common quic.c: decode_state_run.
+func (d *Decoder) run(st *state, limit int) (int, error) {
+	r := &d.br
+	runLen := 0
+	for {
+		ones := uint32(bits.LeadingZeros32(^r.peek()))
+		for range ones {
+			runLen += 1 << st.melcLen
+			if st.melcState < melcStates-1 {
+				st.melcState++
+				st.melcLen = melcLen[st.melcState]
+			}
+		}
+		if runLen > limit {
+			return 0, errRunLength
+		}
+		if ones < 32 {
+			r.skip(ones + 1)
+			break
+		}
+		r.skip(32)
+	}
+	if st.melcLen > 0 {
+		runLen += int(r.peek() >> (32 - st.melcLen))
+		r.skip(st.melcLen)
+	}
+	if st.melcState > 0 {
+		st.melcState--
+		st.melcLen = melcLen[st.melcState]
+	}
+	if runLen > limit {
+		return 0, errRunLength
+	}
+	return runLen, nil
+}

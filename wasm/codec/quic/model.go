@@ -1,0 +1,82 @@
+package quic
+
+// Model adaptation. The encoder does not update its statistics after every
+// sample: it waits a pseudo-random number of pixels (drawn from tabrand)
+// between updates, and the wait grows as the image goes on. The decoder
+// must update at exactly the same pixels to stay in step.
+const (
+	wmiMax     = 6    // DEFwmimax: the wait mask stops growing at 2^6-1
+	wmiNext    = 2048 // DEFwminext: pixels coded before the wait mask grows
+	melcStates = 32   // MELCSTATES
+)
+
+// triggers[wmidx] is the counter sum above which a bucket's counters are
+// halved, for DEFevol = 3.
+// matches spice-common quic.c: besttrigtab[DEFevol / 2], set_wm_trigger.
+var triggers = [wmiMax + 1]uint32{110, 550, 900, 800, 550, 400, 350}
+
+// melcLen[state] is log2 of the run length one "hit" bit stands for.
+// matches spice-common quic.c: J.
+var melcLen = [melcStates]uint32{
+	0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+	4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+}
+
+// state is the adaptation state shared by the channels coded together: one
+// for the three colour channels, one for the alpha or gray channel.
+// matches spice-common quic.c: CommonState.
+type state struct {
+	wait    uint32 // pixels left before the next model update (waitcnt)
+	seed    uint8  // position in tabrand, pre-incremented (tabrand_seed)
+	wmidx   uint32 // current wait mask is 2^wmidx - 1
+	wmileft uint32 // pixels before wmidx grows
+
+	melcState uint32 // run-length coder state (melcstate)
+	melcLen   uint32 // melcLen[melcState]
+}
+
+func (s *state) reset() {
+	// stabrand() starts the seed at TABRAND_SEEDMASK, so the first draw
+	// is tabrand[0].
+	*s = state{seed: 0xff, wmileft: wmiNext}
+}
+
+// model is the per-channel statistics: for each bucket, the current Golomb
+// parameter and the accumulated code length every parameter would have
+// produced.
+// matches spice-common quic.c: s_bucket, FamilyStat.
+type model struct {
+	best [8]uint8
+	cnt  [8][8]uint32
+}
+
+func (m *model) reset(f *family) {
+	m.cnt = [8][8]uint32{}
+	for i := range m.best {
+		m.best[i] = uint8(f.bpc - 1)
+	}
+}
+
+// update adds residual v's cost under every parameter to bucket b and
+// makes the cheapest one current. Ties keep the smaller parameter found
+// last, scanning down from bpc-1, as the encoder does.
+// matches spice-common quic_family_tmpl.c: update_model.
+func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
+	c := &m.cnt[b&7]
+	ln := &f.lens[v]
+	best := f.bpc - 1
+	c[best] += uint32(ln[best])
+	bestLen := c[best]
+	for i := int(best) - 1; i >= 0; i-- {
+		c[i] += uint32(ln[i])
+		if c[i] < bestLen {
+			best, bestLen = uint32(i), c[i]
+		}
+	}
+	m.best[b&7] = uint8(best)
+	if bestLen > trigger {
+		for i := range f.bpc {
+			c[i] >>= 1
+		}
+	}
+}

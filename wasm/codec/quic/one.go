@@ -1,0 +1,108 @@
+package quic
+
+// The one-channel pass: the GRAY plane, or the alpha plane of an RGBA image
+// coded after each colour row. It has its own adaptation state, bucket
+// model and residual row (d.one, d.model[3], d.corr[3]) and always uses
+// 8-bit samples. The sample is byte off of each 4-byte output pixel.
+// matches spice-common quic_tmpl.c instantiated for ONE_BYTE / FOUR_BYTE.
+
+// oneRow decodes one row of the pass; prev is nil on the first row.
+func (d *Decoder) oneRow(prev, cur []byte, off, width int) error {
+	st := &d.one
+	pos := 0
+	for {
+		if st.wmidx < wmiMax && int(st.wmileft) <= width-pos {
+			if st.wmileft > 0 {
+				end := pos + int(st.wmileft)
+				if err := d.oneSeg(prev, cur, off, pos, end); err != nil {
+					return err
+				}
+				pos = end
+			}
+			st.wmidx++
+			st.wmileft = wmiNext
+			continue
+		}
+		if pos < width {
+			if err := d.oneSeg(prev, cur, off, pos, width); err != nil {
+				return err
+			}
+			if st.wmidx < wmiMax {
+				st.wmileft -= uint32(width - pos)
+			}
+		}
+		return nil
+	}
+}
+
+// oneSeg decodes pixels [i, end) of the pass, with the same prediction and
+// run rules as the colour pass (rgbSeg0, rgbSegN) applied to one sample.
+func (d *Decoder) oneSeg(prev, cur []byte, off, i, end int) error {
+	f := family8
+	st := &d.one
+	waitMask := uint32(1)<<st.wmidx - 1
+	trigger := triggers[st.wmidx]
+	c := d.corr[3]
+	m := &d.model[3]
+	src := d.br.src
+	acc, n, p := d.br.acc, d.br.n, d.br.p
+	wait, seed := st.wait, st.seed
+	runIndex := 0
+	// Views starting at the sample so that pixel i's sample is s[4*i].
+	cur = cur[off:]
+	if prev != nil {
+		prev = prev[off:]
+	}
+loop:
+	for i < end {
+		var pred uint32
+		switch {
+		case prev == nil:
+			if i > 0 {
+				pred = uint32(cur[4*i-4])
+			}
+		case i == 0:
+			pred = uint32(prev[0])
+		default:
+			a := cur[4*i-4]
+			if i > 2 && i != runIndex && prev[4*i-4] == prev[4*i] && a == cur[4*i-8] {
+				runIndex = i
+				d.br.acc, d.br.n, d.br.p = acc, n, p
+				runLen, err := d.run(st, end-i)
+				if err != nil {
+					return err
+				}
+				acc, n, p = d.br.acc, d.br.n, d.br.p
+				for j := i; j < i+runLen; j++ {
+					cur[4*j] = a
+				}
+				if i += runLen; i == end {
+					break loop
+				}
+				continue
+			}
+			pred = (uint32(a) + uint32(prev[4*i])) >> 1
+		}
+
+		b := f.bucket[c[i]]
+		v, k := d.sym(f, uint32(m.best[b&7]), uint32(acc>>32))
+		acc <<= k
+		if n -= k; n < 32 {
+			acc, n, p = fill(src, acc, n, p)
+		}
+		c[i+1] = uint8(v)
+		cur[4*i] = uint8(l2u(v) + pred)
+
+		if wait == 0 {
+			seed++
+			wait = tabrand[seed] & waitMask
+			m.update(f, b, uint8(v), trigger)
+		} else {
+			wait--
+		}
+		i++
+	}
+	st.wait, st.seed = wait, seed
+	d.br.acc, d.br.n, d.br.p = acc, n, p
+	return nil
+}
