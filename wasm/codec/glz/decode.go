@@ -1,0 +1,359 @@
+package glz
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"spiceweb/wasm/codec/lz"
+	"spiceweb/wasm/raster"
+)
+
+// Decode decodes one GLZ image into dst (resized to its size, top row
+// first) and adds it to the window. A reference to an image that has not
+// arrived yet waits for it (another display channel may be decoding it)
+// until it arrives, ctx is done, or the window is closed or reset; with a
+// ctx that is already done, a missing image fails at once.
+//
+// RGB16, RGB24 and RGB32 images get A=255; RGBA images keep their alpha
+// bytes as sent. On error dst's contents are unspecified. An image whose
+// header was valid keeps its place in the id sequence even if it fails,
+// so that the window can still release older images; references to it
+// are errors.
+func (w *Window) Decode(ctx context.Context, src []byte, dst *raster.Image) error {
+	h, err := DecodeConfig(src)
+	if err != nil {
+		return err
+	}
+	return w.decode(ctx, h, src[HeaderLen:], dst)
+}
+
+func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Image) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	n := h.Width * h.Height
+	if n > w.max {
+		// The server never codes an image this large
+		// (image-encoders.cpp image_encoders_compress_glz).
+		return FormatError(fmt.Sprintf("%d-pixel image in a %d-pixel window", n, w.max))
+	}
+	if err := dst.Resize(h.Width, h.Height); err != nil {
+		return err
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	if _, dup := w.images[h.ID]; dup {
+		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
+	}
+	if h.ID == w.tailGap {
+		// Nothing older is missing, so no later image can need what lies
+		// before this image's head: release it before allocating.
+		w.releaseBefore(h.ID - uint64(h.WinHeadDist))
+	}
+	pix, err := w.reserve(n)
+	if err != nil {
+		w.fail(h.ID, h.WinHeadDist)
+		return err
+	}
+	d := decoder{w: w, ctx: ctx, gen: w.gen, id: h.ID, alpha: h.Type == lz.TypeRGBA}
+	var used int
+	switch h.Type {
+	case lz.TypeRGB16:
+		used, err = d.pass(in, pix, kindRGB16)
+	default:
+		// RGB24 is decoded as RGB32, like spice-gtk: both code 3 bytes
+		// per pixel.
+		used, err = d.pass(in, pix, kindRGB)
+		if err == nil && h.Type == lz.TypeRGBA {
+			var more int
+			more, err = d.pass(in[used:], pix, kindAlpha)
+			used += more
+		}
+	}
+	if err == nil && used != len(in) {
+		err = FormatError("data after the last pixel")
+	}
+	if d.gen != w.gen {
+		// Reset or closed while waiting: the reservation went with the
+		// old images.
+		w.recycle(pix)
+		if w.closed {
+			return ErrClosed
+		}
+		return ErrReset
+	}
+	if err != nil {
+		w.used -= cost(n)
+		w.recycle(pix)
+		w.fail(h.ID, h.WinHeadDist)
+		return err
+	}
+
+	stride := h.Width * 4
+	if h.TopDown {
+		copy(dst.Pix, pix)
+	} else {
+		for y := 0; y < h.Height; y++ {
+			copy(dst.Pix[y*stride:(y+1)*stride], pix[(h.Height-1-y)*stride:])
+		}
+	}
+	if !w.add(h.ID, entry{pix: pix, n: n, alpha: d.alpha, dist: h.WinHeadDist}) {
+		// another channel delivered the same id while this one waited
+		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
+	}
+	return nil
+}
+
+// decoder is the state of one image being decoded, with w.mu held.
+type decoder struct {
+	w     *Window
+	ctx   context.Context
+	gen   uint64
+	id    uint64
+	alpha bool
+
+	// the image last referenced, valid until w.mu is released
+	refID  uint64
+	refPix []byte
+}
+
+// kind selects how a pass turns coded bytes into RGBA pixels.
+type kind uint8
+
+const (
+	kindRGB   kind = iota // B, G, R -> R, G, B, 255
+	kindRGB16             // x1r5g5b5 high byte first -> R, G, B, 255
+	kindAlpha             // one byte -> A only
+)
+
+// units gives coded bytes per literal pixel and the minimum match length
+// added back to coded lengths (decode-glz-tmpl.c: +2 for alpha, +1 for
+// RGB16, nothing for RGB24/32).
+var units = [...]struct{ bytes, bias int }{
+	kindRGB:   {3, 0},
+	kindRGB16: {2, 1},
+	kindAlpha: {1, 2},
+}
+
+const maxCopy = 32 // ctrl bytes below this start a literal run
+
+var (
+	errShort   = FormatError("stream ends before the image")
+	errOverrun = FormatError("run past the end of the image")
+	errBadRef  = FormatError("match before the first pixel")
+)
+
+// pass runs one GLZ pass (decode-glz-tmpl.c decode) over in, filling all
+// len(out)/4 pixels of out, and returns the bytes consumed.
+func (d *decoder) pass(in, out []byte, k kind) (int, error) {
+	u := units[k]
+	ip, op, n := 0, 0, len(out)/4
+	for op < n {
+		if ip >= len(in) {
+			return 0, errShort
+		}
+		ctrl := int(in[ip])
+		ip++
+		if ctrl < maxCopy {
+			cnt := ctrl + 1
+			if cnt > n-op {
+				return 0, errOverrun
+			}
+			if cnt*u.bytes > len(in)-ip {
+				return 0, errShort
+			}
+			literal(out[op*4:(op+cnt)*4], in[ip:ip+cnt*u.bytes], k)
+			ip += cnt * u.bytes
+			op += cnt
+			continue
+		}
+
+		// Match: ctrl holds 3 bits of length, a flag for pixel offsets of
+		// 12 bits or more, and the offset's low 4 bits. Then come more
+		// length bytes, 8 offset bits, and a byte whose top 2 bits count
+		// the image-distance bytes that follow (glz-encode-match.tmpl.c).
+		length := ctrl >> 5
+		if length == 7 {
+			for {
+				if ip >= len(in) {
+					return 0, errShort
+				}
+				c := int(in[ip])
+				ip++
+				length += c
+				if c != 255 {
+					break
+				}
+				if length > n { // also keeps the sum from overflowing
+					return 0, errOverrun
+				}
+			}
+		}
+		if len(in)-ip < 2 {
+			return 0, errShort
+		}
+		ofs := ctrl&0x0f | int(in[ip])<<4
+		c := int(in[ip+1])
+		ip += 2
+		extra := c >> 6
+		var dist int
+		if ctrl&0x10 == 0 {
+			// short offset: 6 bits of image distance here, 8 per extra byte
+			dist = c & 0x3f
+			if len(in)-ip < extra {
+				return 0, errShort
+			}
+			for i := 0; i < extra; i++ {
+				dist |= int(in[ip+i]) << (6 + 8*i)
+			}
+			ip += extra
+		} else {
+			// medium offset: 5 more offset bits here; long: 8 more after
+			// the image distance
+			long := c&0x20 != 0
+			ofs |= (c & 0x1f) << 12
+			need := extra
+			if long {
+				need++
+			}
+			if len(in)-ip < need {
+				return 0, errShort
+			}
+			for i := 0; i < extra; i++ {
+				dist |= int(in[ip+i]) << (8 * i)
+			}
+			if long {
+				ofs |= int(in[ip+extra]) << 17
+			}
+			ip += need
+		}
+		length += u.bias
+		if length > n-op {
+			return 0, errOverrun
+		}
+
+		var from []byte // the pixels to copy, then the ones after them
+		if dist == 0 {
+			ofs++ // in-image distances are coded minus one
+			if ofs > op {
+				return 0, errBadRef
+			}
+			if k != kindAlpha {
+				copyPixels(out, op*4, (op-ofs)*4, length*4)
+				op += length
+				continue
+			}
+			from = out[(op-ofs)*4:]
+		} else {
+			ref, err := d.ref(uint64(dist))
+			if err != nil {
+				return 0, err
+			}
+			if ofs+length > len(ref)/4 {
+				return 0, FormatError(fmt.Sprintf("match past the end of image %d", d.id-uint64(dist)))
+			}
+			if k != kindAlpha {
+				copy(out[op*4:(op+length)*4], ref[ofs*4:])
+				op += length
+				continue
+			}
+			from = ref[ofs*4:]
+		}
+		// Alpha passes copy only byte 3, forward so that overlapping
+		// in-image runs repeat.
+		to := out[op*4 : (op+length)*4]
+		from = from[:len(to)]
+		for i := 3; i < len(to); i += 4 {
+			to[i] = from[i]
+		}
+		op += length
+	}
+	return ip, nil
+}
+
+// ref returns the pixels of image d.id-dist, waiting for it to arrive.
+func (d *decoder) ref(dist uint64) ([]byte, error) {
+	if dist > d.id {
+		return nil, FormatError(fmt.Sprintf("image %d references %d images back", d.id, dist))
+	}
+	id := d.id - dist
+	if d.refPix != nil && d.refID == id {
+		return d.refPix, nil
+	}
+	w := d.w
+	for {
+		if e, ok := w.images[id]; ok {
+			switch {
+			case e.pix == nil:
+				return nil, FormatError(fmt.Sprintf("reference to image %d, which failed to decode", id))
+			case e.alpha != d.alpha:
+				// The server only matches images of the same type
+				// (glz-encoder-priv.h REF_SEG_IS_VALID); mixing would
+				// copy meaningless alpha.
+				return nil, FormatError(fmt.Sprintf("image %d references image %d of another type", d.id, id))
+			}
+			d.refID, d.refPix = id, e.pix
+			return e.pix, nil
+		}
+		if id < w.oldest {
+			return nil, FormatError(fmt.Sprintf("reference to released image %d", id))
+		}
+		if w.closed {
+			return nil, ErrClosed
+		}
+		if w.gen != d.gen {
+			return nil, ErrReset
+		}
+		if err := d.ctx.Err(); err != nil {
+			return nil, fmt.Errorf("glz: waiting for image %d: %w", id, err)
+		}
+		w.wait(d.ctx)
+		d.refPix = nil // the window may have changed
+	}
+}
+
+// literal converts coded bytes s into the pixels of d.
+func literal(d, s []byte, k kind) {
+	switch k {
+	case kindRGB:
+		for len(s) >= 3 && len(d) >= 4 {
+			d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 0xff
+			s, d = s[3:], d[4:]
+		}
+	case kindRGB16:
+		for len(s) >= 2 && len(d) >= 4 {
+			binary.LittleEndian.PutUint32(d, rgb16(s[0], s[1]))
+			s, d = s[2:], d[4:]
+		}
+	case kindAlpha:
+		for i, a := range s {
+			d[i*4+3] = a
+		}
+	}
+}
+
+// rgb16 expands a x1r5g5b5 pixel coded high byte first to R, G, B, 255
+// packed little-endian, replicating each channel's top bits into its low
+// bits (decode-glz-tmpl.c LZ_RGB16 TO_RGB32).
+func rgb16(hi, lo byte) uint32 {
+	v := uint32(hi)<<8 | uint32(lo)
+	r, g, b := v>>10&31, v>>5&31, v&31
+	r, g, b = r<<3|r>>2, g<<3|g>>2, b<<3|b>>2
+	return r | g<<8 | b<<16 | 0xff<<24
+}
+
+// copyPixels copies n bytes from off src to off dst of b, dst > src, the
+// way LZ matches do: overlapping bytes are read after being written, so a
+// short distance repeats its pattern. Each copy doubles the pattern.
+func copyPixels(b []byte, dst, src, n int) {
+	for n > 0 {
+		k := copy(b[dst:dst+n], b[src:dst])
+		dst += k
+		n -= k
+	}
+}
