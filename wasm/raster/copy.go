@@ -38,9 +38,10 @@ func (s *Surface) Opaque(a Area, src *Image, sr Rect, b Brush, rop ROP, mode Sca
 		return
 	}
 	// spice-common paints the brush even when the scaling step gave up
-	s.copyImage(g, a.Box, src, sr, RopCopy, mode)
-	s.drawBrush(g, &b, rop)
-	s.Damage.Add(g.ext)
+	copied := s.copyImage(g, a.Box, src, sr, RopCopy, mode)
+	if s.drawBrush(g, &b, rop) || copied {
+		s.Damage.Add(g.ext)
+	}
 }
 
 // copyImage draws src over g, reporting whether anything was attempted.

@@ -23,8 +23,9 @@ func (s *Surface) Fill(a Area, b Brush, rop ROP) {
 	if rop == RopNoop || g.empty() {
 		return
 	}
-	s.drawBrush(g, &b, rop)
-	s.Damage.Add(g.ext)
+	if s.drawBrush(g, &b, rop) {
+		s.Damage.Add(g.ext)
+	}
 }
 
 // Blackness fills the area with pixel value 0: black, or transparent
@@ -48,11 +49,11 @@ func (s *Surface) fillValue(a *Area, c uint32, rop ROP) {
 	s.Damage.Add(g.ext)
 }
 
-// drawBrush paints b over the region g with rop.
-func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) {
+// drawBrush paints b over the region g with rop, reporting whether it
+// drew.
+func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) bool {
 	if b.Pattern != nil {
-		s.drawPattern(g, b, rop)
-		return
+		return s.drawPattern(g, b, rop)
 	}
 	w := s.Format.Pixel(b.Color)
 	if rop == RopCopy {
@@ -63,7 +64,7 @@ func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) {
 				}
 			}
 		}
-		return
+		return true
 	}
 	solid := s.scratch.solidRow(w, g.ext.Dx())
 	for _, bd := range g.bands {
@@ -74,6 +75,7 @@ func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) {
 			}
 		}
 	}
+	return true
 }
 
 // drawPattern tiles b.Pattern over g. The tile pixel for surface pixel
@@ -81,10 +83,10 @@ func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) {
 // pixman_utils.c spice_pixman_tile_rect(_rop). An empty or malformed
 // pattern draws nothing, as spice-common gives up when it cannot get the
 // pattern image.
-func (s *Surface) drawPattern(g *region, b *Brush, rop ROP) {
+func (s *Surface) drawPattern(g *region, b *Brush, rop ROP) bool {
 	p := b.Pattern
 	if !p.valid() || p.W == 0 || p.H == 0 {
-		return
+		return false
 	}
 	for _, bd := range g.bands {
 		for y := bd.y0; y < bd.y1; y++ {
@@ -103,4 +105,5 @@ func (s *Surface) drawPattern(g *region, b *Brush, rop ROP) {
 			}
 		}
 	}
+	return true
 }
