@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,10 @@ func site(t *testing.T) *httptest.Server {
 		"frame.html": []byte(`<!doctype html><body style="margin:0;background:#ddd">` +
 			`<iframe id="f" style="width:360px;height:240px;border:1px solid #888;margin:20px"` +
 			` src="spice_auto.html?host=127.0.0.1&port=6082&title=tiny"></iframe></body>`),
+		// An embedder: app.js for the API only, no page markup.
+		"embed.html": []byte(`<!doctype html><body style="margin:0">` +
+			`<div id="box" style="width:640px;height:480px"></div>` +
+			`<script src="wasm_exec.js"></script><script src="app.js"></script></body>`),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{variant}/{file}", func(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +166,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // waitFor polls the expression until it is truthy.
 func waitFor(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
 	if err != nil {
 		state := eval[string](t, ctx, `document.body.dataset.state + ": " + document.getElementById("status").textContent`)
 		t.Fatalf("waiting for %s: %v (page: %s)", expr, err, state)
@@ -511,6 +516,65 @@ func TestPageInBrowser(t *testing.T) {
 					t.Errorf("status %q, want it to contain %q", status, c.status)
 				}
 			})
+		}
+	})
+
+	t.Run("embedder API", func(t *testing.T) {
+		ctx := tab(t, ctx)
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/embed.html#fake-size=320x240"))
+		// The page logic stays out of a page that does not ask for it.
+		if eval[bool](t, ctx, `SpiceWeb.pageConsole !== null || document.querySelector("canvas") !== null`) {
+			t.Fatal("app.js ran the console page in a page without data-spiceweb=\"page\"")
+		}
+		eval[bool](t, ctx, `(() => {
+			const con = new SpiceWeb.SpiceConsole(document.getElementById("box"),
+				{url: "ws://127.0.0.1:1/x", password: "pw", scaling: "fit"});
+			window.con = con;
+			window.seen = [];
+			for (const type of ["status", "resize", "firstframe", "disconnect", "mousemode"]) {
+				con.addEventListener(type, (e) => seen.push(type + (e.detail && e.detail.state ? ":" + e.detail.state : "")));
+			}
+			con.connect();
+			return true;
+		})()`)
+		waitFor(t, ctx, `con.status.state === "connected"`)
+		type view struct {
+			Events               []string
+			Width, Height        float64
+			Rendering            string
+			ConnectURL, Password string
+		}
+		got := eval[view](t, ctx, `(() => { const r = con.canvas.getBoundingClientRect();
+			return {Events: seen.splice(0), Width: r.width, Height: r.height, Rendering: con.canvas.style.imageRendering,
+				ConnectURL: fakeSpice.connects[0].url, Password: fakeSpice.connects[0].password}; })()`)
+		got.Events = slices.Compact(got.Events) // loading reports several progress steps
+		// "fit" enlarges the 320×240 guest to the 640×480 box, with sharp pixels.
+		want := view{
+			Events: []string{"status:connecting", "resize", "status:connected", "firstframe"},
+			Width:  640, Height: 480, Rendering: "pixelated",
+			ConnectURL: "ws://127.0.0.1:1/x", Password: "pw",
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("embedded console:\n got %+v\nwant %+v", got, want)
+		}
+
+		// connect() while connected replaces the session; the old one's
+		// farewell is not reported.
+		eval[bool](t, ctx, `con.connect("pw2"), true`)
+		waitFor(t, ctx, `con.status.state === "connected" && fakeSpice.connects.length === 2`)
+		eval[bool](t, ctx, `new Promise(r => setTimeout(() => r(true), 100))`)
+		if ev := eval[[]string](t, ctx, `seen.splice(0)`); strings.Contains(strings.Join(ev, " "), "disconnect") {
+			t.Errorf("reconnecting reported the old session's end: %v", ev)
+		}
+
+		// disconnect() reports once, and Go's own later report is dropped.
+		eval[bool](t, ctx, `con.disconnect(), true`)
+		eval[bool](t, ctx, `new Promise(r => setTimeout(() => r(true), 100))`)
+		if ev := eval[[]string](t, ctx, `seen.splice(0)`); strings.Join(ev, " ") != "status:disconnected disconnect" {
+			t.Errorf("events after disconnect() = %v, want one status:disconnected and one disconnect", ev)
+		}
+		if !eval[bool](t, ctx, `con.destroy(), document.getElementById("box").childElementCount === 0`) {
+			t.Error("destroy() left elements behind")
 		}
 	})
 

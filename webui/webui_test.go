@@ -28,17 +28,20 @@ func bundle(t *testing.T, opts api.BuildOptions) api.BuildResult {
 	return res
 }
 
-// bundlePage builds src/main.ts the way the build tool does: one classic
-// script for the browser.
+// bundlePage builds src/main.ts the way the build tool's release build
+// does: one minified classic script for the browser.
 func bundlePage(t *testing.T) []byte {
 	t.Helper()
 	res := bundle(t, api.BuildOptions{
-		EntryPoints: []string{"src/main.ts"},
-		Format:      api.FormatIIFE,
-		Platform:    api.PlatformBrowser,
-		Target:      api.ES2020,
-		Write:       false,
-		Outfile:     "app.js",
+		EntryPoints:       []string{"src/main.ts"},
+		Format:            api.FormatIIFE,
+		Platform:          api.PlatformBrowser,
+		Target:            api.ES2020,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		Write:             false,
+		Outfile:           "app.js",
 	})
 	if len(res.OutputFiles) != 1 {
 		t.Fatalf("esbuild wrote %d files, want 1", len(res.OutputFiles))

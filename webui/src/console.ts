@@ -74,7 +74,7 @@ export class SpiceConsole extends EventTarget {
   private readonly hint: HTMLDivElement;
   private readonly cursor: CursorView;
   private readonly input: InputCapture;
-  private readonly resizeObserver: ResizeObserver | undefined;
+  private readonly resizeObserver: ResizeObserver;
   private readonly opts: ConsoleOptions;
   private password: string;
   private session: GoSession | null = null;
@@ -120,12 +120,10 @@ export class SpiceConsole extends EventTarget {
       },
       log: (level, message) => this.emit("log", { level, message }),
     });
-    if (typeof ResizeObserver === "function") {
-      this.resizeObserver = new ResizeObserver(() => this.layout());
-      this.resizeObserver.observe(this.root);
-    } else {
-      window.addEventListener("resize", () => this.layout());
-    }
+    // The container may change size without the window doing so (a
+    // sidebar, Horizon's iframe), so watch the element itself.
+    this.resizeObserver = new ResizeObserver(() => this.layout());
+    this.resizeObserver.observe(this.root);
     this.layout();
   }
 
@@ -156,7 +154,10 @@ export class SpiceConsole extends EventTarget {
     this.setStatus("connecting", "Loading the client…");
     let go: GoModule;
     try {
-      go = this.opts.go ?? (await loadGo({ ...(this.opts.wasmURL ? { wasmURL: this.opts.wasmURL } : {}), onProgress: (m) => gen === this.generation && this.setStatus("connecting", m) }));
+      // The load is shared by every connect() until it finishes, so its
+      // progress is shown for whichever attempt is current.
+      const onProgress = (m: string) => this.live && !this.session && this.setStatus("connecting", m);
+      go = this.opts.go ?? (await loadGo({ ...(this.opts.wasmURL ? { wasmURL: this.opts.wasmURL } : {}), onProgress }));
     } catch (e) {
       if (gen === this.generation) this.ended(`Could not start the client: ${errorText(e)}`, false);
       return;
@@ -199,7 +200,7 @@ export class SpiceConsole extends EventTarget {
     this.endSession(true);
     this.live = false;
     this.input.detach();
-    this.resizeObserver?.disconnect();
+    this.resizeObserver.disconnect();
     this.root.remove();
   }
 
