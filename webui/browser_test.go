@@ -118,6 +118,8 @@ func browser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
+		// A name that is not loopback makes an insecure context (see insecureURL).
+		chromedp.Flag("host-resolver-rules", "MAP console.test 127.0.0.1"),
 		chromedp.WindowSize(800, 600),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -575,6 +577,23 @@ func TestPageInBrowser(t *testing.T) {
 		}
 		if !eval[bool](t, ctx, `con.destroy(), document.getElementById("box").childElementCount === 0`) {
 			t.Error("destroy() left elements behind")
+		}
+	})
+
+	t.Run("insecure context", func(t *testing.T) {
+		// Most consoles are plain http on a routable name, where secure-only
+		// APIs are missing; loading and running the page must not need them.
+		ctx := tab(t, ctx)
+		u := strings.Replace(srv.URL, "127.0.0.1", "console.test", 1)
+		do(t, ctx, chromedp.Navigate(u+"/plain/spice_auto.html?port=5959"))
+		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
+		type ctxInfo struct {
+			Secure bool
+			URL    string
+		}
+		got := eval[ctxInfo](t, ctx, `({Secure: isSecureContext, URL: fakeSpice.connects[0].url})`)
+		if want := (ctxInfo{false, "ws://console.test:5959/websockify"}); got != want {
+			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
 
