@@ -190,8 +190,8 @@ func (c *Cursor) HotSpot() (x, y int) {
 func (c *Cursor) RGBA() ([]byte, error) { return c.AppendRGBA(nil) }
 
 // AppendRGBA appends the shape as straight-alpha RGBA to dst. It follows
-// spice-gtk's channel-cursor.c set_cursor for ALPHA, MONO, COLOR4, COLOR16
-// and COLOR32; COLOR8 and COLOR24, which spice-gtk does not implement
+// spice-gtk's channel-cursor.c set_cursor for MONO, COLOR4, COLOR16 and
+// COLOR32, and converts premultiplied ALPHA shapes (see alphaRGBA); COLOR8 and COLOR24, which spice-gtk does not implement
 // either, give an UnsupportedError. Data shorter than the type needs is a
 // FormatError; extra bytes are ignored.
 func (c *Cursor) AppendRGBA(dst []byte) ([]byte, error) {
@@ -233,10 +233,7 @@ func (c *Cursor) AppendRGBA(dst []byte) ([]byte, error) {
 	d := c.Data
 	switch h.Type {
 	case CursorTypeAlpha:
-		// B,G,R,A in memory; spice-gtk and spice-html5 take A as straight.
-		for i := 0; i < n*4; i += 4 {
-			out[i], out[i+1], out[i+2], out[i+3] = d[i+2], d[i+1], d[i], d[i+3]
-		}
+		alphaRGBA(out, d[:n*4])
 	case CursorTypeMono:
 		monoRGBA(out, w, ht, d[:maskSize], d[maskSize:2*maskSize])
 	case CursorTypeColor4:
@@ -276,6 +273,38 @@ func (c *Cursor) AppendRGBA(dst []byte) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// alphaRGBA converts an ALPHA cursor, B,G,R,A in memory. X servers (X
+// Render cursors, and so Xspice and the X QXL driver) and DRM cursor planes
+// hold premultiplied ARGB: in a cursor captured from Xspice no translucent
+// pixel had a colour channel above its alpha. spice-gtk and spice-html5
+// pass the bytes through as straight alpha, which darkens antialiased
+// edges. Data with a channel above its alpha cannot be premultiplied, so
+// such a cursor is taken as straight alpha unchanged.
+func alphaRGBA(out, d []byte) {
+	premultiplied := true
+	for i := 0; i < len(d); i += 4 {
+		if max(d[i], d[i+1], d[i+2]) > d[i+3] {
+			premultiplied = false
+			break
+		}
+	}
+	for i := 0; i < len(d); i += 4 {
+		b, g, r, a := d[i], d[i+1], d[i+2], d[i+3]
+		if premultiplied && a != 0xff {
+			b, g, r = unpremul(b, a), unpremul(g, a), unpremul(r, a)
+		}
+		out[i], out[i+1], out[i+2], out[i+3] = r, g, b, a
+	}
+}
+
+// unpremul returns c/a scaled to 0..255, rounded; c <= a.
+func unpremul(c, a byte) byte {
+	if a == 0 {
+		return 0
+	}
+	return byte((uint(c)*255 + uint(a)/2) / uint(a))
 }
 
 // maskedPixel writes one pixel of a colour cursor with an AND mask. Mask

@@ -3,7 +3,11 @@ package spice
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
+	"image"
+	"image/png"
+	"os"
 	"testing"
 )
 
@@ -90,8 +94,12 @@ func TestCursorRGBA(t *testing.T) {
 		c    *Cursor
 		want []byte
 	}{
-		{"alpha swaps blue and red", shapeCursor(CursorTypeAlpha, 2, 1, 1, 2, 3, 4, 5, 6, 7, 8),
-			[]byte{3, 2, 1, 4, 7, 6, 5, 8}},
+		{"alpha: premultiplied BGRA becomes straight RGBA", shapeCursor(CursorTypeAlpha, 4, 1,
+			64, 128, 128, 128, 1, 2, 3, 255, 0, 0, 0, 0, 0, 0, 10, 20),
+			[]byte{255, 255, 128, 128, 3, 2, 1, 255, 0, 0, 0, 0, 128, 0, 0, 20}},
+		{"alpha: a channel above alpha means straight already", shapeCursor(CursorTypeAlpha, 3, 1,
+			64, 128, 128, 128, 10, 20, 200, 100, 0, 0, 0, 0),
+			[]byte{128, 128, 64, 128, 200, 20, 10, 100, 0, 0, 0, 0}},
 		{"mono: the four AND/XOR combinations",
 			// AND row 0 = .XX, XOR row 0 = X.X; row 1 all transp.
 			shapeCursor(CursorTypeMono, 3, 2, 0b0110_0000, 0, 0b1010_0000, 0),
@@ -175,9 +183,9 @@ func TestCursorRGBAErrors(t *testing.T) {
 }
 
 func TestCursorAppendRGBA(t *testing.T) {
-	c := shapeCursor(CursorTypeAlpha, 1, 1, 1, 2, 3, 4)
+	c := shapeCursor(CursorTypeAlpha, 1, 1, 1, 2, 3, 255)
 	got, err := c.AppendRGBA([]byte{0xaa})
-	if err != nil || !bytes.Equal(got, []byte{0xaa, 3, 2, 1, 4}) {
+	if err != nil || !bytes.Equal(got, []byte{0xaa, 3, 2, 1, 255}) {
 		t.Errorf("AppendRGBA = % x, %v", got, err)
 	}
 	// Extra data after the shape is ignored.
@@ -216,5 +224,55 @@ func BenchmarkCursorRGBA(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// update rewrites the cursor goldens. (raster/rastertest cannot be used:
+// package raster imports this one.)
+var update = flag.Bool("update", false, "rewrite golden PNG files")
+
+// TestCapturedCursors converts the cursor shapes Xspice sent and compares
+// them byte for byte with goldens (see testdata/README). PNG stores
+// straight alpha, like RGBA's output, so NRGBA keeps the bytes exact.
+func TestCapturedCursors(t *testing.T) {
+	for _, n := range []string{"1", "3"} {
+		body, err := os.ReadFile("testdata/messages/4-103-" + n + ".bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m MsgCursorSet
+		if err := m.Decode(body); err != nil {
+			t.Fatal(err)
+		}
+		rgba, err := m.Cursor.RGBA()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h := int(m.Cursor.Header.Width), int(m.Cursor.Header.Height)
+		got := &image.NRGBA{Pix: rgba, Stride: w * 4, Rect: image.Rect(0, 0, w, h)}
+		path := "testdata/cursor-xspice-" + n + ".png"
+		if *update {
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		want, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nw, ok := want.(*image.NRGBA)
+		if !ok || !bytes.Equal(nw.Pix, got.Pix) || nw.Rect != got.Rect {
+			t.Errorf("%s: conversion differs from the golden", path)
+		}
 	}
 }

@@ -33,10 +33,31 @@ func newServerMessage(ch ChannelType, t MsgType) ServerMessage {
 }
 
 // normalize clears decoder-internal state that is not part of a message's
-// meaning, so decoded values compare with reflect.DeepEqual.
+// meaning and makes empty slices nil, so that decoded values compare with
+// reflect.DeepEqual whether or not Decode reused a slice.
 func normalize(m ServerMessage) {
 	if s, ok := m.(*MsgDisplayDrawStroke); ok {
 		s.Path.points = nil
+	}
+	nilEmpty(reflect.ValueOf(m).Elem())
+}
+
+func nilEmpty(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				nilEmpty(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.SetZero()
+			return
+		}
+		for i := range v.Len() {
+			nilEmpty(v.Index(i))
+		}
 	}
 }
 
@@ -172,6 +193,7 @@ func checkServerCases(t *testing.T, cases []serverCase) {
 				t.Fatal(err)
 			}
 			normalize(m)
+			normalize(tc.want)
 			if !reflect.DeepEqual(m, tc.want) {
 				t.Errorf("got  %+v\nwant %+v", m, tc.want)
 			}

@@ -203,3 +203,36 @@ func emptyToNil(m ClientMessage) {
 		}
 	}
 }
+
+// TestCapturedMessages decodes every message captured from a real server,
+// resolves the images draws point at, and converts the cursor shapes.
+func TestCapturedMessages(t *testing.T) {
+	seeds := capturedSeeds(t)
+	if len(seeds) == 0 {
+		t.Fatal("no captured messages in " + seedDir)
+	}
+	for _, s := range seeds {
+		m := newServerMessage(s.ch, s.t)
+		if m == nil {
+			t.Errorf("%v message %d: no decoder", s.ch, s.t)
+			continue
+		}
+		if err := m.Decode(s.body); err != nil {
+			t.Errorf("%v message %d: %v", s.ch, s.t, err)
+			continue
+		}
+		for _, p := range imagePtrs(m) {
+			if p == 0 {
+				continue
+			}
+			if _, err := ParseImage(s.body, p); err != nil {
+				t.Errorf("%v message %d: image at %d: %v", s.ch, s.t, p, err)
+			}
+		}
+		if c, ok := m.(*MsgCursorSet); ok && c.Cursor.HasShape() {
+			if _, err := c.Cursor.RGBA(); err != nil {
+				t.Errorf("cursor: %v", err)
+			}
+		}
+	}
+}
