@@ -94,13 +94,13 @@ func build(o options) error {
 	start := time.Now()
 	// Report every missing input at once rather than one per run.
 	var missing []string
-	for _, f := range []string{"wasm/main.go", "webui/src/main.ts"} {
-		if _, err := os.Stat(f); err != nil {
+	for _, f := range []string{"wasm/main.go (the Go client's main package)", "webui/src/main.ts (the page's entry point)"} {
+		if _, err := os.Stat(strings.Fields(f)[0]); err != nil {
 			missing = append(missing, f)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%s not found: the client's entry points are not written yet", strings.Join(missing, " and "))
+		return fmt.Errorf("missing %s", strings.Join(missing, " and "))
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err

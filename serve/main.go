@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command serve hosts the built client (dist/) and proxies every
 // websocket to one SPICE server over TCP, as websockify does:
 //
