@@ -597,6 +597,22 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("bad URL", func(t *testing.T) {
+		ctx := tab(t, ctx)
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?port=99999"))
+		waitFor(t, ctx, `document.body.dataset.state === "disconnected"`)
+		type bar struct {
+			Status    string
+			Reconnect bool
+			Connects  int
+		}
+		got := eval[bar](t, ctx, `({Status: document.getElementById("status").textContent,
+			Reconnect: !document.getElementById("reconnect").hidden, Connects: fakeSpice.connects.length})`)
+		if want := (bar{Status: `invalid port "99999"`}); got != want {
+			t.Errorf("page with a bad port: %+v, want %+v", got, want)
+		}
+	})
+
 	t.Run("small iframe", func(t *testing.T) {
 		ctx := tab(t, ctx)
 		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/frame.html"))

@@ -52,7 +52,9 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   try {
     url = socketURL(params, loc);
   } catch (e) {
+    // Nothing to reconnect to until the URL is fixed.
     showState(doc, el, "disconnected", e instanceof Error ? e.message : String(e));
+    el.reconnect.hidden = true;
     return null;
   }
 
