@@ -53,7 +53,7 @@ type static struct {
 func newStatic(dir string) (*static, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("web directory: %w", err)
+		return nil, fmt.Errorf("web directory %s: %w (build it with: go run build.go)", dir, err)
 	}
 	return &static{root: root}, nil
 }
