@@ -31,7 +31,7 @@ func fill(src []byte, acc uint64, n uint32, p int) (uint64, uint32, int) {
 	if p >= 0 && p+4 <= len(src) {
 		w = binary.LittleEndian.Uint32(src[p:])
 	}
-	return acc | uint64(w)<<(32-n), n + 32, p + 4
+	return acc | uint64(w)<<((32-n)&63), n + 32, p + 4
 }
 
 // peek returns the next 32 bits.
@@ -39,7 +39,7 @@ func (r *bitReader) peek() uint32 { return uint32(r.acc >> 32) }
 
 // skip consumes k <= 32 bits.
 func (r *bitReader) skip(k uint32) {
-	r.acc <<= k
+	r.acc <<= k & 63
 	r.n -= k
 	if r.n < 32 {
 		r.acc, r.n, r.p = fill(r.src, r.acc, r.n, r.p)
@@ -56,24 +56,21 @@ func (r *bitReader) overrun() bool {
 
 // sym decodes one codeword with Golomb parameter l (< f.bpc) from the
 // window w and returns the value and the codeword length. A plain codeword
-// is l-adjusted unary: z zeros, a one, then l low bits. When the first
-// escLen-suffix bits are all zero it is an escape: a fixed-length suffix
-// holds v - nGR. A suffix that lands past the sample range cannot come from
-// the encoder; it marks the stream corrupt.
+// is l-adjusted unary: z zeros, a one, then the l low bits of the value.
+// When the first bits are all zero (w <= grMask) it is an escape instead: a
+// fixed-length suffix holds v - nGR. An escape may name a value beyond the
+// sample range, which no encoder produces; callers OR the values together
+// and check the result against f.max once per segment.
 // matches spice-common quic_family_tmpl.c: golomb_decoding.
-func (d *Decoder) sym(f *family, l, w uint32) (v, n uint32) {
+func (f *family) sym(l, w uint32) (v, n uint32) {
 	l &= 7
 	if w > f.grMask[l] {
 		z := uint32(bits.LeadingZeros32(w))
 		n = z + 1 + l
-		return z<<l | w>>(32-n)&(1<<l-1), n
+		return z<<l | w>>((32-n)&31)&(1<<l-1), n
 	}
 	n = f.escLen[l]
-	v = f.nGR[l] + w>>(32-n)&f.escMask[l]
-	if v > f.max {
-		d.corrupt = true
-	}
-	return v, n
+	return f.nGR[l] + w>>((32-n)&31)&f.escMask[l], n
 }
 
 // run decodes a run length with the adaptive MELCODE: each leading 1 bit

@@ -58,12 +58,17 @@ func (m *model) reset(f *family) {
 }
 
 // update adds residual v's cost under every parameter to bucket b and
-// makes the cheapest one current. Ties keep the smaller parameter found
-// last, scanning down from bpc-1, as the encoder does.
+// makes the cheapest one current. Scanning down from bpc-1 and replacing
+// only on a strictly smaller sum, ties keep the larger parameter, as the
+// encoder does.
 // matches spice-common quic_family_tmpl.c: update_model.
 func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
 	c := &m.cnt[b&7]
 	ln := &f.lens[v]
+	if f.bpc == 8 {
+		m.best[b&7] = update8(c, ln, trigger)
+		return
+	}
 	best := f.bpc - 1
 	c[best] += uint32(ln[best])
 	bestLen := c[best]
@@ -79,4 +84,39 @@ func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
 			c[i] >>= 1
 		}
 	}
+}
+
+// update8 is update for 8-bit samples, unrolled: it runs for every
+// sampled pixel of every channel and dominates the early part of an image,
+// where the wait between updates is short.
+func update8(c *[8]uint32, ln *[8]uint8, trigger uint32) uint8 {
+	c0, c1, c2, c3 := c[0]+uint32(ln[0]), c[1]+uint32(ln[1]), c[2]+uint32(ln[2]), c[3]+uint32(ln[3])
+	c4, c5, c6, c7 := c[4]+uint32(ln[4]), c[5]+uint32(ln[5]), c[6]+uint32(ln[6]), c[7]+uint32(ln[7])
+	best, bl := uint8(7), c7
+	if c6 < bl {
+		best, bl = 6, c6
+	}
+	if c5 < bl {
+		best, bl = 5, c5
+	}
+	if c4 < bl {
+		best, bl = 4, c4
+	}
+	if c3 < bl {
+		best, bl = 3, c3
+	}
+	if c2 < bl {
+		best, bl = 2, c2
+	}
+	if c1 < bl {
+		best, bl = 1, c1
+	}
+	if c0 < bl {
+		best, bl = 0, c0
+	}
+	if bl > trigger {
+		c0, c1, c2, c3, c4, c5, c6, c7 = c0>>1, c1>>1, c2>>1, c3>>1, c4>>1, c5>>1, c6>>1, c7>>1
+	}
+	*c = [8]uint32{c0, c1, c2, c3, c4, c5, c6, c7}
+	return best
 }

@@ -47,25 +47,38 @@ func (d *Decoder) oneSeg(prev, cur []byte, off, i, end int) error {
 	src := d.br.src
 	acc, n, p := d.br.acc, d.br.n, d.br.p
 	wait, seed := st.wait, st.seed
+	var bad uint32
 	runIndex := 0
 	// Views starting at the sample so that pixel i's sample is s[4*i].
 	cur = cur[off:]
 	if prev != nil {
 		prev = prev[off:]
 	}
+	// Samples of pixels i-1 and i-2 of this row and i-1 of the row above;
+	// only read where they exist.
+	var left, left2, upLeft uint32
+	if i > 0 {
+		left = uint32(cur[4*i-4])
+		if prev != nil {
+			upLeft = uint32(prev[4*i-4])
+		}
+		if i > 1 {
+			left2 = uint32(cur[4*i-8])
+		}
+	}
+	x := c[i] // residual of pixel i-1: the context
 loop:
 	for i < end {
-		var pred uint32
+		var pred, up uint32
 		switch {
 		case prev == nil:
-			if i > 0 {
-				pred = uint32(cur[4*i-4])
-			}
+			pred = left
 		case i == 0:
-			pred = uint32(prev[0])
+			up = uint32(prev[0])
+			pred = up
 		default:
-			a := cur[4*i-4]
-			if i > 2 && i != runIndex && prev[4*i-4] == prev[4*i] && a == cur[4*i-8] {
+			up = uint32(prev[4*i])
+			if upLeft == up && left == left2 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
 				runLen, err := d.run(st, end-i)
@@ -73,30 +86,39 @@ loop:
 					return err
 				}
 				acc, n, p = d.br.acc, d.br.n, d.br.p
-				for j := i; j < i+runLen; j++ {
-					cur[4*j] = a
-				}
-				if i += runLen; i == end {
-					break loop
+				if runLen > 0 {
+					a := byte(left)
+					for j := i; j < i+runLen; j++ {
+						cur[4*j] = a
+					}
+					if i += runLen; i == end {
+						break loop
+					}
+					left2, upLeft = left, uint32(prev[4*i-4])
+					x = c[i]
 				}
 				continue
 			}
-			pred = (uint32(a) + uint32(prev[4*i])) >> 1
+			pred = (left + up) >> 1
 		}
 
-		b := f.bucket[c[i]]
-		v, k := d.sym(f, uint32(m.best[b&7]), uint32(acc>>32))
-		acc <<= k
+		b := f.bucket[x]
+		v, k := f.sym(uint32(m.best[b&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		c[i+1] = uint8(v)
-		cur[4*i] = uint8(l2u(v) + pred)
+		x = uint8(v)
+		c[i+1] = x
+		s := (l2u(v) + pred) & 0xff
+		cur[4*i] = byte(s)
+		left2, left, upLeft = left, s, up
 
 		if wait == 0 {
 			seed++
 			wait = tabrand[seed] & waitMask
-			m.update(f, b, uint8(v), trigger)
+			m.update(f, b, x, trigger)
 		} else {
 			wait--
 		}
@@ -104,5 +126,8 @@ loop:
 	}
 	st.wait, st.seed = wait, seed
 	d.br.acc, d.br.n, d.br.p = acc, n, p
+	if bad > f.max {
+		d.corrupt = true
+	}
 	return nil
 }

@@ -68,53 +68,61 @@ func (d *Decoder) rgbSeg0(f *family, cur []byte, i, end int) {
 	src := d.br.src
 	acc, n, p := d.br.acc, d.br.n, d.br.p
 	wait, seed := st.wait, st.seed
+	var bad uint32
+	var left uint32 // pixel i-1 as r | g<<8 | b<<16
+	if i > 0 {
+		left = le32(cur[4*i-4:])
+	}
+	xr, xg, xb := cr[i], cg[i], cb[i] // residuals of pixel i-1: the contexts
 	for ; i < end; i++ {
-		px := cur[4*i : 4*i+4 : 4*i+4]
-		var ar, ag, ab uint32
-		if i > 0 {
-			left := cur[4*i-4 : 4*i : 4*i]
-			ar, ag, ab = uint32(left[0]), uint32(left[1]), uint32(left[2])
-		}
-		br := f.bucket[cr[i]]
-		v, k := d.sym(f, uint32(mr.best[br&7]), uint32(acc>>32))
-		acc <<= k
-		if n -= k; n < 32 {
-			acc, n, p = fill(src, acc, n, p)
-		}
-		cr[i+1] = uint8(v)
-		px[0] = uint8((l2u(v) + ar) & mx)
+		br, bg, bb := f.bucket[xr], f.bucket[xg], f.bucket[xb]
 
-		bg := f.bucket[cg[i]]
-		v, k = d.sym(f, uint32(mg.best[bg&7]), uint32(acc>>32))
-		acc <<= k
+		v, k := f.sym(uint32(mr.best[br&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		cg[i+1] = uint8(v)
-		px[1] = uint8((l2u(v) + ag) & mx)
+		xr = uint8(v)
+		px := (l2u(v) + left) & mx
 
-		bb := f.bucket[cb[i]]
-		v, k = d.sym(f, uint32(mb.best[bb&7]), uint32(acc>>32))
-		acc <<= k
+		v, k = f.sym(uint32(mg.best[bg&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		cb[i+1] = uint8(v)
-		px[2] = uint8((l2u(v) + ab) & mx)
-		px[3] = 0xff
+		xg = uint8(v)
+		px |= (l2u(v) + left>>8) & mx << 8
+
+		v, k = f.sym(uint32(mb.best[bb&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
+		if n -= k; n < 32 {
+			acc, n, p = fill(src, acc, n, p)
+		}
+		xb = uint8(v)
+		px |= (l2u(v) + left>>16) & mx << 16
+
+		cr[i+1], cg[i+1], cb[i+1] = xr, xg, xb
+		binary.LittleEndian.PutUint32(cur[4*i:], px|0xff000000)
+		left = px
 
 		if wait == 0 {
 			seed++
 			wait = tabrand[seed] & waitMask
-			mr.update(f, br, cr[i+1], trigger)
-			mg.update(f, bg, cg[i+1], trigger)
-			mb.update(f, bb, cb[i+1], trigger)
+			mr.update(f, br, xr, trigger)
+			mg.update(f, bg, xg, trigger)
+			mb.update(f, bb, xb, trigger)
 		} else {
 			wait--
 		}
 	}
 	st.wait, st.seed = wait, seed
 	d.br.acc, d.br.n, d.br.p = acc, n, p
+	if bad > mx {
+		d.corrupt = true
+	}
 }
 
 // rgbSegN decodes pixels [i, end) of a later row: pixel 0 predicts from the
@@ -131,16 +139,25 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 	src := d.br.src
 	acc, n, p := d.br.acc, d.br.n, d.br.p
 	wait, seed := st.wait, st.seed
+	var bad uint32
 	runIndex := 0
+	// Pixels as r | g<<8 | b<<16 (alpha masked off): left is cur[i-1],
+	// left2 cur[i-2], upLeft prev[i-1]. They are only read for i > 0.
+	var left, left2, upLeft uint32
+	if i > 0 {
+		left, upLeft = le32(cur[4*i-4:])&0xffffff, le32(prev[4*i-4:])&0xffffff
+		if i > 1 {
+			left2 = le32(cur[4*i-8:]) & 0xffffff
+		}
+	}
+	xr, xg, xb := cr[i], cg[i], cb[i] // residuals of pixel i-1: the contexts
 	for i < end {
-		px := cur[4*i : 4*i+4 : 4*i+4]
-		up := prev[4*i : 4*i+4 : 4*i+4]
+		up := le32(prev[4*i:]) & 0xffffff
 		var pr, pg, pb uint32
 		if i == 0 {
-			pr, pg, pb = uint32(up[0]), uint32(up[1]), uint32(up[2])
+			pr, pg, pb = up&0xff, up>>8&0xff, up>>16
 		} else {
-			if i > 2 && i != runIndex &&
-				samePixel(prev, i-1, i) && samePixel(cur, i-1, i-2) {
+			if upLeft == up && left == left2 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
 				runLen, err := d.run(st, end-i)
@@ -148,52 +165,61 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 					return err
 				}
 				acc, n, p = d.br.acc, d.br.n, d.br.p
-				fillPixels(cur, i, runLen)
-				if i += runLen; i == end {
-					break
+				if runLen > 0 {
+					fillPixels(cur, i, runLen)
+					if i += runLen; i == end {
+						break
+					}
+					// The run left the residual row alone: the next
+					// pixel's context is whatever the row above put there.
+					left2, upLeft = left, le32(prev[4*i-4:])&0xffffff
+					xr, xg, xb = cr[i], cg[i], cb[i]
 				}
 				continue
 			}
-			left := cur[4*i-4 : 4*i : 4*i]
-			pr = (uint32(left[0]) + uint32(up[0])) >> 1
-			pg = (uint32(left[1]) + uint32(up[1])) >> 1
-			pb = (uint32(left[2]) + uint32(up[2])) >> 1
+			pr = (left&0xff + up&0xff) >> 1
+			pg = (left>>8&0xff + up>>8&0xff) >> 1
+			pb = (left>>16 + up>>16) >> 1
 		}
+		br, bg, bb := f.bucket[xr], f.bucket[xg], f.bucket[xb]
 
-		br := f.bucket[cr[i]]
-		v, k := d.sym(f, uint32(mr.best[br&7]), uint32(acc>>32))
-		acc <<= k
+		v, k := f.sym(uint32(mr.best[br&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		cr[i+1] = uint8(v)
-		px[0] = uint8((l2u(v) + pr) & mx)
+		xr = uint8(v)
+		px := (l2u(v) + pr) & mx
 
-		bg := f.bucket[cg[i]]
-		v, k = d.sym(f, uint32(mg.best[bg&7]), uint32(acc>>32))
-		acc <<= k
+		v, k = f.sym(uint32(mg.best[bg&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		cg[i+1] = uint8(v)
-		px[1] = uint8((l2u(v) + pg) & mx)
+		xg = uint8(v)
+		px |= (l2u(v) + pg) & mx << 8
 
-		bb := f.bucket[cb[i]]
-		v, k = d.sym(f, uint32(mb.best[bb&7]), uint32(acc>>32))
-		acc <<= k
+		v, k = f.sym(uint32(mb.best[bb&7]), uint32(acc>>32))
+		bad |= v
+		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
-		cb[i+1] = uint8(v)
-		px[2] = uint8((l2u(v) + pb) & mx)
-		px[3] = 0xff
+		xb = uint8(v)
+		px |= (l2u(v) + pb) & mx << 16
+
+		cr[i+1], cg[i+1], cb[i+1] = xr, xg, xb
+		binary.LittleEndian.PutUint32(cur[4*i:], px|0xff000000)
+		left2, left, upLeft = left, px, up
 
 		if wait == 0 {
 			seed++
 			wait = tabrand[seed] & waitMask
-			mr.update(f, br, cr[i+1], trigger)
-			mg.update(f, bg, cg[i+1], trigger)
-			mb.update(f, bb, cb[i+1], trigger)
+			mr.update(f, br, xr, trigger)
+			mg.update(f, bg, xg, trigger)
+			mb.update(f, bb, xb, trigger)
 		} else {
 			wait--
 		}
@@ -201,21 +227,17 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 	}
 	st.wait, st.seed = wait, seed
 	d.br.acc, d.br.n, d.br.p = acc, n, p
+	if bad > mx {
+		d.corrupt = true
+	}
 	return nil
 }
 
-// samePixel compares the colour bytes of pixels a and b of row.
-// matches spice-common quic_tmpl.c: SAME_PIXEL (r, g and b only).
-func samePixel(row []byte, a, b int) bool {
-	return binary.LittleEndian.Uint32(row[4*a:])&0xffffff == binary.LittleEndian.Uint32(row[4*b:])&0xffffff
-}
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 
 // fillPixels repeats pixel i-1 over pixels [i, i+n).
 func fillPixels(row []byte, i, n int) {
-	if n == 0 {
-		return
-	}
-	px := binary.LittleEndian.Uint32(row[4*i-4:])
+	px := le32(row[4*i-4:])
 	for j := 4 * i; j < 4*(i+n); j += 4 {
 		binary.LittleEndian.PutUint32(row[j:], px)
 	}
