@@ -191,9 +191,10 @@ func (c *Cursor) RGBA() ([]byte, error) { return c.AppendRGBA(nil) }
 
 // AppendRGBA appends the shape as straight-alpha RGBA to dst. It follows
 // spice-gtk's channel-cursor.c set_cursor for MONO, COLOR4, COLOR16 and
-// COLOR32, and converts premultiplied ALPHA shapes (see alphaRGBA); COLOR8 and COLOR24, which spice-gtk does not implement
-// either, give an UnsupportedError. Data shorter than the type needs is a
-// FormatError; extra bytes are ignored.
+// COLOR32, and converts premultiplied ALPHA shapes (see alphaRGBA).
+// COLOR8 and COLOR24, which spice-gtk does not implement either, give an
+// UnsupportedError. Data shorter than the type needs is a FormatError;
+// extra bytes are ignored. On error dst is returned unchanged.
 func (c *Cursor) AppendRGBA(dst []byte) ([]byte, error) {
 	if !c.HasShape() {
 		return dst, FormatError("cursor without shape")
@@ -275,13 +276,13 @@ func (c *Cursor) AppendRGBA(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// alphaRGBA converts an ALPHA cursor, B,G,R,A in memory. X servers (X
-// Render cursors, and so Xspice and the X QXL driver) and DRM cursor planes
-// hold premultiplied ARGB: in a cursor captured from Xspice no translucent
-// pixel had a colour channel above its alpha. spice-gtk and spice-html5
-// pass the bytes through as straight alpha, which darkens antialiased
-// edges. Data with a channel above its alpha cannot be premultiplied, so
-// such a cursor is taken as straight alpha unchanged.
+// alphaRGBA converts an ALPHA cursor, B,G,R,A in memory. X Render cursors,
+// which Xspice and the X QXL driver forward, are premultiplied: in the
+// cursors captured from Xspice (testdata/messages/4-103-*.bin) no
+// translucent pixel has a colour channel above its alpha. spice-gtk and
+// spice-html5 pass the bytes through as straight alpha, which darkens
+// antialiased edges. Data with a channel above its alpha cannot be
+// premultiplied, so such a cursor is taken as straight alpha unchanged.
 func alphaRGBA(out, d []byte) {
 	premultiplied := true
 	for i := 0; i < len(d); i += 4 {
