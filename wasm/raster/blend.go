@@ -173,11 +173,25 @@ func (s *Surface) colorKey(trueColor uint32) (key, mask uint32) {
 // them by the surface's rules.
 func (s *Surface) keyed(dst, src []byte, key, mask uint32) {
 	n := min(len(dst), len(src))
-	for i := 0; i+4 <= n; i += 4 {
-		p := fixWord(s.Format, binary.LittleEndian.Uint32(src[i:]))
-		if p&mask == key {
-			continue
+	var or uint32
+	switch s.Format {
+	case FormatXRGB32:
+		or = 0xff000000
+	case FormatARGB32:
+	default:
+		for i := 0; i+4 <= n; i += 4 {
+			p := fixWord(s.Format, binary.LittleEndian.Uint32(src[i:]))
+			if p&mask != key {
+				binary.LittleEndian.PutUint32(dst[i:], p)
+			}
 		}
-		binary.LittleEndian.PutUint32(dst[i:], p)
+		return
+	}
+	// 32-bit surfaces store the source as is (but for xRGB32's alpha)
+	for i := 0; i+4 <= n; i += 4 {
+		p := binary.LittleEndian.Uint32(src[i:])
+		if p&mask != key {
+			binary.LittleEndian.PutUint32(dst[i:], p|or)
+		}
 	}
 }

@@ -13,8 +13,7 @@ func (s *Surface) CopyBits(a Area, src Point) {
 		return
 	}
 	// Clip so that every source pixel is inside the surface.
-	g := &s.scratch.rgn
-	g.build(s.Bounds().Intersect(s.Bounds().Add(Point{dx, dy})), &a)
+	g := s.regionIn(s.Bounds().Intersect(s.Bounds().Add(Point{dx, dy})), &a)
 	if g.empty() {
 		return
 	}

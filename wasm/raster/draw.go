@@ -20,10 +20,19 @@ func buf(b *[]byte, n int) []byte {
 	return (*b)[:n]
 }
 
-// region computes the pixels a draw on s may touch.
+// region computes the pixels a draw on s may touch: none when s was
+// built by hand with fields that do not fit its pixels.
 func (s *Surface) region(a *Area) *region {
+	return s.regionIn(s.Bounds(), a)
+}
+
+func (s *Surface) regionIn(bounds Rect, a *Area) *region {
 	g := &s.scratch.rgn
-	g.build(s.Bounds(), a)
+	if !s.Image.valid() {
+		g.reset()
+		return g
+	}
+	g.build(bounds, a)
 	return g
 }
 
@@ -106,8 +115,17 @@ func combine(f Format, rop ROP, dst, src []byte) {
 		copyFix(f, dst, src)
 		return
 	}
-	ropSpan(rop, dst, src)
-	fixSpan(f, dst)
+	switch f {
+	case FormatARGB32:
+		ropSpan(rop, dst, src, ^uint64(0), 0)
+	case FormatXRGB32:
+		ropSpan(rop, dst, src, ^uint64(0), 0xff000000_ff000000)
+	case FormatA8:
+		ropSpan(rop, dst, src, 0xff000000_ff000000, 0)
+	default:
+		ropSpan(rop, dst, src, ^uint64(0), 0)
+		fixSpan(f, dst)
+	}
 }
 
 // mod is the non-negative remainder of a by m (m > 0).

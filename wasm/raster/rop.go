@@ -119,9 +119,11 @@ func RopFromDescriptor(desc uint16, src, dest RopInput) ROP {
 	return code
 }
 
-// ropSpan sets dst = r(src, dst) for the pixels of two equal-length byte
-// spans. Bitwise ops are done on 64-bit words (two pixels at a time).
-func ropSpan(r ROP, dst, src []byte) {
+// ropSpan sets dst = r(src, dst)&and | or for the pixels of two
+// equal-length byte spans; and/or let the 32-bit formats fix their alpha
+// in the same pass. Bitwise ops are done on 64-bit words (two pixels at
+// a time).
+func ropSpan(r ROP, dst, src []byte, and, or uint64) {
 	m := r.masks()
 	m0, m1, m2, m3 := m[0], m[1], m[2], m[3]
 	n := min(len(dst), len(src))
@@ -130,11 +132,11 @@ func ropSpan(r ROP, dst, src []byte) {
 	for ; i+8 <= n; i += 8 {
 		s := binary.LittleEndian.Uint64(src[i:])
 		d := binary.LittleEndian.Uint64(dst[i:])
-		binary.LittleEndian.PutUint64(dst[i:], s&d&m3|s&^d&m2|d&^s&m1|^(s|d)&m0)
+		binary.LittleEndian.PutUint64(dst[i:], (s&d&m3|s&^d&m2|d&^s&m1|^(s|d)&m0)&and|or)
 	}
 	if i+4 <= n {
 		s := uint64(binary.LittleEndian.Uint32(src[i:]))
 		d := uint64(binary.LittleEndian.Uint32(dst[i:]))
-		binary.LittleEndian.PutUint32(dst[i:], uint32(s&d&m3|s&^d&m2|d&^s&m1|^(s|d)&m0))
+		binary.LittleEndian.PutUint32(dst[i:], uint32((s&d&m3|s&^d&m2|d&^s&m1|^(s|d)&m0)&and|or))
 	}
 }

@@ -38,7 +38,7 @@ func TestROPSpan(t *testing.T) {
 				binary.LittleEndian.PutUint32(sb[4*i:], src[i])
 				binary.LittleEndian.PutUint32(db[4*i:], dst[i])
 			}
-			ropSpan(r, db, sb)
+			ropSpan(r, db, sb, ^uint64(0), 0)
 			for i := range src {
 				want := ropFormulas[r](src[i], dst[i])
 				if got := binary.LittleEndian.Uint32(db[4*i:]); got != want {
@@ -150,7 +150,7 @@ func TestRop3MatchesROP(t *testing.T) {
 		d1 := []byte{9, 8, 7, 6, 0x0f, 0xf0, 0xff, 0}
 		d2 := append([]byte(nil), d1...)
 		rop3Span(code, d1, src, []byte{0x13, 0x37, 0, 0xff, 1, 2, 3, 4})
-		ropSpan(r, d2, src)
+		ropSpan(r, d2, src, ^uint64(0), 0)
 		if string(d1) != string(d2) {
 			t.Errorf("%v (rop3 %#02x): %x, want %x", r, code, d1, d2)
 		}

@@ -109,12 +109,11 @@ func (sm *sampler) row(dst []byte, j, c int) {
 		}
 		srow := sm.src.Row(int(y))
 		for k := 0; k+4 <= len(dst); k += 4 {
-			x := xs[k>>2]
-			if x == outX {
-				binary.LittleEndian.PutUint32(dst[k:], 0)
-				continue
+			var p uint32
+			if x := int(xs[k>>2]); x != outX {
+				p = binary.LittleEndian.Uint32(srow[x*4:])
 			}
-			copy(dst[k:k+4], srow[x*4:x*4+4])
+			binary.LittleEndian.PutUint32(dst[k:], p)
 		}
 		return
 	}
@@ -139,8 +138,14 @@ func (sm *sampler) row(dst []byte, j, c int) {
 			binary.LittleEndian.PutUint32(dst[k:], 0)
 			continue
 		}
-		tl, tr := pixelAt(top, int(x)), pixelAt(top, int(x)+1)
-		bl, br := pixelAt(bot, int(x)), pixelAt(bot, int(x)+1)
+		var tl, tr, bl, br uint32
+		if xi := int(x); xi >= 0 && xi+1 < sm.src.W && top != nil && bot != nil {
+			tl, tr = binary.LittleEndian.Uint32(top[xi*4:]), binary.LittleEndian.Uint32(top[xi*4+4:])
+			bl, br = binary.LittleEndian.Uint32(bot[xi*4:]), binary.LittleEndian.Uint32(bot[xi*4+4:])
+		} else {
+			tl, tr = pixelAt(top, xi), pixelAt(top, xi+1)
+			bl, br = pixelAt(bot, xi), pixelAt(bot, xi+1)
+		}
 		if sm.quant != 0 {
 			tl, tr = sm.tap(top, int(x), tl), sm.tap(top, int(x)+1, tr)
 			bl, br = sm.tap(bot, int(x), bl), sm.tap(bot, int(x)+1, br)

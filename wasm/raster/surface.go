@@ -95,6 +95,9 @@ func NewSurface(w, h int, f Format) (*Surface, error) {
 // Clear sets every pixel to zero in the surface's format, as spice-common's
 // canvas_clear does on RESET, and damages the whole surface.
 func (s *Surface) Clear() {
+	if !s.Image.valid() {
+		return
+	}
 	for y := 0; y < s.H; y++ {
 		clear(s.Row(y))
 	}
