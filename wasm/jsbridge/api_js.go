@@ -1,0 +1,103 @@
+// Package jsbridge is the only package that touches syscall/js: the
+// browser WebSocket transport, the canvas presenter, and the API object the
+// page calls (described in webui/src/goapi.ts).
+package jsbridge
+
+import (
+	"context"
+	"io"
+	"syscall/js"
+
+	"spiceweb/wasm/session"
+)
+
+// Version is shown by the page; build.go may set it with -ldflags -X.
+var Version = "dev"
+
+// Install sets globalThis.spicewebGo. The functions it holds live as long
+// as the page, so they are never released.
+func Install() {
+	api := js.Global().Get("Object").New()
+	api.Set("version", Version)
+	api.Set("connect", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 {
+			panic("spicewebGo.connect(opts, events)")
+		}
+		return connect(args[0], args[1])
+	}))
+	js.Global().Set("spicewebGo", api)
+}
+
+// connect starts a session and returns its handle object.
+func connect(opts, events js.Value) js.Value {
+	url := opts.Get("url").String()
+	password := ""
+	if p := opts.Get("password"); p.Type() == js.TypeString {
+		password = p.String()
+	}
+	protocol := "binary"
+	if p := opts.Get("protocol"); p.Type() == js.TypeString {
+		protocol = p.String()
+	}
+	scr := newScreen(opts.Get("canvas"), events)
+	ctx, cancel := context.WithCancel(context.Background())
+	client := session.New(session.Config{
+		Password: password,
+		Sink:     scr,
+		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return DialWebSocket(ctx, url, protocol)
+		},
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel()
+		_ = client.Run(ctx) // the outcome reaches the page through Sink.State
+	}()
+
+	h := js.Global().Get("Object").New()
+	var fns []js.Func
+	var names []string
+	method := func(name string, f func(args []js.Value) any) {
+		fn := js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) })
+		fns = append(fns, fn)
+		names = append(names, name)
+		h.Set(name, fn)
+	}
+	method("key", func(a []js.Value) any { return client.Key(arg(a, 0).String(), arg(a, 1).Truthy()) })
+	method("mousePosition", func(a []js.Value) any { client.MousePosition(argInt(a, 0), argInt(a, 1)); return nil })
+	method("mouseMotion", func(a []js.Value) any { client.MouseMotion(argInt(a, 0), argInt(a, 1)); return nil })
+	method("mouseButton", func(a []js.Value) any { client.MouseButton(argInt(a, 0), arg(a, 1).Truthy()); return nil })
+	method("wheel", func(a []js.Value) any { client.Wheel(argInt(a, 0)); return nil })
+	method("releaseAll", func(a []js.Value) any { client.ReleaseAll(); return nil })
+	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
+	method("disconnect", func(a []js.Value) any { cancel(); return nil })
+	go func() {
+		<-done
+		// The handle is dead once the session ends: later calls hit a
+		// shared no-op instead of a released function.
+		for i, fn := range fns {
+			h.Set(names[i], noop)
+			fn.Release()
+		}
+	}()
+	return h
+}
+
+// noop replaces a session's methods after it ends; it lives as long as the page.
+var noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+
+func arg(a []js.Value, i int) js.Value {
+	if i < len(a) {
+		return a[i]
+	}
+	return js.Undefined()
+}
+
+func argInt(a []js.Value, i int) int {
+	v := arg(a, i)
+	if v.Type() != js.TypeNumber {
+		return 0
+	}
+	return v.Int()
+}

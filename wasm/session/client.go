@@ -1,0 +1,187 @@
+// Package session runs a SPICE session: it links the channels over
+// connections it is given, keeps their state machines, decodes the display
+// stream into raster surfaces and sends input. It knows nothing of the
+// browser: connections come from a Dialer, pixels and events go to a Sink.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"sync"
+
+	"spiceweb/wasm/raster"
+
+	"spiceweb/wasm/spice"
+)
+
+// Dialer opens a new connection to the SPICE server, one per channel (in
+// the browser a websocket to the proxy, natively a TCP connection).
+type Dialer func(ctx context.Context) (io.ReadWriteCloser, error)
+
+// Config is what a session needs.
+type Config struct {
+	Dial     Dialer
+	Password string
+	Sink     Sink
+	// PreferredCompression, when not zero, is sent to display channels
+	// whose server supports PREF_COMPRESSION.
+	PreferredCompression spice.ImageCompression
+	// ImageHook, when set, sees every image the display channel parses
+	// before it is decoded (recording tools use it). It must not retain
+	// img.Data beyond the call.
+	ImageHook func(channel uint8, img *spice.Image)
+}
+
+// State is the session's state as shown to the user.
+type State int
+
+const (
+	StateConnecting State = iota
+	StateConnected
+	StateAuthFailed
+	StateDisconnected
+)
+
+func (s State) String() string {
+	return [...]string{"connecting", "connected", "auth-failed", "disconnected"}[s]
+}
+
+// Client is one SPICE session.
+type Client struct {
+	cfg Config
+
+	mu        sync.Mutex
+	channels  map[spice.ChannelID]*channel
+	inputs    *inputs
+	sessionID uint32
+	mainCh    *channel
+	mouseMode uint32
+
+	caches *caches // shared by every display channel of the session
+
+	wg sync.WaitGroup
+}
+
+// New returns a client for cfg. Call Run to connect.
+func New(cfg Config) *Client {
+	if cfg.Sink == nil {
+		cfg.Sink = nopSink{}
+	}
+	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches()}
+}
+
+func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }
+
+// Run connects, runs the session until it ends, and reports why. It
+// returns ErrAuth for a refused password, ErrProxyRefused when the proxy
+// closed before the server answered, context.Canceled after Disconnect or
+// cancellation, and the first channel error otherwise.
+func (c *Client) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// Readers block in the connections; closing them is what ends the
+	// session when ctx is done or a channel fails.
+	stop := context.AfterFunc(ctx, c.closeAll)
+	defer stop()
+	c.cfg.Sink.State(StateConnecting, "connecting")
+
+	err := c.runMain(ctx, cancel)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause // a child channel failed first; that is the real reason
+	}
+	cancel(err)
+	c.closeAll()
+	c.wg.Wait()
+	c.caches.close()
+
+	switch {
+	case errors.Is(err, ErrAuth):
+		c.cfg.Sink.State(StateAuthFailed, "wrong password")
+	case errors.Is(err, context.Canceled):
+		c.cfg.Sink.State(StateDisconnected, "disconnected")
+	case errors.Is(err, io.EOF):
+		err = errors.New("the server closed the connection")
+		c.cfg.Sink.State(StateDisconnected, err.Error())
+	default:
+		c.cfg.Sink.State(StateDisconnected, err.Error())
+	}
+	return err
+}
+
+// dialAndLink opens and links one channel.
+func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
+	conn, err := c.cfg.Dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
+	}
+	ch, err := c.link(ctx, conn, id, connID, caps)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	c.mu.Lock()
+	c.channels[id] = ch
+	c.mu.Unlock()
+	return ch, nil
+}
+
+// startChannel links and runs a child channel in its own goroutine; its
+// failure ends the session.
+func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFunc, id spice.ChannelID, caps spice.Caps,
+	setup func(*channel) (handler, error)) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		ch, err := c.dialAndLink(ctx, id, c.sessionID, caps)
+		if err == nil {
+			var h handler
+			if h, err = setup(ch); err == nil {
+				err = ch.run(ctx, h)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			cancel(err)
+		}
+	}()
+}
+
+// closeAll closes every connection, which unblocks every reader.
+func (c *Client) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ch := range c.channels {
+		ch.conn.Close()
+	}
+}
+
+// waitFor blocks until every named channel has processed the given number
+// of messages (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS). A channel the client
+// has not linked cannot be waited for; spice-gtk skips those too.
+func (c *Client) waitFor(ctx context.Context, waits []spice.WaitForChannel) error {
+	for _, w := range waits {
+		c.mu.Lock()
+		ch := c.channels[spice.ChannelID{Type: w.ChannelType, ID: w.ChannelID}]
+		c.mu.Unlock()
+		if ch == nil {
+			continue
+		}
+		if err := ch.progress.wait(ctx, w.Serial); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type nopSink struct{}
+
+func (nopSink) State(State, string)                      {}
+func (nopSink) Log(string, string)                       {}
+func (nopSink) MouseMode(uint32)                         {}
+func (nopSink) Resize(int, int)                          {}
+func (nopSink) Present(*raster.Image, []image.Rectangle) {}
+func (nopSink) FirstFrame()                              {}
+func (nopSink) Cursor(*CursorShape)                      {}
+func (nopSink) CursorPosition(int, int, bool)            {}

@@ -1,0 +1,111 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"spiceweb/wasm/spice"
+)
+
+// maxCursors bounds the cursor cache; the server invalidates long before.
+const maxCursors = 1024
+
+// cursorChannel is the cursor channel (channel-cursor.c): shapes with
+// their cache, visibility and, in server mouse mode, the position.
+type cursorChannel struct {
+	c       *Client
+	cache   map[uint64]*CursorShape
+	visible bool
+	x, y    int
+}
+
+func (c *Client) setupCursor(ch *channel) (handler, error) {
+	cc := &cursorChannel{c: c, cache: map[uint64]*CursorShape{}}
+	return cc.handle, nil
+}
+
+func (cc *cursorChannel) handle(ctx context.Context, t spice.MsgType, body []byte) error {
+	sink := cc.c.cfg.Sink
+	switch t {
+	case spice.MsgTypeCursorInit:
+		var m spice.MsgCursorInit
+		if err := m.Decode(body); err != nil {
+			return err
+		}
+		clear(cc.cache)
+		return cc.set(m.Position, m.Visible, &m.Cursor)
+	case spice.MsgTypeCursorSet:
+		var m spice.MsgCursorSet
+		if err := m.Decode(body); err != nil {
+			return err
+		}
+		return cc.set(m.Position, m.Visible, &m.Cursor)
+	case spice.MsgTypeCursorMove:
+		var m spice.MsgCursorMove
+		if err := m.Decode(body); err != nil {
+			return err
+		}
+		cc.x, cc.y = int(m.Position.X), int(m.Position.Y)
+		sink.CursorPosition(cc.x, cc.y, cc.visible)
+	case spice.MsgTypeCursorHide:
+		cc.visible = false
+		sink.Cursor(nil)
+		sink.CursorPosition(cc.x, cc.y, false)
+	case spice.MsgTypeCursorReset:
+		clear(cc.cache)
+		cc.visible = false
+		sink.Cursor(nil)
+	case spice.MsgTypeCursorInvalOne:
+		var m spice.MsgCursorInvalOne
+		if err := m.Decode(body); err != nil {
+			return err
+		}
+		delete(cc.cache, m.ID)
+	case spice.MsgTypeCursorInvalAll:
+		clear(cc.cache)
+	case spice.MsgTypeCursorTrail:
+	default:
+		return errUnknownMessage
+	}
+	return nil
+}
+
+// set applies a cursor from INIT or SET.
+func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor) error {
+	sink := cc.c.cfg.Sink
+	cc.x, cc.y = int(pos.X), int(pos.Y)
+	var shape *CursorShape
+	switch {
+	case cur.Flags&spice.CursorFlagNone != 0:
+		visible = false
+	case cur.Flags&spice.CursorFlagFromCache != 0:
+		shape = cc.cache[cur.Header.Unique]
+		if shape == nil {
+			return fmt.Errorf("cursor %#x is not in the cache", cur.Header.Unique)
+		}
+	default:
+		rgba, err := cur.RGBA()
+		if err != nil {
+			// An odd shape type is not worth ending the session over:
+			// keep the current pointer and say why.
+			cc.c.log("warn", fmt.Sprintf("cursor: %v", err))
+			return nil
+		}
+		hx, hy := cur.HotSpot()
+		shape = &CursorShape{RGBA: rgba, Width: int(cur.Header.Width), Height: int(cur.Header.Height), HotX: hx, HotY: hy}
+		if cur.Flags&spice.CursorFlagCacheMe != 0 {
+			if len(cc.cache) >= maxCursors {
+				return fmt.Errorf("cursor cache overflow: more than %d shapes", maxCursors)
+			}
+			cc.cache[cur.Header.Unique] = shape
+		}
+	}
+	cc.visible = visible
+	if visible && shape != nil {
+		sink.Cursor(shape)
+	} else {
+		sink.Cursor(nil)
+	}
+	sink.CursorPosition(cc.x, cc.y, visible)
+	return nil
+}

@@ -1,0 +1,251 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"time"
+
+	"spiceweb/wasm/codec/quic"
+	"spiceweb/wasm/raster"
+	"spiceweb/wasm/spice"
+)
+
+// presentInterval bounds how often a busy stream is presented; when the
+// stream goes idle the damage is presented at once.
+const presentInterval = 16 * time.Millisecond
+
+// maxSurfaces bounds the surface ids a server may use (Xspice and the QXL
+// drivers stay far below; spice-gtk allows up to 10000 too).
+const maxSurfaces = 10000
+
+// display is the state of one display channel (channel-display.c).
+type display struct {
+	c  *Client
+	ch *channel
+
+	surfaces  map[uint32]*raster.Surface
+	primaryID uint32
+	primary   *raster.Surface // nil until the server creates it
+	rects     []image.Rectangle
+	lastShow  time.Time
+	marked    bool
+
+	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
+
+	// Reused buffers: decode targets for images that are not cached (the
+	// source, a brush pattern), a copy for self-referencing draws, the
+	// clip list and the mask bits.
+	quic       quic.Decoder
+	scratch    raster.Image
+	patternBuf raster.Image
+	selfCopy   raster.Image
+	clipBuf    []raster.Rect
+	maskBits   raster.Bitmap
+}
+
+// displayCaps are the display capabilities this client implements. The
+// server forwards some of them to the guest's QXL driver, so advertising
+// one that is not implemented changes what the guest draws.
+func displayCaps() spice.Caps {
+	return spice.Caps(nil).
+		With(spice.DisplayCapPrefCompression).
+		With(spice.DisplayCapLZ4Compression)
+}
+
+func (c *Client) setupDisplay(ch *channel) (handler, error) {
+	d := &display{c: c, ch: ch, surfaces: map[uint32]*raster.Surface{}, palettes: map[uint64][]uint32{}}
+	// The server waits for DISPLAY_INIT right after the link.
+	err := ch.send(&spice.MsgcDisplayInit{
+		PixmapCacheID:           pixmapCacheID,
+		PixmapCacheSize:         pixmapCachePixels,
+		GLZDictionaryID:         glzDictionaryID,
+		GLZDictionaryWindowSize: glzWindowPixels,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pc := c.cfg.PreferredCompression; pc != 0 && ch.channelCaps.Has(spice.DisplayCapPrefCompression) {
+		if err := ch.send(&spice.MsgcDisplayPreferredCompression{Compression: pc}); err != nil {
+			return nil, err
+		}
+	}
+	ch.idle = d.present
+	return d.handle, nil
+}
+
+func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) error {
+	h := displayHandlers[t]
+	if h == nil {
+		return errUnknownMessage
+	}
+	if err := h(d, ctx, body); err != nil {
+		return err
+	}
+	if d.primary != nil && !d.primary.Damage.Empty() && time.Since(d.lastShow) >= presentInterval {
+		d.present()
+	}
+	return nil
+}
+
+var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) error{
+	spice.MsgTypeDisplayMark:             (*display).mark,
+	spice.MsgTypeDisplayReset:            (*display).reset,
+	spice.MsgTypeDisplaySurfaceCreate:    (*display).surfaceCreate,
+	spice.MsgTypeDisplaySurfaceDestroy:   (*display).surfaceDestroy,
+	spice.MsgTypeDisplayInvalList:        (*display).invalList,
+	spice.MsgTypeDisplayInvalAllPixmaps:  (*display).invalAllPixmaps,
+	spice.MsgTypeDisplayInvalPalette:     (*display).invalPalette,
+	spice.MsgTypeDisplayInvalAllPalettes: (*display).invalAllPalettes,
+	spice.MsgTypeDisplayMonitorsConfig:   ignoreDisplay,
+	spice.MsgTypeDisplayCopyBits:         (*display).copyBits,
+	spice.MsgTypeDisplayDrawFill:         (*display).drawFill,
+	spice.MsgTypeDisplayDrawCopy:         (*display).drawCopy,
+	spice.MsgTypeDisplayDrawBlend:        (*display).drawBlend,
+	spice.MsgTypeDisplayDrawOpaque:       (*display).drawOpaque,
+	spice.MsgTypeDisplayDrawBlackness:    (*display).drawBlackness,
+	spice.MsgTypeDisplayDrawWhiteness:    (*display).drawWhiteness,
+	spice.MsgTypeDisplayDrawInvers:       (*display).drawInvers,
+	spice.MsgTypeDisplayDrawTransparent:  (*display).drawTransparent,
+	spice.MsgTypeDisplayDrawAlphaBlend:   (*display).drawAlphaBlend,
+	spice.MsgTypeDisplayDrawRop3:         (*display).drawRop3,
+}
+
+func ignoreDisplay(*display, context.Context, []byte) error { return nil }
+
+// present shows the primary surface's accumulated damage.
+func (d *display) present() {
+	if d.primary == nil || d.primary.Damage.Empty() {
+		return
+	}
+	d.rects = d.primary.Damage.AppendRectangles(d.rects[:0])
+	d.primary.Damage.Reset()
+	if d.ch.id.ID == 0 {
+		d.c.cfg.Sink.Present(&d.primary.Image, d.rects)
+	}
+	d.lastShow = time.Now()
+}
+
+func (d *display) mark(ctx context.Context, body []byte) error {
+	if !d.marked {
+		d.marked = true
+		d.present()
+		d.c.cfg.Sink.FirstFrame()
+	}
+	return nil
+}
+
+// reset drops the palette cache and forgets the first-frame mark
+// (channel-display.c display_handle_reset).
+func (d *display) reset(ctx context.Context, body []byte) error {
+	clear(d.palettes)
+	d.marked = false
+	if d.primary != nil {
+		d.primary.Clear()
+	}
+	return nil
+}
+
+func surfaceFormat(f spice.SurfaceFmt) (raster.Format, error) {
+	switch f {
+	case spice.SurfaceFmt32xRGB:
+		return raster.FormatXRGB32, nil
+	case spice.SurfaceFmt32ARGB:
+		return raster.FormatARGB32, nil
+	case spice.SurfaceFmt8A:
+		return raster.FormatA8, nil
+	case spice.SurfaceFmt16_555:
+		return raster.FormatRGB16_555, nil
+	case spice.SurfaceFmt16_565:
+		return raster.FormatRGB16_565, nil
+	case spice.SurfaceFmt1A:
+		return raster.FormatA1, nil
+	}
+	return 0, spice.UnsupportedError(fmt.Sprintf("surface format %d", f))
+}
+
+func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplaySurfaceCreate
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	if m.SurfaceID >= maxSurfaces {
+		return fmt.Errorf("surface id %d out of range", m.SurfaceID)
+	}
+	f, err := surfaceFormat(m.Format)
+	if err != nil {
+		return err
+	}
+	s, err := raster.NewSurface(int(m.Width), int(m.Height), f)
+	if err != nil {
+		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+	}
+	d.surfaces[m.SurfaceID] = s
+	if m.Flags&spice.SurfaceFlagPrimary != 0 {
+		d.primaryID, d.primary = m.SurfaceID, s
+		if d.ch.id.ID == 0 {
+			d.c.cfg.Sink.Resize(s.W, s.H)
+		}
+	}
+	return nil
+}
+
+func (d *display) surfaceDestroy(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplaySurfaceDestroy
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	delete(d.surfaces, m.SurfaceID)
+	if d.primary != nil && m.SurfaceID == d.primaryID {
+		d.primary = nil
+	}
+	return nil
+}
+
+// surface returns the target of a draw.
+func (d *display) surface(id uint32) (*raster.Surface, error) {
+	s := d.surfaces[id]
+	if s == nil {
+		return nil, fmt.Errorf("draw to unknown surface %d", id)
+	}
+	return s, nil
+}
+
+func (d *display) invalList(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayInvalList
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	for _, r := range m.Resources {
+		if r.Type == spice.ResourceTypePixmap {
+			d.c.caches.remove(r.ID)
+		}
+	}
+	return nil
+}
+
+func (d *display) invalAllPixmaps(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayInvalAllPixmaps
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	if err := d.c.waitFor(ctx, m.Waits); err != nil {
+		return err
+	}
+	d.c.caches.clearImages()
+	return nil
+}
+
+func (d *display) invalPalette(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayInvalPalette
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	delete(d.palettes, m.ID)
+	return nil
+}
+
+func (d *display) invalAllPalettes(ctx context.Context, body []byte) error {
+	clear(d.palettes)
+	return nil
+}

@@ -1,0 +1,124 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"spiceweb/wasm/spice"
+)
+
+// linkTimeout bounds the handshake of one channel.
+const linkTimeout = 20 * time.Second
+
+// LinkError is a refusal by the server during the link stage.
+type LinkError struct {
+	Channel spice.ChannelType
+	Code    spice.LinkErr
+}
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("%s channel: server refused the link: %s", e.Channel, e.Code)
+}
+
+// ErrAuth reports a refused password (PERMISSION_DENIED). It is final: the
+// user must give another password, the client does not retry.
+var ErrAuth = errors.New("the server refused the password")
+
+// ErrProxyRefused reports a connection that closed before the server sent
+// a single byte. Behind nova's or websockify's proxy this is how a bad or
+// expired token, or a disallowed Origin, looks from the browser.
+var ErrProxyRefused = errors.New("the console proxy refused the connection: the console link may have expired or this page's origin is not allowed")
+
+// countingReader remembers whether anything was read, to tell a proxy
+// refusal (nothing at all) from a server that hung up mid-handshake.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// link performs the link stage on conn for channel id and returns the
+// linked channel. connID is 0 for main, the session id otherwise.
+func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
+	ctx, cancel := context.WithTimeout(ctx, linkTimeout)
+	defer cancel()
+	// Reads below block; closing the connection is how they are unblocked
+	// on timeout or cancellation.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	common := spice.Caps(nil).
+		With(spice.CommonCapProtocolAuthSelection).
+		With(spice.CommonCapAuthSpice).
+		With(spice.CommonCapMiniHeader)
+	mess := spice.LinkMess{ConnectionID: connID, ChannelType: id.Type, ChannelID: id.ID,
+		CommonCaps: common, ChannelCaps: caps}
+	if _, err := conn.Write(mess.AppendLink(nil)); err != nil {
+		return nil, linkIOError(ctx, id, err, false)
+	}
+	cr := &countingReader{r: conn}
+	reply, err := spice.ReadLinkReply(cr)
+	if err != nil {
+		return nil, linkIOError(ctx, id, err, cr.n == 0)
+	}
+	if reply.Error != spice.LinkErrOK {
+		return nil, linkErr(id, reply.Error)
+	}
+	if reply.CommonCaps.Has(spice.CommonCapProtocolAuthSelection) {
+		if !reply.CommonCaps.Has(spice.CommonCapAuthSpice) {
+			return nil, fmt.Errorf("%s channel: the server requires SASL authentication, which this client does not support", id.Type)
+		}
+		if _, err := conn.Write(spice.AppendAuthMechanism(nil, spice.CommonCapAuthSpice)); err != nil {
+			return nil, linkIOError(ctx, id, err, false)
+		}
+	}
+	ticket, err := spice.EncryptTicket(reply.PubKey, c.cfg.Password, rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
+	}
+	if _, err := conn.Write(ticket); err != nil {
+		return nil, linkIOError(ctx, id, err, false)
+	}
+	result, err := spice.ReadLinkResult(conn)
+	if err != nil {
+		// Some servers close instead of answering a bad ticket.
+		return nil, linkIOError(ctx, id, err, false)
+	}
+	if result != spice.LinkErrOK {
+		return nil, linkErr(id, result)
+	}
+	ch := &channel{client: c, id: id, conn: conn, r: newBufferedReader(conn),
+		commonCaps: reply.CommonCaps, channelCaps: reply.ChannelCaps}
+	mini := reply.CommonCaps.Has(spice.CommonCapMiniHeader)
+	ch.frame.Mini, ch.rframe.Mini = mini, mini
+	return ch, nil
+}
+
+func linkErr(id spice.ChannelID, code spice.LinkErr) error {
+	if code == spice.LinkErrPermissionDenied {
+		return ErrAuth
+	}
+	return &LinkError{Channel: id.Type, Code: code}
+}
+
+func linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead bool) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("%s channel: the server did not complete the handshake in %v", id.Type, linkTimeout)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if nothingRead && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return ErrProxyRefused
+	}
+	return fmt.Errorf("%s channel: connection lost during the handshake: %w", id.Type, err)
+}
