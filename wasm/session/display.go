@@ -32,6 +32,7 @@ type display struct {
 	marked    bool
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
+	streams  map[uint32]*stream
 
 	// Reused buffers: decode targets for images that are not cached (the
 	// source, a brush pattern), a copy for self-referencing draws, the
@@ -40,6 +41,8 @@ type display struct {
 	scratch    raster.Image
 	patternBuf raster.Image
 	selfCopy   raster.Image
+	streamBuf  raster.Image
+	rowTmp     []byte
 	clipBuf    []raster.Rect
 	maskBits   raster.Bitmap
 }
@@ -50,11 +53,15 @@ type display struct {
 func displayCaps() spice.Caps {
 	return spice.Caps(nil).
 		With(spice.DisplayCapPrefCompression).
-		With(spice.DisplayCapLZ4Compression)
+		With(spice.DisplayCapLZ4Compression).
+		With(spice.DisplayCapSizedStream).
+		With(spice.DisplayCapMultiCodec).
+		With(spice.DisplayCapCodecMJPEG)
 }
 
 func (c *Client) setupDisplay(ch *channel) (handler, error) {
-	d := &display{c: c, ch: ch, surfaces: map[uint32]*raster.Surface{}, palettes: map[uint64][]uint32{}}
+	d := &display{c: c, ch: ch, surfaces: map[uint32]*raster.Surface{},
+		palettes: map[uint64][]uint32{}, streams: map[uint32]*stream{}}
 	// The server waits for DISPLAY_INIT right after the link.
 	err := ch.send(&spice.MsgcDisplayInit{
 		PixmapCacheID:           pixmapCacheID,
@@ -109,6 +116,12 @@ var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) 
 	spice.MsgTypeDisplayDrawTransparent:  (*display).drawTransparent,
 	spice.MsgTypeDisplayDrawAlphaBlend:   (*display).drawAlphaBlend,
 	spice.MsgTypeDisplayDrawRop3:         (*display).drawRop3,
+	spice.MsgTypeDisplayStreamCreate:     (*display).streamCreate,
+	spice.MsgTypeDisplayStreamData:       (*display).streamData,
+	spice.MsgTypeDisplayStreamDataSized:  (*display).streamDataSized,
+	spice.MsgTypeDisplayStreamClip:       (*display).streamClip,
+	spice.MsgTypeDisplayStreamDestroy:    (*display).streamDestroy,
+	spice.MsgTypeDisplayStreamDestroyAll: (*display).streamDestroyAll,
 }
 
 func ignoreDisplay(*display, context.Context, []byte) error { return nil }

@@ -1,0 +1,154 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"spiceweb/wasm/codec/jpeg"
+	"spiceweb/wasm/raster"
+	"spiceweb/wasm/spice"
+)
+
+// stream is a video stream: frames replace the dest rectangle of a
+// surface, clipped to the stream's region (channel-display.c
+// stream_display_frame, sw_canvas.c canvas_put_image).
+type stream struct {
+	surfaceID uint32
+	codec     uint8
+	topDown   bool
+	dest      raster.Rect
+	clip      []raster.Rect // nil: no clip beyond dest
+	warned    bool
+}
+
+func clipRects(c *spice.Clip, dst []raster.Rect) []raster.Rect {
+	if c.Type != spice.ClipTypeRects {
+		return nil
+	}
+	dst = dst[:0]
+	if dst == nil {
+		dst = []raster.Rect{} // non-nil: an empty list clips everything
+	}
+	for _, r := range c.Rects {
+		dst = append(dst, rect(r))
+	}
+	return dst
+}
+
+func (d *display) streamCreate(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayStreamCreate
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	if m.ID >= spice.MaxNumStreams {
+		return fmt.Errorf("stream id %d out of range", m.ID)
+	}
+	if d.surfaces[m.SurfaceID] == nil {
+		return fmt.Errorf("stream %d on unknown surface %d", m.ID, m.SurfaceID)
+	}
+	d.streams[m.ID] = &stream{
+		surfaceID: m.SurfaceID,
+		codec:     m.CodecType,
+		topDown:   m.Flags&spice.StreamFlagTopDown != 0,
+		dest:      rect(m.Dest),
+		clip:      clipRects(&m.Clip, nil),
+	}
+	if m.CodecType != spice.VideoCodecMJPEG {
+		// Only MJPEG is advertised, so no server should do this.
+		d.c.log("warn", fmt.Sprintf("stream %d uses codec %d, which this client cannot decode", m.ID, m.CodecType))
+	}
+	return nil
+}
+
+func (d *display) streamData(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayStreamData
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	st := d.streams[m.ID]
+	if st == nil {
+		return fmt.Errorf("data for unknown stream %d", m.ID)
+	}
+	return d.streamFrame(st, m.ID, m.Data, st.dest)
+}
+
+func (d *display) streamDataSized(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayStreamDataSized
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	st := d.streams[m.ID]
+	if st == nil {
+		return fmt.Errorf("data for unknown stream %d", m.ID)
+	}
+	return d.streamFrame(st, m.ID, m.Data, rect(m.Dest))
+}
+
+// streamFrame decodes one frame and puts it into dest, scaled with
+// NEAREST as canvas_put_image does.
+func (d *display) streamFrame(st *stream, id uint32, data []byte, dest raster.Rect) error {
+	if st.codec != spice.VideoCodecMJPEG {
+		return nil
+	}
+	s := d.surfaces[st.surfaceID]
+	if s == nil {
+		return fmt.Errorf("stream %d: surface %d is gone", id, st.surfaceID)
+	}
+	frame := &d.streamBuf
+	if err := jpeg.Decode(data, frame); err != nil {
+		// A bad frame is dropped; the next key frame repairs the picture.
+		if !st.warned {
+			st.warned = true
+			d.c.log("warn", fmt.Sprintf("stream %d: dropping undecodable frame: %v", id, err))
+		}
+		return nil
+	}
+	if !st.topDown {
+		d.rowTmp = flipRows(frame, d.rowTmp)
+	}
+	s.Copy(raster.Area{Box: dest, Clip: st.clip}, frame, frame.Bounds(), raster.RopCopy, raster.ScaleNearest)
+	return nil
+}
+
+// flipRows turns m upside down, using tmp as a one-row buffer, which it
+// returns grown for the next call.
+func flipRows(m *raster.Image, tmp []byte) []byte {
+	if cap(tmp) < m.W*4 {
+		tmp = make([]byte, m.W*4)
+	}
+	tmp = tmp[:m.W*4]
+	for y0, y1 := 0, m.H-1; y0 < y1; y0, y1 = y0+1, y1-1 {
+		a, b := m.Row(y0), m.Row(y1)
+		copy(tmp, a)
+		copy(a, b)
+		copy(b, tmp)
+	}
+	return tmp
+}
+
+func (d *display) streamClip(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayStreamClip
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	st := d.streams[m.ID]
+	if st == nil {
+		return fmt.Errorf("clip for unknown stream %d", m.ID)
+	}
+	st.clip = clipRects(&m.Clip, st.clip)
+	return nil
+}
+
+func (d *display) streamDestroy(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayStreamDestroy
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	delete(d.streams, m.ID)
+	return nil
+}
+
+func (d *display) streamDestroyAll(ctx context.Context, body []byte) error {
+	clear(d.streams)
+	return nil
+}
