@@ -63,7 +63,9 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 	mess := spice.LinkMess{ConnectionID: connID, ChannelType: id.Type, ChannelID: id.ID,
 		CommonCaps: common, ChannelCaps: caps}
 	if _, err := conn.Write(mess.AppendLink(nil)); err != nil {
-		return nil, linkIOError(ctx, id, err, false)
+		// Nothing has come from the server yet: a socket already closed
+		// by the proxy is a refusal too.
+		return nil, linkIOError(ctx, id, err, true)
 	}
 	cr := &countingReader{r: conn}
 	reply, err := spice.ReadLinkReply(cr)
@@ -117,7 +119,7 @@ func linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if nothingRead && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+	if nothingRead && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.ErrClosedPipe)) {
 		return ErrProxyRefused
 	}
 	return fmt.Errorf("%s channel: connection lost during the handshake: %w", id.Type, err)
