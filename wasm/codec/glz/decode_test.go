@@ -301,6 +301,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"larger than window", glzHeader(lz.TypeRGB32, 1<<12, 1<<8+1, true, 0, 0), "pixel window", false},
 		{"zero width", glzHeader(lz.TypeRGB32, 0, 1, true, 0, 0), "empty image", false},
 		{"zero height", glzHeader(lz.TypeRGB32, 1, 0, true, 0, 0), "empty image", false},
+		{"id out of range", glzHeader(lz.TypeRGB32, 1, 1, true, 1<<62, 0), "image id 4611686018427387904 out of range", false},
 		{"head before image 0", glzHeader(lz.TypeRGB32, 1, 1, true, 3, 4), "window head 4 images before image 3", false},
 		{"no data", good[:HeaderLen], "stream ends", false},
 		{"truncated literal", good[:len(good)-1], "stream ends", false},

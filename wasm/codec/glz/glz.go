@@ -64,6 +64,9 @@ var ErrReset = errors.New("glz: window reset while waiting for an image")
 // raster.MaxDim; errors.Is(err, raster.ErrTooLarge) holds for it.
 var ErrTooLarge = fmt.Errorf("glz: %w", raster.ErrTooLarge)
 
+// maxID bounds GLZ image ids.
+const maxID = 1 << 62
+
 // DecodeConfig parses and validates the header of a GLZ stream.
 func DecodeConfig(src []byte) (Header, error) {
 	if len(src) < HeaderLen {
@@ -102,6 +105,11 @@ func DecodeConfig(src []byte) (Header, error) {
 	}
 	if w == 0 || h == 0 {
 		return Header{}, FormatError("empty image")
+	}
+	if hd.ID >= maxID {
+		// Ids count a session's images from 0; this bound keeps id
+		// arithmetic in the window far from overflow.
+		return Header{}, FormatError(fmt.Sprintf("image id %d out of range", hd.ID))
 	}
 	if uint64(hd.WinHeadDist) > hd.ID {
 		return Header{}, FormatError(fmt.Sprintf("window head %d images before image %d", hd.WinHeadDist, hd.ID))

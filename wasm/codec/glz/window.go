@@ -31,8 +31,8 @@ type Window struct {
 	// decodes in progress.
 	used int
 
-	gen    uint64        // changes on Reset and Close; waiters compare it
-	closed bool          //
+	gen    uint64 // changes on Reset and Close; waiters compare it
+	closed bool
 	wake   chan struct{} // closed when images change, if someone waits
 
 	free      [][]byte // pixel buffers of released images, for reuse

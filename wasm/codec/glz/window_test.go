@@ -251,7 +251,7 @@ func TestWindowBudget(t *testing.T) {
 	}
 	// Ids far apart cost at least entryOverhead each, failed ones too.
 	for i := uint64(0); i < 1000; i++ {
-		w.Decode(done, flat(1<<40+i*1<<20, 0, 1, 0), &dst)
+		w.Decode(done, flat(1<<40+i*1<<30, 0, 1, 0), &dst)
 		w.Decode(done, []byte("junk"), &dst)
 	}
 	if w.used > budgetFactor*size || len(w.images) > budgetFactor*size/entryOverhead {

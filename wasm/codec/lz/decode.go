@@ -13,7 +13,8 @@ import (
 // ignored otherwise. RGB16, RGB24, RGB32 and palette pixels get A=255; RGBA
 // keeps its alpha bytes as sent; A8 puts the mask in A with R=G=B=0.
 //
-// On error dst holds Width x Height pixels with unspecified contents.
+// When the header is valid but the data is not, dst is left Width x Height
+// with unspecified contents.
 func Decode(src []byte, palette []uint32, dst *raster.Image) error {
 	h, err := DecodeConfig(src)
 	if err != nil {

@@ -104,7 +104,8 @@ func appendMatch(dst []byte, l, d int) []byte {
 	}
 	d -= maxDistance
 	if d > 0xffff {
-		panic(fmt.Sprintf("invariant: test encoder distance %d too far", d))
+		// invariant: encodePass never looks farther back than the format codes
+		panic(fmt.Sprintf("test encoder distance %d too far", d))
 	}
 	return append(dst, 255, byte(d>>8), byte(d))
 }
