@@ -55,18 +55,20 @@ func (s *Surface) drawBrush(g *region, b *Brush, rop ROP) bool {
 	if b.Pattern != nil {
 		return s.drawPattern(g, b, rop)
 	}
-	w := s.Format.Pixel(b.Color)
+	// one row of the colour, then a plain copy per span: the fastest
+	// fill on wasm, where memmove beats any loop of stores
+	solid := s.scratch.solidRow(s.Format.Pixel(b.Color), g.ext.Dx())
 	if rop == RopCopy {
 		for _, bd := range g.bands {
 			for y := bd.y0; y < bd.y1; y++ {
 				for _, sp := range g.spans[bd.lo:bd.hi] {
-					fillWord(s.span(y, sp.x0, sp.x1), w)
+					dst := s.span(y, sp.x0, sp.x1)
+					copy(dst, solid[:len(dst)])
 				}
 			}
 		}
 		return true
 	}
-	solid := s.scratch.solidRow(w, g.ext.Dx())
 	for _, bd := range g.bands {
 		for y := bd.y0; y < bd.y1; y++ {
 			for _, sp := range g.spans[bd.lo:bd.hi] {
