@@ -49,6 +49,19 @@ type Browser struct {
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
+
+	logMu  sync.Mutex
+	closed bool
+}
+
+// logf passes chromedp's own log lines to the test until the browser is
+// closed: t.Logf after the test ends would panic.
+func (b *Browser) logf(format string, args ...any) {
+	b.logMu.Lock()
+	defer b.logMu.Unlock()
+	if !b.closed {
+		b.t.Logf("chromedp: "+format, args...)
+	}
 }
 
 // actionTimeout bounds each browser round trip (navigate, evaluate).
@@ -109,7 +122,8 @@ func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
 	// Not t.Context(): that is cancelled before cleanups run, and the
 	// cleanup below still needs the browser for a screenshot.
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(t.Logf))
+	logf := b.logf
+	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
 	b.ctx = ctx
 
 	startCtx, cancelStart := context.WithTimeout(ctx, startTimeout)
@@ -141,6 +155,9 @@ func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
 			<-collected
 		}
 		logFile.Close()
+		b.logMu.Lock()
+		b.closed = true // chromedp goroutines may still wind down
+		b.logMu.Unlock()
 		b.reportConsole()
 		if t.Failed() {
 			reportLogs(t, logPath)

@@ -116,3 +116,18 @@ func TestHarnessSpiceHTML5(t *testing.T) {
 		t.Errorf("spice-html5 canvas corner %x, want the root colour 3366ccff", got)
 	}
 }
+
+// TestHarnessSpiceHTML5Password runs the same chain with SPICE ticketing:
+// the password reaches Xspice and spice-html5 logs in with it.
+func TestHarnessSpiceHTML5Password(t *testing.T) {
+	Require(t, append(append(append(xspiceTools, wsTools...), browserTools...), ToolSpiceHTML5, ToolXsetroot, ToolXwd)...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{Password: "s3cret"})
+	x.SetRootColor("#cc6633")
+	ws := StartWebsockify(t, SpiceHTML5Dir, x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	b.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d&password=%s", ws.URL, ws.Port, x.Password))
+	const screen = "#spice-screen canvas"
+	b.WaitJS(fmt.Sprintf("document.querySelector(%q)", screen), 20*time.Second)
+	WaitImagesMatch(t, "spice-html5", 20*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display))
+}

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"image"
 	"path/filepath"
@@ -69,15 +71,28 @@ func (x *Xspice) Xdotool(args ...string) string {
 }
 
 // WaitWindow waits until a viewable window titled exactly title exists and
-// returns its id.
-func (x *Xspice) WaitWindow(title string) string {
+// returns its id. It fails early, with p's log, if p (the client expected
+// to map the window; may be nil) exits first.
+func (x *Xspice) WaitWindow(title string, p *Proc) string {
 	x.t.Helper()
-	out := x.Xdotool("search", "--sync", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(title)+"$")
-	ids := strings.Fields(out)
-	if len(ids) == 0 {
-		x.t.Fatalf("e2e: no window titled %q", title)
+	Require(x.t, ToolXdotool)
+	var id string
+	err := waitUntil(x.t.Context(), startTimeout, "window "+title, p, func(ctx context.Context) error {
+		// xdotool search exits 1 when nothing matches.
+		out, err := runCmd(ctx, x.Env(), ToolXdotool.Path, "search", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(title)+"$")
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
+			id = ids[0]
+			return nil
+		}
+		if err == nil {
+			err = errors.New("no such window yet")
+		}
+		return err
+	})
+	if err != nil {
+		x.t.Fatalf("e2e: %v", err)
 	}
-	return ids[0]
+	return id
 }
 
 // MoveWindow places w's top-left corner at p. With no window manager
@@ -156,7 +171,7 @@ func (x *Xspice) XTerm(opts XTermOptions) *Window {
 	p := x.Start("xterm", ToolXterm, "-title", opts.Title, "-geometry", geom, "-fn", opts.Font,
 		"-fg", opts.FG, "-bg", opts.BG, "-bw", "0", "+sb", "-xrm", "XTerm*cursorBlink: false",
 		"-e", "sh", "-c", script, "sh", opts.Text)
-	w := &Window{ID: x.WaitWindow(opts.Title), Title: opts.Title, Proc: p}
+	w := &Window{ID: x.WaitWindow(opts.Title, p), Title: opts.Title, Proc: p}
 	x.MoveWindow(w, opts.At)
 	return w
 }
@@ -168,7 +183,7 @@ func (x *Xspice) ShowImage(path string, p image.Point) *Window {
 	title := uniqueTitle("image")
 	proc := x.Start("display", ToolDisplay, "-title", title, "-borderwidth", "0", "-immutable",
 		"-geometry", fmt.Sprintf("+%d+%d", p.X, p.Y), path)
-	w := &Window{ID: x.WaitWindow(title), Title: title, Proc: proc}
+	w := &Window{ID: x.WaitWindow(title, proc), Title: title, Proc: proc}
 	x.MoveWindow(w, p)
 	return w
 }

@@ -1,0 +1,182 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	CleanupBuilds()
+	os.Exit(code)
+}
+
+// screen is the client's canvas in spice_auto.html.
+const screen = "canvas.spiceweb-screen"
+
+var clientTools = append(append(append(append([]Tool{}, xspiceTools...), xclientTools...), browserTools...), wsTools...)
+
+// pointerAt parks the X pointer where the comparisons ignore it: Xspice may
+// paint it into the images it sends while xwd never shows it.
+var pointerAt = image.Pt(1000, 740)
+
+// desktop fills an Xspice screen with lossless content: flat colour, a
+// photo-like image and text.
+func desktop(t *testing.T, x *Xspice) {
+	x.SetRootColor("#3366cc")
+	img, _ := Plasma(t, 320, 240, 3)
+	x.ShowImage(img, image.Pt(40, 30))
+	x.XTerm(XTermOptions{Text: "The quick brown fox jumps over the lazy dog 0123456789", Cols: 60, Rows: 8, At: image.Pt(420, 420)})
+	x.MouseMove(pointerAt)
+}
+
+// openClient loads spice_auto.html from base (a proxy serving the site)
+// and waits for the given page state.
+func openClient(t *testing.T, b *Browser, base string, port int, query, state string) {
+	t.Helper()
+	b.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d%s", base, port, query))
+	waitState(t, b, state)
+}
+
+func waitState(t *testing.T, b *Browser, state string) {
+	t.Helper()
+	b.WaitJS(fmt.Sprintf("document.body.dataset.state === %q", state), 30*time.Second)
+}
+
+// canvasOrigin returns where the screen canvas's top-left pixel is in the
+// page, checking that it is shown 1:1 so guest pixels map to page pixels.
+func canvasOrigin(t *testing.T, b *Browser) image.Point {
+	t.Helper()
+	r := Eval[[]float64](b, `(() => { const c = document.querySelector("canvas.spiceweb-screen");
+		const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, c.width]; })()`)
+	if r[2] != r[3] {
+		t.Fatalf("canvas shown %v CSS pixels wide for %v guest pixels; the test needs 1:1", r[2], r[3])
+	}
+	return image.Pt(int(r[0]), int(r[1]))
+}
+
+// TestClientXspiceLossless: through our own proxy, with the server's
+// default compression (GLZ), the canvas equals the X framebuffer.
+func TestClientXspiceLossless(t *testing.T) {
+	Require(t, clientTools...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{})
+	desktop(t, x)
+	s := StartServe(t, x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, s.URL, s.Port, "", "connected")
+	WaitImagesMatch(t, "xspice-serve", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+}
+
+// TestClientInput types into an xterm and clicks into a window through the
+// page, and checks what the X clients received.
+func TestClientInput(t *testing.T) {
+	Require(t, clientTools...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{})
+	x.SetRootColor("#204060")
+	dir := t.TempDir()
+	typed := filepath.Join(dir, "typed.txt")
+	// An xterm whose shell copies what is typed to a file, line by line.
+	p := x.Start("xterm-cat", ToolXterm, "-title", "cat", "-geometry", "40x5+100+100", "-e", "sh", "-c", "stty -echo; cat > "+typed)
+	win := &Window{ID: x.WaitWindow("cat", p), Title: "cat", Proc: p}
+	rect := x.WindowRect(win)
+
+	s := StartServe(t, x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, s.URL, s.Port, "", "connected")
+	b.WaitJS(`document.body.dataset.state === "connected" && document.querySelector("canvas.spiceweb-screen").width > 0`, 20*time.Second)
+	o := canvasOrigin(t, b)
+
+	// Without a window manager, X sends keys to the window under the
+	// pointer: move the guest pointer there through the page first.
+	center := image.Pt((rect.Min.X+rect.Max.X)/2, (rect.Min.Y+rect.Max.Y)/2)
+	if err := chromedp.Do(b.Context(),
+		chromedp.MouseClickXY(float64(o.X+center.X), float64(o.Y+center.Y)),
+		chromedp.Focus(chromedp.CSS(screen)),
+		chromedp.KeyEvent("Hello, SPICE 42!\r"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	const want = "Hello, SPICE 42!\n"
+	var got []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		got, _ = os.ReadFile(typed)
+		if string(got) == want {
+			break
+		}
+	}
+	if string(got) != want {
+		t.Fatalf("the guest received %q, want %q", got, want)
+	}
+
+	// A click lands on the guest pixel under the page pixel: xev reports
+	// window-relative coordinates.
+	events := filepath.Join(dir, "xev.txt")
+	xp := x.Start("xev", Tool{"sh", "/bin/sh", "dash"}, "-c", "exec xev -geometry 200x150+500+300 -name clicks -event button > "+events)
+	x.WaitWindow("clicks", xp)
+	if err := chromedp.Do(b.Context(), chromedp.MouseClickXY(float64(o.X+537), float64(o.Y+341))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out, _ := os.ReadFile(events)
+		if strings.Contains(string(out), "ButtonRelease") {
+			if !strings.Contains(string(out), "(37,41)") || !strings.Contains(string(out), "button 1") {
+				t.Fatalf("xev saw:\n%s\nwant button 1 at (37,41)", out)
+			}
+			return
+		}
+	}
+	out, _ := os.ReadFile(events)
+	t.Fatalf("no click reached the guest; xev saw:\n%s", out)
+}
+
+// TestClientWebsockifyPassword: behind Debian's websockify, a wrong
+// password ends in the password form (no retry loop), the right one
+// connects, and the canvas equals the framebuffer.
+func TestClientWebsockifyPassword(t *testing.T) {
+	Require(t, clientTools...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{Password: "corr3ct horse"})
+	desktop(t, x)
+	ws := StartWebsockify(t, Site(t), x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, ws.URL, ws.Port, "&password=wrong&title=vm-1%20(1234)", "auth-failed")
+	if !Eval[bool](b, `!document.getElementById("password-form").hidden`) {
+		t.Fatal("no password form after a refused password")
+	}
+	// No reconnect loop: the state stays put.
+	time.Sleep(1500 * time.Millisecond)
+	if st := Eval[string](b, `document.body.dataset.state`); st != "auth-failed" {
+		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
+	}
+	if err := chromedp.Do(b.Context(),
+		chromedp.SendKeys(chromedp.ID("password"), x.Password),
+		chromedp.Submit(chromedp.ID("password")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, b, "connected")
+	WaitImagesMatch(t, "xspice-websockify", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+}
+
+// TestClientQEMU: QEMU's QXL firmware screen through our proxy equals its
+// own screendump.
+func TestClientQEMU(t *testing.T) {
+	Require(t, append(append([]Tool{}, qemuTools...), browserTools...)...)
+	t.Parallel()
+	q := StartQEMU(t, QEMUOptions{})
+	s := StartServe(t, q.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, s.URL, s.Port, "", "connected")
+	WaitImagesMatch(t, "qemu", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
+}
