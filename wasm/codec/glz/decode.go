@@ -117,9 +117,11 @@ type decoder struct {
 	id    uint64
 	alpha bool
 
-	// the image last referenced, valid until w.mu is released
-	refID  uint64
-	refPix []byte
+	// Images referenced lately (an image mostly copies from a few), valid
+	// until w.mu is released; refPix[i] == nil marks a free slot.
+	refID   [4]uint64
+	refPix  [4][]byte
+	refNext int
 }
 
 // kind selects how a pass turns coded bytes into RGBA pixels.
@@ -265,11 +267,20 @@ func (d *decoder) pass(in, out []byte, k kind) (int, error) {
 			from = ref[ofs*4:]
 		}
 		// Alpha passes copy only byte 3, forward so that overlapping
-		// in-image runs repeat.
+		// in-image matches repeat their pattern.
 		to := out[op*4 : (op+length)*4]
-		from = from[:len(to)]
-		for i := 3; i < len(to); i += 4 {
-			to[i] = from[i]
+		if dist == 0 && ofs == 1 {
+			// A run (most of an all-opaque or all-clear plane): fill
+			// instead of reading back each byte just written.
+			a := from[3]
+			for i := 3; i < len(to); i += 4 {
+				to[i] = a
+			}
+		} else {
+			from = from[:len(to)]
+			for i := 3; i < len(to); i += 4 {
+				to[i] = from[i]
+			}
 		}
 		op += length
 	}
@@ -282,8 +293,10 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 		return nil, FormatError(fmt.Sprintf("image %d references %d images back", d.id, dist))
 	}
 	id := d.id - dist
-	if d.refPix != nil && d.refID == id {
-		return d.refPix, nil
+	for i := range d.refID {
+		if d.refID[i] == id && d.refPix[i] != nil {
+			return d.refPix[i], nil
+		}
 	}
 	w := d.w
 	for {
@@ -297,7 +310,9 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 				// copy meaningless alpha.
 				return nil, FormatError(fmt.Sprintf("image %d references image %d of another type", d.id, id))
 			}
-			d.refID, d.refPix = id, e.pix
+			i := d.refNext
+			d.refID[i], d.refPix[i] = id, e.pix
+			d.refNext = (i + 1) % len(d.refID)
 			return e.pix, nil
 		}
 		if id < w.oldest {
@@ -313,7 +328,7 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 			return nil, fmt.Errorf("glz: waiting for image %d: %w", id, err)
 		}
 		w.wait(d.ctx)
-		d.refPix = nil // the window may have changed
+		d.refPix = [4][]byte{} // the window may have changed
 	}
 }
 

@@ -65,8 +65,10 @@ const entryOverhead = 64
 const maxWindow = 1 << 25
 
 // Free buffers kept for reuse: at most this many, holding at most the
-// announced window size.
-const maxFree = 16
+// announced window size. In a steady session each decode releases about
+// what it adds, so few are kept; after Reset the whole window's buffers
+// serve the images that follow.
+const maxFree = 128
 
 func cost(n int) int { return max(n, entryOverhead) }
 

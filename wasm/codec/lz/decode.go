@@ -233,10 +233,20 @@ func decodePass(in, out []byte, k kind, tab *[256]uint32) (int, error) {
 			return 0, errBadRef
 		}
 		if k == kindAlpha {
-			a := out[(op-dist)*4 : (op+length)*4]
-			d := dist * 4
-			for i := 3; i+d < len(a); i += 4 {
-				a[i+d] = a[i] // forward, byte by byte: overlapping runs repeat
+			to := out[op*4 : (op+length)*4]
+			if dist == 1 {
+				// A run: fill instead of reading back each byte just
+				// written (alpha planes are mostly runs).
+				a := out[op*4-1]
+				for i := 3; i < len(to); i += 4 {
+					to[i] = a
+				}
+			} else {
+				// forward, byte by byte: overlapping matches repeat
+				from := out[(op-dist)*4:][:len(to)]
+				for i := 3; i < len(to); i += 4 {
+					to[i] = from[i]
+				}
 			}
 		} else {
 			copyPixels(out, op*4, (op-dist)*4, length*4)
