@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -103,7 +107,7 @@ func TestClientInput(t *testing.T) {
 	if err := chromedp.Do(b.Context(),
 		chromedp.MouseClickXY(float64(o.X+center.X), float64(o.Y+center.Y)),
 		chromedp.Focus(chromedp.CSS(screen)),
-		chromedp.KeyEvent("Hello, SPICE 42!\r"),
+		typeUS("Hello, SPICE 42!\r"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +123,8 @@ func TestClientInput(t *testing.T) {
 		t.Fatalf("the guest received %q, want %q", got, want)
 	}
 
-	// A click lands on the guest pixel under the page pixel: xev reports
-	// window-relative coordinates.
+	// A click lands on the guest pixel under the page pixel (xev prints
+	// root coordinates too).
 	events := filepath.Join(dir, "xev.txt")
 	xp := x.Start("xev", Tool{"sh", "/bin/sh", "dash"}, "-c", "exec xev -geometry 200x150+500+300 -name clicks -event button > "+events)
 	x.WaitWindow("clicks", xp)
@@ -130,14 +134,42 @@ func TestClientInput(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		out, _ := os.ReadFile(events)
 		if strings.Contains(string(out), "ButtonRelease") {
-			if !strings.Contains(string(out), "(37,41)") || !strings.Contains(string(out), "button 1") {
-				t.Fatalf("xev saw:\n%s\nwant button 1 at (37,41)", out)
+			if !strings.Contains(string(out), "root:(537,341)") || !strings.Contains(string(out), "button 1") {
+				t.Fatalf("xev saw:\n%s\nwant button 1 at root:(537,341)", out)
 			}
 			return
 		}
 	}
 	out, _ := os.ReadFile(events)
 	t.Fatalf("no click reached the guest; xev saw:\n%s", out)
+}
+
+// typeUS types text as a US keyboard would: chromedp's KeyEvent only sets
+// a modifier flag on shifted characters, but the client forwards physical
+// keys, so Shift must go down and up as a key of its own.
+func typeUS(text string) chromedp.Action[chromedp.Void] {
+	shift := func(typ input.DispatchKeyEventType) input.DispatchKeyEventParams {
+		return input.DispatchKeyEventParams{Type: typ, Key: "Shift", Code: "ShiftLeft", WindowsVirtualKeyCode: 16, Location: 1}
+	}
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range text {
+			shifted := unicode.IsUpper(r) || strings.ContainsRune(`~!@#$%^&*()_+{}|:"<>?`, r)
+			if shifted {
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, shift(input.DispatchKeyEventTypeRawKeyDown)); err != nil {
+					return err
+				}
+			}
+			if _, err := chromedp.KeyEvent(string(r))(ctx, t); err != nil {
+				return err
+			}
+			if shifted {
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, shift(input.DispatchKeyEventTypeKeyUp)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // TestClientWebsockifyPassword: behind Debian's websockify, a wrong
@@ -159,10 +191,9 @@ func TestClientWebsockifyPassword(t *testing.T) {
 	if st := Eval[string](b, `document.body.dataset.state`); st != "auth-failed" {
 		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
 	}
-	if err := chromedp.Do(b.Context(),
-		chromedp.SendKeys(chromedp.ID("password"), x.Password),
-		chromedp.Submit(chromedp.ID("password")),
-	); err != nil {
+	// Enter in the field, as a user would (form.submit() would bypass the
+	// page's submit handler).
+	if err := chromedp.Do(b.Context(), chromedp.SendKeys(chromedp.ID("password"), x.Password+"\r")); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, b, "connected")
