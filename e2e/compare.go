@@ -74,13 +74,16 @@ func ignored(x, y int, rects []image.Rectangle) bool {
 
 // DiffImage draws a picture of the difference: differing pixels red,
 // ignored rectangles dark blue, equal pixels a dim grey copy of want so the
-// eye can place the red. Pixels outside the common area are magenta.
+// eye can place the red, and a yellow frame around the differing pixels so
+// that a single one is easy to find. Pixels outside the common area are
+// magenta.
 func DiffImage(got, want *raster.Image, ignore []image.Rectangle) *raster.Image {
 	w, h := max(got.W, want.W), max(got.H, want.H)
 	out, err := raster.NewImage(w, h)
 	if err != nil {
 		return &raster.Image{}
 	}
+	var bounds image.Rectangle
 	for y := 0; y < h; y++ {
 		row := out.Row(y)
 		for x := 0; x < w; x++ {
@@ -92,6 +95,7 @@ func DiffImage(got, want *raster.Image, ignore []image.Rectangle) *raster.Image 
 				o[0], o[1], o[2] = 0, 0, 96
 			case !bytes.Equal(got.Row(y)[x*4:x*4+4], want.Row(y)[x*4:x*4+4]):
 				o[0], o[1], o[2] = 255, 0, 0
+				bounds = bounds.Union(image.Rect(x, y, x+1, y+1))
 			default:
 				p := want.Row(y)[x*4:]
 				grey := byte((int(p[0])*3 + int(p[1])*6 + int(p[2])) / 40) // a quarter of the luma
@@ -100,7 +104,29 @@ func DiffImage(got, want *raster.Image, ignore []image.Rectangle) *raster.Image 
 			o[3] = 255
 		}
 	}
+	if !bounds.Empty() {
+		frame(out, bounds.Inset(-3), [4]byte{255, 255, 0, 255})
+	}
 	return out
+}
+
+// frame draws the 1-pixel outline of r, clipped to m.
+func frame(m *raster.Image, r image.Rectangle, c [4]byte) {
+	in := image.Rect(0, 0, m.W, m.H)
+	for x := r.Min.X; x < r.Max.X; x++ {
+		for _, y := range []int{r.Min.Y, r.Max.Y - 1} {
+			if image.Pt(x, y).In(in) {
+				copy(m.Row(y)[x*4:], c[:])
+			}
+		}
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for _, x := range []int{r.Min.X, r.Max.X - 1} {
+			if image.Pt(x, y).In(in) {
+				copy(m.Row(y)[x*4:], c[:])
+			}
+		}
+	}
 }
 
 // CompareImages fails t unless got equals want outside ignore. On failure

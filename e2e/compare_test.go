@@ -70,12 +70,12 @@ func TestDiffImages(t *testing.T) {
 
 func TestDiffImage(t *testing.T) {
 	want := solid(4, 3, [4]byte{200, 200, 200, 255})
-	got := solid(5, 3, [4]byte{200, 200, 200, 255})
+	got := solid(6, 3, [4]byte{200, 200, 200, 255})
 	setPixel(got, 1, 1, [4]byte{0, 0, 0, 255})
 	setPixel(got, 3, 2, [4]byte{0, 0, 0, 255})
 	d := DiffImage(got, want, []image.Rectangle{image.Rect(3, 2, 4, 3)})
-	if d.W != 5 || d.H != 3 {
-		t.Fatalf("diff image %dx%d, want 5x3", d.W, d.H)
+	if d.W != 6 || d.H != 3 {
+		t.Fatalf("diff image %dx%d, want 6x3", d.W, d.H)
 	}
 	for _, c := range []struct {
 		x, y int
@@ -83,8 +83,9 @@ func TestDiffImage(t *testing.T) {
 	}{
 		{1, 1, [4]byte{255, 0, 0, 255}},   // differs
 		{3, 2, [4]byte{0, 0, 96, 255}},    // ignored
-		{4, 0, [4]byte{255, 0, 255, 255}}, // outside want
+		{5, 0, [4]byte{255, 0, 255, 255}}, // outside want
 		{0, 0, [4]byte{50, 50, 50, 255}},  // equal: a quarter of the luma
+		{4, 1, [4]byte{255, 255, 0, 255}}, // frame, 3 pixels right of (1,1)
 	} {
 		if got := pixel(d, image.Pt(c.x, c.y)); got != c.want {
 			t.Errorf("diff pixel (%d,%d) = %v, want %v", c.x, c.y, got, c.want)

@@ -82,15 +82,24 @@ func FreeDisplay(t testing.TB) int {
 	return 0
 }
 
-// displayInUse reports whether an X server has (or had and left behind) the
-// lock file or socket of display n.
+// displayInUse reports whether an X server holds display n. A lock file
+// whose process is gone is stale (an X server that was killed) and does
+// not count: the next X server replaces it and the socket.
 func displayInUse(n int) bool {
-	for _, p := range []string{fmt.Sprintf("/tmp/.X%d-lock", n), fmt.Sprintf("/tmp/.X11-unix/X%d", n)} {
-		if _, err := os.Lstat(p); err == nil || !errors.Is(err, os.ErrNotExist) {
+	data, err := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+	switch {
+	case err == nil:
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 0 {
 			return true
 		}
+		return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	case !errors.Is(err, os.ErrNotExist):
+		return true
 	}
-	return false
+	// A socket without a lock: be conservative.
+	_, err = os.Lstat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+	return !errors.Is(err, os.ErrNotExist)
 }
 
 // listening reports whether something listens on loopback TCP port. It asks

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,8 +240,13 @@ func reportLogs(t testing.TB, paths ...string) {
 	}
 }
 
-// tailLines returns the last n lines of data, with runs of identical lines
-// folded into one (Xspice logs one line per command it polls).
+// logNoise matches log lines that never explain a failure: Chromium
+// complaining, many times a second, that the machine has no D-Bus.
+var logNoise = regexp.MustCompile(`ERROR:dbus/|Failed to connect to the bus`)
+
+// tailLines returns the last n lines of data, without noise and with runs
+// of identical lines folded into one (Xspice logs one line per command it
+// polls).
 func tailLines(data []byte, n int) string {
 	var lines []string
 	repeat := 0
@@ -251,6 +257,9 @@ func tailLines(data []byte, n int) string {
 		}
 	}
 	for _, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		if logNoise.MatchString(line) {
+			continue
+		}
 		if len(lines) > 0 && line == lines[len(lines)-1] {
 			repeat++
 			continue

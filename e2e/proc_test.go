@@ -29,3 +29,10 @@ func TestShellQuote(t *testing.T) {
 		t.Errorf("shellQuote = %s, want %s", got, want)
 	}
 }
+
+func TestTailLinesNoise(t *testing.T) {
+	in := "start\n[1:2:ERROR:dbus/bus.cc:405] Failed to connect to the bus: x\nend"
+	if got := tailLines([]byte(in), 10); got != "start\nend" {
+		t.Errorf("tailLines = %q", got)
+	}
+}

@@ -165,9 +165,12 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 		path: ToolXspice.Path,
 		args: args,
 		env:  []string{"XSPICE_ADDR=127.0.0.1"},
-		// The wrapper's SIGTERM handler kills Xorg, so a dying test binary
-		// does not leave an X server behind.
-		deathSig: syscall.SIGTERM,
+		// If the test binary dies without cleanups (go test -timeout), the
+		// wrapper gets SIGINT: Python raises KeyboardInterrupt, which the
+		// script catches, and its exit handler kills Xorg. Not SIGTERM: the
+		// script's SIGTERM handler waits for Xorg while its main thread
+		// already does and deadlocks, leaving the wrapper behind.
+		deathSig: syscall.SIGINT,
 	})
 	if err != nil {
 		t.Fatalf("e2e: %v", err)
