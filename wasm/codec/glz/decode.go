@@ -32,12 +32,6 @@ func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Im
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	n := h.Width * h.Height
-	if n > w.max {
-		// The server never codes an image this large
-		// (image-encoders.cpp image_encoders_compress_glz).
-		return FormatError(fmt.Sprintf("%d-pixel image in a %d-pixel window", n, w.max))
-	}
 	if err := dst.Resize(h.Width, h.Height); err != nil {
 		return err
 	}
@@ -49,6 +43,13 @@ func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Im
 	}
 	if _, dup := w.images[h.ID]; dup {
 		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
+	}
+	n := h.Width * h.Height
+	if n > w.max {
+		// The server never codes an image this large
+		// (image-encoders.cpp image_encoders_compress_glz).
+		w.fail(h.ID, h.WinHeadDist)
+		return FormatError(fmt.Sprintf("%d-pixel image in a %d-pixel window", n, w.max))
 	}
 	if h.ID == w.tailGap {
 		// Nothing older is missing, so no later image can need what lies

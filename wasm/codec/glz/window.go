@@ -97,9 +97,12 @@ func (w *Window) Close() {
 	w.broadcast()
 }
 
-// Reset forgets all images, as for a new session or a display channel
-// reset; ids start again from 0. Decodes waiting for an image fail with
-// ErrReset. Pixel buffers are kept for reuse.
+// Reset forgets all images for a new session, whose dictionary numbers
+// images from 0 again (spice-gtk clears its window only on connect:
+// spice-session.c spice_session_connect). A display channel RESET message
+// must not reset the window: the server's dictionary outlives it, and later
+// images still reference earlier ones. Decodes waiting for an image fail
+// with ErrReset. Pixel buffers are kept for reuse.
 func (w *Window) Reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
