@@ -14,7 +14,7 @@ import (
 type bitReader struct {
 	src []byte // whole words only
 	acc uint64 // unread bits, most significant first; the low 64-n bits are 0
-	n   uint32 // valid bits in acc, at least 32 between codewords
+	n   uint   // valid bits in acc, at least 32 between codewords
 	p   int    // byte offset of the next word; may run past len(src)
 }
 
@@ -26,7 +26,7 @@ func (r *bitReader) init(src []byte, p int) {
 // fill appends the next word to acc. Callers keep the reader's fields in
 // locals in the hot loops and call it when n drops below 32, so a 32-bit
 // window (acc>>32) is always valid.
-func fill(src []byte, acc uint64, n uint32, p int) (uint64, uint32, int) {
+func fill(src []byte, acc uint64, n uint, p int) (uint64, uint, int) {
 	var w uint32
 	if p >= 0 && p+4 <= len(src) {
 		w = binary.LittleEndian.Uint32(src[p:])
@@ -38,7 +38,7 @@ func fill(src []byte, acc uint64, n uint32, p int) (uint64, uint32, int) {
 func (r *bitReader) peek() uint32 { return uint32(r.acc >> 32) }
 
 // skip consumes k <= 32 bits.
-func (r *bitReader) skip(k uint32) {
+func (r *bitReader) skip(k uint) {
 	r.acc <<= k & 63
 	r.n -= k
 	if r.n < 32 {
@@ -54,23 +54,25 @@ func (r *bitReader) overrun() bool {
 	return int64(r.p)*8-int64(r.n)+32 > int64(len(r.src))*8
 }
 
-// sym decodes one codeword with Golomb parameter l (< f.bpc) from the
-// window w and returns the value and the codeword length. A plain codeword
-// is l-adjusted unary: z zeros, a one, then the l low bits of the value.
-// When the first bits are all zero (w <= grMask) it is an escape instead: a
-// fixed-length suffix holds v - nGR. An escape may name a value beyond the
-// sample range, which no encoder produces; callers OR the values together
-// and check the result against f.max once per segment.
+// sym decodes one codeword with Golomb parameter l (< f.bpc) from the top
+// of the bit buffer acc and returns the value and the codeword length. A
+// plain codeword is l-adjusted unary: z zeros, a one, then the l low bits
+// of the value. When the first bits are all zero (acc <= grMask) it is an
+// escape instead: a fixed-length suffix holds v - nGR. An escape may name a
+// value beyond the sample range, which no encoder produces; callers OR the
+// values together and check the result against f.max once per segment.
 // matches spice-common quic_family_tmpl.c: golomb_decoding.
-func (f *family) sym(l, w uint32) (v, n uint32) {
+func (f *family) sym(l uint, acc uint64) (v, n uint) {
 	l &= 7
-	if w > f.grMask[l] {
-		z := uint32(bits.LeadingZeros32(w))
+	if acc > f.grMask[l] {
+		// acc's top 32 bits are not all zero here, so counting over 64
+		// bits gives the window's leading zeros.
+		z := uint(bits.LeadingZeros64(acc))
 		n = z + 1 + l
-		return z<<l | w>>((32-n)&31)&(1<<l-1), n
+		return z<<l | uint(acc>>((64-n)&63))&(1<<l-1), n
 	}
 	n = f.escLen[l]
-	return f.nGR[l] + w>>((32-n)&31)&f.escMask[l], n
+	return f.nGR[l] + uint(acc>>((64-n)&63))&f.escMask[l], n
 }
 
 // run decodes a run length with the adaptive MELCODE: each leading 1 bit
@@ -83,7 +85,7 @@ func (d *Decoder) run(st *state, limit int) (int, error) {
 	r := &d.br
 	runLen := 0
 	for {
-		ones := uint32(bits.LeadingZeros32(^r.peek()))
+		ones := uint(bits.LeadingZeros32(^r.peek()))
 		for range ones {
 			runLen += 1 << st.melcLen
 			if st.melcState < melcStates-1 {

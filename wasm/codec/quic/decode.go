@@ -98,10 +98,10 @@ type Decoder struct {
 	br      bitReader
 	rgb     state    // colour channels (rgb_state)
 	one     state    // alpha or gray channel (channels[3].state / channels[0].state)
-	model   [4]model // r, g, b, then alpha or gray
-	corr    [4][]byte
-	corrBuf []byte
-	corrupt bool // set by sym on an impossible escape value
+	models  [4]model // r, g, b, then alpha or gray
+	ctx3    []uint32 // colour residual row, see rgb.go
+	ctx1    []byte   // alpha or gray residual row, same indexing
+	corrupt bool     // an escape codeword named a value beyond the sample range
 }
 
 // Decode decodes src into dst, resizing dst to the image's size. Output is
@@ -126,18 +126,18 @@ func (d *Decoder) Decode(src []byte, dst *raster.Image) error {
 		cur := pix[y*stride : y*stride+4*w]
 		switch cfg.Type {
 		case TypeRGB24, TypeRGB32, TypeRGBA:
-			d.startRow(0, 3, y)
+			d.startRow(false, y)
 			if err := d.rgbRow(family8, prev, cur, w); err != nil {
 				return err
 			}
 			if cfg.Type == TypeRGBA {
-				d.startRow(3, 4, y)
+				d.startRow(true, y)
 				if err := d.oneRow(prev, cur, 3, w); err != nil {
 					return err
 				}
 			}
 		case TypeRGB16:
-			d.startRow(0, 3, y)
+			d.startRow(false, y)
 			if err := d.rgbRow(family5, prev, cur, w); err != nil {
 				return err
 			}
@@ -145,7 +145,7 @@ func (d *Decoder) Decode(src []byte, dst *raster.Image) error {
 				widen5(prev)
 			}
 		case TypeGray:
-			d.startRow(3, 4, y)
+			d.startRow(true, y)
 			if err := d.oneRow(prev, cur, 0, w); err != nil {
 				return err
 			}
@@ -185,30 +185,33 @@ func (d *Decoder) reset(cfg Config) {
 	}
 	d.rgb.reset()
 	d.one.reset()
-	for i := range d.model {
-		d.model[i].reset(f)
+	for i := range 3 {
+		d.models[i].reset(f)
 	}
-	d.model[3].reset(family8)
+	d.models[3].reset(family8)
 	n := cfg.Width + 1
-	if cap(d.corrBuf) < 4*n {
-		d.corrBuf = make([]byte, 4*n)
+	if cap(d.ctx3) < n {
+		d.ctx3 = make([]uint32, n)
+		d.ctx1 = make([]byte, n)
 	}
-	for i := range d.corr {
-		d.corr[i] = d.corrBuf[i*n : (i+1)*n : (i+1)*n]
-	}
+	d.ctx3, d.ctx1 = d.ctx3[:n], d.ctx1[:n]
 	d.corrupt = false
 }
 
-// startRow sets the "pixel -1" context of channels [from, to): zero on the
-// first row, else the residual of the previous row's first pixel.
+// startRow sets the "pixel -1" contexts of the colour channels (one ==
+// false) or of the one-channel pass: zero on the first row, else the
+// residuals of the previous row's first pixel.
 // matches spice-common quic.c: uncompress_rgba and friends (correlate_row[-1]).
-func (d *Decoder) startRow(from, to, y int) {
-	for c := from; c < to; c++ {
-		if y == 0 {
-			d.corr[c][0] = 0
-		} else {
-			d.corr[c][0] = d.corr[c][1]
-		}
+func (d *Decoder) startRow(one bool, y int) {
+	switch {
+	case one && y == 0:
+		d.ctx1[0] = 0
+	case one:
+		d.ctx1[0] = d.ctx1[1]
+	case y == 0:
+		d.ctx3[0] = 0
+	default:
+		d.ctx3[0] = d.ctx3[1]
 	}
 }
 

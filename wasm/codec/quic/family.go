@@ -13,15 +13,19 @@ const maxCodeLen = 26
 // for one sample depth (8 bits for RGB24/32, RGBA and GRAY; 5 bits for
 // RGB16). The two families are built once and only read afterwards.
 // matches spice-common quic.c: QuicFamily, family_init, golomb_coding_slow.
+//
+// The decoding fields are uint (64-bit): Go's wasm backend keeps every
+// integer in a 64-bit local and must re-mask 32-bit results after most
+// operations, which the hot loops cannot afford.
 type family struct {
-	bpc uint32 // bits per sample
-	max uint32 // 2^bpc - 1, also the mask for modular prediction
+	bpc uint // bits per sample
+	max uint // 2^bpc - 1, also the mask for modular prediction
 
 	// Per Golomb parameter l (the bucket's bestcode, always < bpc):
-	grMask  [8]uint32 // a 32-bit window above grMask[l] holds a plain GR codeword (notGRprefixmask)
-	nGR     [8]uint32 // values 0..nGR[l]-1 use plain GR codewords (nGRcodewords)
-	escLen  [8]uint32 // length of the escape codeword: zero prefix + suffix (notGRcwlen)
-	escMask [8]uint32 // mask of the escape suffix (bppmask[notGRsuffixlen])
+	grMask  [8]uint64 // a bit buffer above grMask[l] starts with a plain GR codeword (notGRprefixmask, widened to 64 bits)
+	nGR     [8]uint   // values 0..nGR[l]-1 use plain GR codewords (nGRcodewords)
+	escLen  [8]uint   // length of the escape codeword: zero prefix + suffix (notGRcwlen)
+	escMask [8]uint   // mask of the escape suffix (bppmask[notGRsuffixlen])
 
 	// lens[v][l] is the codeword length of value v under parameter l; the
 	// model update sums these to pick the best parameter (golomb_code_len).
@@ -39,13 +43,13 @@ var (
 	family5 = newFamily(5)
 )
 
-func newFamily(bpc uint32) *family {
+func newFamily(bpc uint) *family {
 	f := &family{bpc: bpc, max: 1<<bpc - 1}
 	for l := range bpc {
 		// The escape prefix is as long as the code limit allows, but never
 		// longer than needed to cover every value with plain codewords.
 		prefix := maxCodeLen - bpc
-		if lim := uint32(1)<<(bpc-l) - 1; prefix > lim {
+		if lim := uint(1)<<(bpc-l) - 1; prefix > lim {
 			prefix = lim
 		}
 		nGR := prefix << l
@@ -53,7 +57,9 @@ func newFamily(bpc uint32) *family {
 		f.nGR[l] = nGR
 		f.escLen[l] = prefix + suffix
 		f.escMask[l] = 1<<suffix - 1
-		f.grMask[l] = 1<<(32-prefix) - 1
+		// The prefix zeros are the top bits of the 32-bit window; the
+		// low half of the 64-bit buffer may hold anything.
+		f.grMask[l] = (1<<(32-prefix)-1)<<32 | 0xffffffff
 		for v := range f.max + 1 {
 			if v < nGR {
 				f.lens[v][l] = uint8(v>>l + l + 1)
@@ -87,14 +93,14 @@ func newFamily(bpc uint32) *family {
 }
 
 // ceilLog2 returns ceil(log2(v)) for v >= 1.
-func ceilLog2(v uint32) uint32 {
-	return uint32(bits.Len32(v - 1))
+func ceilLog2(v uint) uint {
+	return uint(bits.Len(v - 1))
 }
 
 // l2u maps a coded residual back to a signed difference modulo 2^bpc:
 // even values are 0, 1, 2, ... and odd values -1, -2, ... The result must
 // still be masked with max.
 // matches spice-common quic.c: correlate_init (xlatL2U).
-func l2u(v uint32) uint32 {
+func l2u(v uint) uint {
 	return v>>1 ^ -(v & 1)
 }

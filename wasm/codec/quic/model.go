@@ -11,13 +11,14 @@ const (
 )
 
 // triggers[wmidx] is the counter sum above which a bucket's counters are
-// halved, for DEFevol = 3.
+// halved, for DEFevol = 3 (wmidx <= wmiMax; the last entry pads the table
+// to a power of two so that indexing needs no bounds check).
 // matches spice-common quic.c: besttrigtab[DEFevol / 2], set_wm_trigger.
-var triggers = [wmiMax + 1]uint32{110, 550, 900, 800, 550, 400, 350}
+var triggers = [8]uint32{110, 550, 900, 800, 550, 400, 350, 350}
 
 // melcLen[state] is log2 of the run length one "hit" bit stands for.
 // matches spice-common quic.c: J.
-var melcLen = [melcStates]uint32{
+var melcLen = [melcStates]uint{
 	0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
 	4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 }
@@ -26,13 +27,13 @@ var melcLen = [melcStates]uint32{
 // for the three colour channels, one for the alpha or gray channel.
 // matches spice-common quic.c: CommonState.
 type state struct {
-	wait    uint32 // pixels left before the next model update (waitcnt)
-	seed    uint8  // position in tabrand, pre-incremented (tabrand_seed)
-	wmidx   uint32 // current wait mask is 2^wmidx - 1
-	wmileft uint32 // pixels before wmidx grows
+	wait    uint  // pixels left before the next model update (waitcnt)
+	seed    uint8 // position in tabrand, pre-incremented (tabrand_seed)
+	wmidx   uint  // current wait mask is 2^wmidx - 1
+	wmileft uint  // pixels before wmidx grows
 
-	melcState uint32 // run-length coder state (melcstate)
-	melcLen   uint32 // melcLen[melcState]
+	melcState uint // run-length coder state (melcstate)
+	melcLen   uint // melcLen[melcState]
 }
 
 func (s *state) reset() {
@@ -57,25 +58,73 @@ func (m *model) reset(f *family) {
 	}
 }
 
-// update adds residual v's cost under every parameter to bucket b and
-// makes the cheapest one current. Scanning down from bpc-1 and replacing
-// only on a strictly smaller sum, ties keep the larger parameter, as the
-// encoder does.
+// updateModels updates model ms[c] after a sampled pixel, for each
+// channel c coded together: byte c of ctx (the channel's previous residual)
+// chose the bucket, byte c of v is the residual just decoded. For each
+// parameter the code length v would have had is added to the bucket's
+// counter, and the cheapest parameter becomes current. Scanning down from
+// bpc-1 and replacing only on a strictly smaller sum, ties keep the larger
+// parameter, as the encoder does. When the best sum exceeds trigger all
+// the bucket's counters are halved.
 // matches spice-common quic_family_tmpl.c: update_model.
+func updateModels(ms []model, f *family, ctx, v uint, trigger uint32) {
+	if f.bpc != 8 {
+		for c := range ms {
+			ms[c].update(f, f.bucket[uint8(ctx>>(8*c))], uint8(v>>(8*c)), trigger)
+		}
+		return
+	}
+	// The 8-bit case unrolled, and with all channels in one call: this
+	// runs for every sampled pixel and dominates the start of an image,
+	// where the wait between updates is short, and calls are expensive
+	// in wasm.
+	for c := range ms {
+		m := &ms[c]
+		b := f.bucket[uint8(ctx>>(8*c))] & 7
+		cn, ln := &m.cnt[b], &f.lens[uint8(v>>(8*c))]
+		c0, c1, c2, c3 := cn[0]+uint32(ln[0]), cn[1]+uint32(ln[1]), cn[2]+uint32(ln[2]), cn[3]+uint32(ln[3])
+		c4, c5, c6, c7 := cn[4]+uint32(ln[4]), cn[5]+uint32(ln[5]), cn[6]+uint32(ln[6]), cn[7]+uint32(ln[7])
+		best, bl := uint8(7), c7
+		if c6 < bl {
+			best, bl = 6, c6
+		}
+		if c5 < bl {
+			best, bl = 5, c5
+		}
+		if c4 < bl {
+			best, bl = 4, c4
+		}
+		if c3 < bl {
+			best, bl = 3, c3
+		}
+		if c2 < bl {
+			best, bl = 2, c2
+		}
+		if c1 < bl {
+			best, bl = 1, c1
+		}
+		if c0 < bl {
+			best, bl = 0, c0
+		}
+		if bl > trigger {
+			c0, c1, c2, c3, c4, c5, c6, c7 = c0>>1, c1>>1, c2>>1, c3>>1, c4>>1, c5>>1, c6>>1, c7>>1
+		}
+		*cn = [8]uint32{c0, c1, c2, c3, c4, c5, c6, c7}
+		m.best[b] = best
+	}
+}
+
+// update is updateModels for one model of any depth (used for 5 bits).
 func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
 	c := &m.cnt[b&7]
 	ln := &f.lens[v]
-	if f.bpc == 8 {
-		m.best[b&7] = update8(c, ln, trigger)
-		return
-	}
 	best := f.bpc - 1
 	c[best] += uint32(ln[best])
 	bestLen := c[best]
 	for i := int(best) - 1; i >= 0; i-- {
 		c[i] += uint32(ln[i])
 		if c[i] < bestLen {
-			best, bestLen = uint32(i), c[i]
+			best, bestLen = uint(i), c[i]
 		}
 	}
 	m.best[b&7] = uint8(best)
@@ -84,39 +133,4 @@ func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
 			c[i] >>= 1
 		}
 	}
-}
-
-// update8 is update for 8-bit samples, unrolled: it runs for every
-// sampled pixel of every channel and dominates the early part of an image,
-// where the wait between updates is short.
-func update8(c *[8]uint32, ln *[8]uint8, trigger uint32) uint8 {
-	c0, c1, c2, c3 := c[0]+uint32(ln[0]), c[1]+uint32(ln[1]), c[2]+uint32(ln[2]), c[3]+uint32(ln[3])
-	c4, c5, c6, c7 := c[4]+uint32(ln[4]), c[5]+uint32(ln[5]), c[6]+uint32(ln[6]), c[7]+uint32(ln[7])
-	best, bl := uint8(7), c7
-	if c6 < bl {
-		best, bl = 6, c6
-	}
-	if c5 < bl {
-		best, bl = 5, c5
-	}
-	if c4 < bl {
-		best, bl = 4, c4
-	}
-	if c3 < bl {
-		best, bl = 3, c3
-	}
-	if c2 < bl {
-		best, bl = 2, c2
-	}
-	if c1 < bl {
-		best, bl = 1, c1
-	}
-	if c0 < bl {
-		best, bl = 0, c0
-	}
-	if bl > trigger {
-		c0, c1, c2, c3, c4, c5, c6, c7 = c0>>1, c1>>1, c2>>1, c3>>1, c4>>1, c5>>1, c6>>1, c7>>1
-	}
-	*c = [8]uint32{c0, c1, c2, c3, c4, c5, c6, c7}
-	return best
 }

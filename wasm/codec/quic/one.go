@@ -2,7 +2,7 @@ package quic
 
 // The one-channel pass: the GRAY plane, or the alpha plane of an RGBA image
 // coded after each colour row. It has its own adaptation state, bucket
-// model and residual row (d.one, d.model[3], d.corr[3]) and always uses
+// model and residual row (d.one, d.models[3], d.ctx1) and always uses
 // 8-bit samples. The sample is byte off of each 4-byte output pixel.
 // matches spice-common quic_tmpl.c instantiated for ONE_BYTE / FOUR_BYTE.
 
@@ -28,7 +28,7 @@ func (d *Decoder) oneRow(prev, cur []byte, off, width int) error {
 				return err
 			}
 			if st.wmidx < wmiMax {
-				st.wmileft -= uint32(width - pos)
+				st.wmileft -= uint(width - pos)
 			}
 		}
 		return nil
@@ -40,14 +40,14 @@ func (d *Decoder) oneRow(prev, cur []byte, off, width int) error {
 func (d *Decoder) oneSeg(prev, cur []byte, off, i, end int) error {
 	f := family8
 	st := &d.one
-	waitMask := uint32(1)<<st.wmidx - 1
-	trigger := triggers[st.wmidx]
-	c := d.corr[3]
-	m := &d.model[3]
+	waitMask := uint(1)<<(st.wmidx&7) - 1
+	trigger := triggers[st.wmidx&7]
+	c := d.ctx1
+	m := &d.models[3]
 	src := d.br.src
 	acc, n, p := d.br.acc, d.br.n, d.br.p
 	wait, seed := st.wait, st.seed
-	var bad uint32
+	var bad uint
 	runIndex := 0
 	// Views starting at the sample so that pixel i's sample is s[4*i].
 	cur = cur[off:]
@@ -56,28 +56,28 @@ func (d *Decoder) oneSeg(prev, cur []byte, off, i, end int) error {
 	}
 	// Samples of pixels i-1 and i-2 of this row and i-1 of the row above;
 	// only read where they exist.
-	var left, left2, upLeft uint32
+	var left, left2, upLeft uint
 	if i > 0 {
-		left = uint32(cur[4*i-4])
+		left = uint(cur[4*i-4])
 		if prev != nil {
-			upLeft = uint32(prev[4*i-4])
+			upLeft = uint(prev[4*i-4])
 		}
 		if i > 1 {
-			left2 = uint32(cur[4*i-8])
+			left2 = uint(cur[4*i-8])
 		}
 	}
 	x := c[i] // residual of pixel i-1: the context
 loop:
 	for i < end {
-		var pred, up uint32
+		var pred, up uint
 		switch {
 		case prev == nil:
 			pred = left
 		case i == 0:
-			up = uint32(prev[0])
+			up = uint(prev[0])
 			pred = up
 		default:
-			up = uint32(prev[4*i])
+			up = uint(prev[4*i])
 			if upLeft == up && left == left2 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
@@ -94,7 +94,7 @@ loop:
 					if i += runLen; i == end {
 						break loop
 					}
-					left2, upLeft = left, uint32(prev[4*i-4])
+					left2, upLeft = left, uint(prev[4*i-4])
 					x = c[i]
 				}
 				continue
@@ -103,12 +103,13 @@ loop:
 		}
 
 		b := f.bucket[x]
-		v, k := f.sym(uint32(m.best[b&7]), uint32(acc>>32))
+		v, k := f.sym(uint(m.best[b&7]), acc)
 		bad |= v
 		acc <<= k & 63
 		if n -= k; n < 32 {
 			acc, n, p = fill(src, acc, n, p)
 		}
+		ox := x
 		x = uint8(v)
 		c[i+1] = x
 		s := (l2u(v) + pred) & 0xff
@@ -117,8 +118,8 @@ loop:
 
 		if wait == 0 {
 			seed++
-			wait = tabrand[seed] & waitMask
-			m.update(f, b, x, trigger)
+			wait = uint(tabrand[seed]) & waitMask
+			updateModels(d.models[3:], f, uint(ox), uint(x), trigger)
 		} else {
 			wait--
 		}
