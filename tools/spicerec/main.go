@@ -28,12 +28,6 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-var compressions = map[string]spice.ImageCompression{
-	"off": spice.ImageCompressionOff, "auto_glz": spice.ImageCompressionAutoGLZ,
-	"auto_lz": spice.ImageCompressionAutoLZ, "quic": spice.ImageCompressionQUIC,
-	"glz": spice.ImageCompressionGLZ, "lz": spice.ImageCompressionLZ, "lz4": spice.ImageCompressionLZ4,
-}
-
 func main() {
 	addr := flag.String("addr", "127.0.0.1:5900", "SPICE server address")
 	password := flag.String("password", "", "SPICE ticket password")
@@ -44,8 +38,7 @@ func main() {
 	flag.Parse()
 	var pref spice.ImageCompression
 	if *comp != "" {
-		var ok bool
-		if pref, ok = compressions[*comp]; !ok {
+		if pref = spice.ParseImageCompression(*comp); pref == spice.ImageCompressionInvalid {
 			log.Fatalf("unknown compression %q", *comp)
 		}
 	}

@@ -5,10 +5,12 @@ package jsbridge
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"syscall/js"
 
 	"spiceweb/wasm/session"
+	"spiceweb/wasm/spice"
 )
 
 // Version is shown by the page; build.go may set it with -ldflags -X.
@@ -19,12 +21,13 @@ var Version = "dev"
 func Install() {
 	api := js.Global().Get("Object").New()
 	api.Set("version", Version)
-	api.Set("connect", js.FuncOf(func(this js.Value, args []js.Value) any {
-		if len(args) < 2 {
-			panic("spicewebGo.connect(opts, events)")
+	api.Set("connect", js.FuncOf(safe(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 || args[0].Type() != js.TypeObject || args[1].Type() != js.TypeObject {
+			js.Global().Get("console").Call("error", "spicewebGo.connect(opts, events): two objects are required")
+			return js.Null()
 		}
 		return connect(args[0], args[1])
-	}))
+	})))
 	js.Global().Set("spicewebGo", api)
 }
 
@@ -39,11 +42,16 @@ func connect(opts, events js.Value) js.Value {
 	if p := opts.Get("protocol"); p.Type() == js.TypeString {
 		protocol = p.String()
 	}
+	var compression spice.ImageCompression
+	if c := opts.Get("compression"); c.Type() == js.TypeString {
+		compression = spice.ParseImageCompression(c.String())
+	}
 	scr := newScreen(opts.Get("canvas"), events)
 	ctx, cancel := context.WithCancel(context.Background())
 	client := session.New(session.Config{
-		Password: password,
-		Sink:     scr,
+		Password:             password,
+		Sink:                 scr,
+		PreferredCompression: compression,
 		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return DialWebSocket(ctx, url, protocol)
 		},
@@ -59,7 +67,7 @@ func connect(opts, events js.Value) js.Value {
 	var fns []js.Func
 	var names []string
 	method := func(name string, f func(args []js.Value) any) {
-		fn := js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) })
+		fn := js.FuncOf(safe(func(this js.Value, args []js.Value) any { return f(args) }))
 		fns = append(fns, fn)
 		names = append(names, name)
 		h.Set(name, fn)
@@ -86,6 +94,21 @@ func connect(opts, events js.Value) js.Value {
 
 // noop replaces a session's methods after it ends; it lives as long as the page.
 var noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+
+// safe wraps a callback so that a panic (a JavaScript exception from a
+// bad argument, or a bug) is logged instead of killing the Go program and
+// with it every session on the page.
+func safe(f func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
+	return func(this js.Value, args []js.Value) (ret any) {
+		defer func() {
+			if r := recover(); r != nil {
+				js.Global().Get("console").Call("error", "spiceweb: internal error:", fmt.Sprint(r))
+				ret = nil
+			}
+		}()
+		return f(this, args)
+	}
+}
 
 func arg(a []js.Value, i int) js.Value {
 	if i < len(a) {

@@ -55,7 +55,15 @@ func (ch *channel) send(m spice.ClientMessage) error {
 }
 
 // run reads and dispatches messages until the connection fails or ctx ends.
-func (ch *channel) run(ctx context.Context, h handler) error {
+// A panic while handling a message (a bug the input found) becomes an
+// error that ends the session: in the browser an unrecovered panic would
+// kill the whole client, and the page could not even say what happened.
+func (ch *channel) run(ctx context.Context, h handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: internal error: %v", ch.name(), r)
+		}
+	}()
 	for {
 		if ch.idle != nil && ch.r.Buffered() == 0 {
 			ch.idle()

@@ -424,6 +424,16 @@ const (
 	ImageCompressionLZ4     ImageCompression = 7
 )
 
+var imageCompressionNames = map[string]ImageCompression{
+	"off": ImageCompressionOff, "auto_glz": ImageCompressionAutoGLZ, "auto_lz": ImageCompressionAutoLZ,
+	"quic": ImageCompressionQUIC, "glz": ImageCompressionGLZ, "lz": ImageCompressionLZ, "lz4": ImageCompressionLZ4,
+}
+
+// ParseImageCompression maps the names servers use in their settings
+// (QEMU's image-compression=, Xspice's --image-compression) to values;
+// unknown names give ImageCompressionInvalid.
+func ParseImageCompression(name string) ImageCompression { return imageCompressionNames[name] }
+
 // Video codec types (SpiceVideoCodecType).
 const (
 	VideoCodecMJPEG = 1

@@ -14,6 +14,8 @@ export interface ConsoleOptions {
   password?: string;
   /** Websocket subprotocol; default "binary". "" offers none. */
   protocol?: string;
+  /** Image compression to ask the server for; see ConnectOptions.compression. */
+  compression?: string;
   /** How the screen fits the container; default "down" (shrink only). */
   scaling?: Scaling;
   /** Focus the screen when connected, so typing works at once; default true. */
@@ -166,7 +168,13 @@ export class SpiceConsole extends EventTarget {
     this.setStatus("connecting", "Connecting…");
     try {
       const s = go.connect(
-        { url: this.opts.url, password: this.password, canvas: this.canvas, protocol: this.opts.protocol ?? "binary" },
+        {
+          url: this.opts.url,
+          password: this.password,
+          canvas: this.canvas,
+          protocol: this.opts.protocol ?? "binary",
+          ...(this.opts.compression ? { compression: this.opts.compression } : {}),
+        },
         this.events(gen),
       );
       if (gen === this.generation && this.live) this.session = s;

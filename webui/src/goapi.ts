@@ -19,6 +19,12 @@ export interface ConnectOptions {
   canvas: HTMLCanvasElement;
   /** Websocket subprotocol to offer; "binary" unless overridden. "" offers none. */
   protocol: string;
+  /**
+   * Image compression to ask the server for, when it lets clients choose:
+   * "off", "auto_glz", "auto_lz", "quic", "glz", "lz" or "lz4". Absent or
+   * unknown: the server's own setting.
+   */
+  compression?: string;
 }
 
 export type SessionState =

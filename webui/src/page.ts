@@ -58,7 +58,12 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     return null;
   }
 
-  const con = new SpiceConsole(el.screen, { url, password: params.password, protocol: params.protocol });
+  const con = new SpiceConsole(el.screen, {
+    url,
+    password: params.password,
+    protocol: params.protocol,
+    ...(params.compression ? { compression: params.compression } : {}),
+  });
   con.addEventListener("status", (e) => {
     const { state, message } = e.detail;
     showState(doc, el, state, message);

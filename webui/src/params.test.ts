@@ -14,8 +14,18 @@ test("parseParams", async (t) => {
     },
     {
       name: "all parameters",
-      href: "http://h/spice_auto.html?host=10.0.0.5&port=5959&path=/ws&password=s3cret&token=abc&title=vm1&encrypt=1&protocol=",
-      want: { host: "10.0.0.5", port: "5959", path: "/ws", password: "s3cret", token: "abc", title: "vm1", encrypt: true, protocol: "" },
+      href: "http://h/spice_auto.html?host=10.0.0.5&port=5959&path=/ws&password=s3cret&token=abc&title=vm1&encrypt=1&protocol=&compression=lz4",
+      want: {
+        host: "10.0.0.5",
+        port: "5959",
+        path: "/ws",
+        password: "s3cret",
+        token: "abc",
+        title: "vm1",
+        encrypt: true,
+        protocol: "",
+        compression: "lz4",
+      },
     },
     {
       name: "nova token appended to a query with a second ?",

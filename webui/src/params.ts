@@ -17,6 +17,11 @@ export interface Params {
   encrypt?: boolean;
   /** Websocket subprotocol; "binary" unless the URL says otherwise ("" offers none). */
   protocol: string;
+  /**
+   * Image compression to ask the server for (off, auto_glz, auto_lz, quic,
+   * glz, lz, lz4); undefined leaves the server's choice.
+   */
+  compression?: string;
 }
 
 /** The parts of window.location the defaults come from. */
@@ -82,6 +87,8 @@ export function parseParams(href: string): Params {
   if (token) p.token = token;
   const title = seen.get("title");
   if (title) p.title = title;
+  const compression = seen.get("compression");
+  if (compression) p.compression = compression;
   const encrypt = seen.get("encrypt");
   if (encrypt !== undefined) p.encrypt = parseBool(encrypt);
   return p;
