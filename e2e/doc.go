@@ -5,9 +5,27 @@
 //
 // Every helper takes the test's testing.TB, bounds its waits with timeouts,
 // and registers a t.Cleanup that stops what it started by killing the
-// process group it created, so a failing test leaves nothing behind. On
-// failure the helpers log the tail of each process log and copy logs,
-// screenshots and image diffs into an artifacts directory (see ArtifactDir).
+// process group it created, so a failing test leaves nothing behind. If
+// the test binary itself dies (go test -timeout), the kernel signals each
+// server (Pdeathsig) so that it exits too. On failure the helpers log the
+// tail of each process log and copy logs, screenshots and image diffs into
+// an artifacts directory (see ArtifactDir). Helpers report to the
+// testing.TB that created them: call them from that test's goroutine.
+//
+// The helpers, by concern:
+//
+//   - gate.go: Require(t, tools...) skips, or fails under
+//     SPICEWEB_E2E=require, when a tool is missing.
+//   - ports.go: FreePort, FreeDisplay, WaitListen (asks ss; never connects).
+//   - xspice.go, xclients.go: StartXspice and X clients on its display
+//     (SetRootColor, XTerm, ShowImage, Plasma, xdotool moves and typing).
+//   - framebuffer.go, xwd.go: Framebuffer (xwd -root decoded by DecodeXWD),
+//     WaitFramebuffer.
+//   - qemu.go: StartQEMU, QMP, Screendump.
+//   - websockify.go: StartWebsockify.
+//   - browser.go: StartBrowser, Navigate, Eval, WaitJS, Canvas, Console.
+//   - compare.go, match.go: DiffImages, CompareImages, WaitImagesMatch,
+//     SubImage, PointerBox.
 //
 // Gating: the tools come from Debian packages that scripts/install-deps.sh
 // installs. When one is missing, a test skips with a message naming that
