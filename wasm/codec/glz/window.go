@@ -152,8 +152,11 @@ func (w *Window) reserve(n int) ([]byte, error) {
 	return w.buffer(n * 4), nil
 }
 
-// evict releases images in id order until need cost is freed.
+// evict releases images in id order until need cost is freed, and an
+// eighth of the budget more, so that a stream that keeps the window full
+// pays for the sort only now and then.
 func (w *Window) evict(need int) {
+	need += w.budget / 8
 	ids := w.evictIDs[:0]
 	for id := range w.images {
 		ids = append(ids, id)
