@@ -33,6 +33,7 @@ type display struct {
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
+	seenType map[spice.ImageType]bool
 
 	// Reused buffers: decode targets for images that are not cached (the
 	// source, a brush pattern), a copy for self-referencing draws, the
@@ -61,7 +62,7 @@ func displayCaps() spice.Caps {
 
 func (c *Client) setupDisplay(ch *channel) (handler, error) {
 	d := &display{c: c, ch: ch, surfaces: map[uint32]*raster.Surface{},
-		palettes: map[uint64][]uint32{}, streams: map[uint32]*stream{}}
+		palettes: map[uint64][]uint32{}, streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}}
 	// The server waits for DISPLAY_INIT right after the link.
 	err := ch.send(&spice.MsgcDisplayInit{
 		PixmapCacheID:           pixmapCacheID,

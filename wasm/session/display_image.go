@@ -37,6 +37,11 @@ func (d *display) image(ctx context.Context, body []byte, ptr uint32, scratch *r
 		return &s.Image, nil
 	}
 
+	if !d.seenType[desc.Type] {
+		// Once per type: tells which codecs a session really uses.
+		d.seenType[desc.Type] = true
+		d.c.log("debug", fmt.Sprintf("display: decoding %s images", desc.Type))
+	}
 	cacheMe := desc.Flags&(spice.ImageFlagCacheMe|spice.ImageFlagCacheReplaceMe) != 0
 	dst := scratch
 	if cacheMe {
