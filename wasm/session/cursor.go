@@ -7,14 +7,16 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-// maxCursors bounds the cursor cache; the server invalidates long before.
-const maxCursors = 1024
+// cursorCacheBytes bounds the cursor cache (its shapes' RGBA bytes); the
+// server invalidates long before real cursors add up to this.
+const cursorCacheBytes = 16 << 20
 
 // cursorChannel is the cursor channel (channel-cursor.c): shapes with
 // their cache, visibility and, in server mouse mode, the position.
 type cursorChannel struct {
 	c       *Client
 	cache   map[uint64]*CursorShape
+	bytes   int // RGBA bytes in cache
 	visible bool
 	x, y    int
 }
@@ -32,7 +34,7 @@ func (cc *cursorChannel) handle(ctx context.Context, t spice.MsgType, body []byt
 		if err := m.Decode(body); err != nil {
 			return err
 		}
-		clear(cc.cache)
+		cc.clear()
 		return cc.set(m.Position, m.Visible, &m.Cursor)
 	case spice.MsgTypeCursorSet:
 		var m spice.MsgCursorSet
@@ -52,7 +54,7 @@ func (cc *cursorChannel) handle(ctx context.Context, t spice.MsgType, body []byt
 		sink.Cursor(nil)
 		sink.CursorPosition(cc.x, cc.y, false)
 	case spice.MsgTypeCursorReset:
-		clear(cc.cache)
+		cc.clear()
 		cc.visible = false
 		sink.Cursor(nil)
 	case spice.MsgTypeCursorInvalOne:
@@ -60,9 +62,9 @@ func (cc *cursorChannel) handle(ctx context.Context, t spice.MsgType, body []byt
 		if err := m.Decode(body); err != nil {
 			return err
 		}
-		delete(cc.cache, m.ID)
+		cc.drop(m.ID)
 	case spice.MsgTypeCursorInvalAll:
-		clear(cc.cache)
+		cc.clear()
 	case spice.MsgTypeCursorTrail:
 	default:
 		return errUnknownMessage
@@ -94,10 +96,12 @@ func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor)
 		hx, hy := cur.HotSpot()
 		shape = &CursorShape{RGBA: rgba, Width: int(cur.Header.Width), Height: int(cur.Header.Height), HotX: hx, HotY: hy}
 		if cur.Flags&spice.CursorFlagCacheMe != 0 {
-			if len(cc.cache) >= maxCursors {
-				return fmt.Errorf("cursor cache overflow: more than %d shapes", maxCursors)
+			cc.drop(cur.Header.Unique)
+			if cc.bytes+len(rgba) > cursorCacheBytes {
+				return fmt.Errorf("cursor cache overflow: the server cached more than %d MiB of shapes", cursorCacheBytes>>20)
 			}
 			cc.cache[cur.Header.Unique] = shape
+			cc.bytes += len(rgba)
 		}
 	}
 	cc.visible = visible
@@ -108,4 +112,16 @@ func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor)
 	}
 	sink.CursorPosition(cc.x, cc.y, visible)
 	return nil
+}
+
+func (cc *cursorChannel) drop(id uint64) {
+	if s := cc.cache[id]; s != nil {
+		cc.bytes -= len(s.RGBA)
+		delete(cc.cache, id)
+	}
+}
+
+func (cc *cursorChannel) clear() {
+	clear(cc.cache)
+	cc.bytes = 0
 }

@@ -19,12 +19,21 @@ const presentInterval = 16 * time.Millisecond
 // drivers stay far below; spice-gtk allows up to 10000 too).
 const maxSurfaces = 10000
 
+// surfacePixelBudget bounds the pixels of all surfaces of a channel
+// together (192 MiB of RGBA): each surface is limited by raster.MaxPixels,
+// but a hostile server could otherwise create thousands of them. Real
+// servers stay far below: a screen plus off-screen surfaces bounded by the
+// guest's video memory.
+const surfacePixelBudget = 3 * raster.MaxPixels
+
 // display is the state of one display channel (channel-display.c).
 type display struct {
 	c  *Client
 	ch *channel
 
 	surfaces  map[uint32]*raster.Surface
+	pixels    int // total pixels of surfaces, against budget
+	budget    int
 	primaryID uint32
 	primary   *raster.Surface // nil until the server creates it
 	rects     []image.Rectangle
@@ -60,9 +69,14 @@ func displayCaps() spice.Caps {
 		With(spice.DisplayCapCodecMJPEG)
 }
 
+func newDisplay(c *Client, ch *channel) *display {
+	return &display{c: c, ch: ch, budget: surfacePixelBudget,
+		surfaces: map[uint32]*raster.Surface{}, palettes: map[uint64][]uint32{},
+		streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}}
+}
+
 func (c *Client) setupDisplay(ch *channel) (handler, error) {
-	d := &display{c: c, ch: ch, surfaces: map[uint32]*raster.Surface{},
-		palettes: map[uint64][]uint32{}, streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}}
+	d := newDisplay(c, ch)
 	// The server waits for DISPLAY_INIT right after the link.
 	err := ch.send(&spice.MsgcDisplayInit{
 		PixmapCacheID:           pixmapCacheID,
@@ -190,11 +204,19 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := raster.CheckSize(int(m.Width), int(m.Height)); err != nil {
+		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+	}
+	d.removeSurface(m.SurfaceID) // a new surface replaces one with its id
+	if n := int(m.Width) * int(m.Height); d.pixels+n > d.budget {
+		return fmt.Errorf("surface %d (%dx%d): the server's surfaces would exceed %d MiB", m.SurfaceID, m.Width, m.Height, d.budget*4>>20)
+	}
 	s, err := raster.NewSurface(int(m.Width), int(m.Height), f)
 	if err != nil {
 		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
 	}
 	d.surfaces[m.SurfaceID] = s
+	d.pixels += s.W * s.H
 	if m.Flags&spice.SurfaceFlagPrimary != 0 {
 		d.primaryID, d.primary = m.SurfaceID, s
 		if d.ch.id.ID == 0 {
@@ -209,11 +231,20 @@ func (d *display) surfaceDestroy(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
-	delete(d.surfaces, m.SurfaceID)
-	if d.primary != nil && m.SurfaceID == d.primaryID {
+	d.removeSurface(m.SurfaceID)
+	return nil
+}
+
+func (d *display) removeSurface(id uint32) {
+	s := d.surfaces[id]
+	if s == nil {
+		return
+	}
+	d.pixels -= s.W * s.H
+	delete(d.surfaces, id)
+	if s == d.primary {
 		d.primary = nil
 	}
-	return nil
 }
 
 // surface returns the target of a draw.

@@ -1,0 +1,113 @@
+package session
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"testing"
+	"time"
+
+	"spiceweb/wasm/raster"
+	"spiceweb/wasm/spice"
+)
+
+// discardConn stands in for a channel's connection: what the handlers
+// send is dropped.
+type discardConn struct{}
+
+func (discardConn) Read([]byte) (int, error)    { return 0, io.EOF }
+func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
+func (discardConn) Close() error                { return nil }
+
+// messages splits fuzz input into [u16 type][u16 length][body] records.
+func messages(data []byte, yield func(spice.MsgType, []byte) bool) {
+	for len(data) >= 4 {
+		t := spice.MsgType(binary.LittleEndian.Uint16(data))
+		n := int(binary.LittleEndian.Uint16(data[2:]))
+		data = data[4:]
+		if n > len(data) {
+			n = len(data)
+		}
+		if !yield(t, data[:n]) {
+			return
+		}
+		data = data[n:]
+	}
+}
+
+func record(t spice.MsgType, body []byte) []byte {
+	b := binary.LittleEndian.AppendUint16(nil, uint16(t))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(body)))
+	return append(b, body...)
+}
+
+// cursorBit in a record's type sends it to the cursor channel instead.
+const cursorBit = 0x8000
+
+// FuzzDisplay feeds a display channel and a cursor channel arbitrary
+// message sequences: no panic, no hang (waits end with the context), and
+// memory held within the budgets the handlers enforce.
+func FuzzDisplay(f *testing.F) {
+	pix := make([]uint32, 16)
+	for i := range pix {
+		pix[i] = uint32(i) * 0x01020304
+	}
+	seed := [][]byte{
+		record(spice.MsgTypeDisplaySurfaceCreate, surfaceCreateBody(0, 64, 48, spice.SurfaceFmt32xRGB, spice.SurfaceFlagPrimary)),
+		record(spice.MsgTypeDisplayDrawFill, drawFillBody(0, 0, 0, 64, 48, 0xff0000)),
+		record(spice.MsgTypeDisplayDrawFill, drawFillBody(0, 0, 36, 20, 48, 0xff, [4]int32{2, 40, 6, 44})),
+		record(spice.MsgTypeDisplayDrawCopy, drawCopyBitmapBody(0, 10, 10, 4, 4, pix, 7, spice.ImageFlagCacheMe)),
+		record(spice.MsgTypeDisplayDrawCopy, drawCopyCachedBody(0, 30, 20, 4, 4, 7)),
+		record(spice.MsgTypeDisplaySurfaceCreate, surfaceCreateBody(3, 16, 16, spice.SurfaceFmt32ARGB, 0)),
+		record(spice.MsgTypeDisplayCopyBits, body{}.displayBase(0, 5, 5, 30, 30).u32(0).u32(0)),
+		record(spice.MsgTypeDisplayMark, nil),
+		record(spice.MsgTypeDisplayInvalList, body{}.u16(1).u8(spice.ResourceTypePixmap).u64(7)),
+		record(spice.MsgTypeDisplaySurfaceDestroy, body{}.u32(3)),
+		record(spice.MsgTypeDisplayReset, nil),
+		// Cursor INIT with a cached 2x2 ALPHA shape, then SET from cache.
+		record(cursorBit|spice.MsgTypeCursorInit, body{}.u16(5).u16(6).u16(0).u16(0).u8(1).
+			u16(spice.CursorFlagCacheMe).u64(9).u8(uint8(spice.CursorTypeAlpha)).u16(2).u16(2).u16(1).u16(1).
+			u32(0xff112233).u32(0x80102030).u32(0).u32(0xffffffff)),
+		record(cursorBit|spice.MsgTypeCursorSet, body{}.u16(7).u16(8).u8(1).u16(spice.CursorFlagFromCache).
+			u64(9).u8(0).u16(2).u16(2).u16(0).u16(0)),
+		record(cursorBit|spice.MsgTypeCursorInvalOne, body{}.u64(9)),
+	}
+	var all []byte
+	for _, s := range seed {
+		f.Add(s)
+		all = append(all, s...)
+	}
+	f.Add(all)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := New(Config{})
+		defer c.caches.close()
+		ch := &channel{client: c, conn: discardConn{}}
+		d := newDisplay(c, ch)
+		// Budgets small enough that the fuzzer cannot spend its time
+		// allocating: the limits, not their sizes, are what is tested.
+		d.budget = 1 << 20
+		cc := &cursorChannel{c: c, cache: map[uint64]*CursorShape{}}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		messages(data, func(t spice.MsgType, b []byte) bool {
+			var err error
+			if t&cursorBit != 0 {
+				err = cc.handle(ctx, t&^cursorBit, b)
+			} else {
+				err = d.handle(ctx, t, b)
+			}
+			return err == nil || err == errUnknownMessage
+		})
+		if d.pixels > d.budget {
+			t.Fatalf("surfaces hold %d pixels, budget %d", d.pixels, d.budget)
+		}
+		if cc.bytes > cursorCacheBytes {
+			t.Fatalf("cursor cache holds %d bytes", cc.bytes)
+		}
+		for id, s := range d.surfaces {
+			if s.W*s.H > raster.MaxPixels {
+				t.Fatalf("surface %d is %dx%d", id, s.W, s.H)
+			}
+		}
+	})
+}
