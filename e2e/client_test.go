@@ -211,3 +211,15 @@ func TestClientQEMU(t *testing.T) {
 	openClient(t, b, s.URL, s.Port, "", "connected")
 	WaitImagesMatch(t, "qemu", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
 }
+
+// TestClientQEMUPassword: QEMU with a SPICE password, the password given
+// in the page URL as nova's spice-html5 setups do.
+func TestClientQEMUPassword(t *testing.T) {
+	Require(t, append(append(append([]Tool{}, qemuTools...), browserTools...), wsTools...)...)
+	t.Parallel()
+	q := StartQEMU(t, QEMUOptions{Password: "qemu-s3cret"})
+	ws := StartWebsockify(t, Site(t), q.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, ws.URL, ws.Port, "&password=qemu-s3cret", "connected")
+	WaitImagesMatch(t, "qemu-password", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
+}
