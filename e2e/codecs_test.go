@@ -134,3 +134,48 @@ func meanError(got, want *raster.Image, ignore image.Rectangle) float64 {
 	}
 	return sum / n
 }
+
+// TestClientVideoStream: an animation on an Xspice without off-screen
+// surfaces makes the server stream it as MJPEG video; the client must
+// decode the stream, and once the animation is gone the screen must equal
+// the framebuffer again.
+func TestClientVideoStream(t *testing.T) {
+	animate := Tool{"animate", "/usr/bin/animate", "imagemagick"}
+	Require(t, append(clientTools, animate)...)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{DisableSurfaces: true, ExtraArgs: []string{"--streaming-video", "all"}})
+	x.SetRootColor("#336633")
+	x.MouseMove(pointerAt)
+	s := StartServe(t, x.Port)
+	b := StartBrowser(t, BrowserOptions{})
+	openClient(t, b, s.URL, s.Port, "", "connected")
+
+	// Frames of a changing photo-like picture.
+	var frames []string
+	for i := range 12 {
+		p, _ := Plasma(t, 240, 180, 100+i)
+		frames = append(frames, p)
+	}
+	anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
+	err := waitUntil(t.Context(), 30*time.Second, "a video stream", nil, func(ctx context.Context) error {
+		for _, m := range b.Console() {
+			if strings.Contains(m.Text, "display: video stream") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no stream yet")
+	})
+	if err != nil {
+		t.Fatalf("e2e: %v", err)
+	}
+	time.Sleep(2 * time.Second) // let frames flow
+	if err := anim.Stop(); err != nil {
+		t.Logf("stopping animate: %v", err)
+	}
+	WaitImagesMatch(t, "after-video", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+	for _, m := range b.Console() {
+		if strings.Contains(m.Text, "dropping undecodable frame") {
+			t.Errorf("the client dropped frames: %s", m.Text)
+		}
+	}
+}

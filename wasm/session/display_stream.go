@@ -18,6 +18,7 @@ type stream struct {
 	topDown   bool
 	dest      raster.Rect
 	clip      []raster.Rect // nil: no clip beyond dest
+	mjpeg     jpeg.Stream   // tables carried from frame to frame
 	warned    bool
 }
 
@@ -53,6 +54,7 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		dest:      rect(m.Dest),
 		clip:      clipRects(&m.Clip, nil),
 	}
+	d.c.log("debug", fmt.Sprintf("display: video stream %d, codec %d, %dx%d into %v", m.ID, m.CodecType, m.SrcWidth, m.SrcHeight, rect(m.Dest)))
 	if m.CodecType != spice.VideoCodecMJPEG {
 		// Only MJPEG is advertised, so no server should do this.
 		d.c.log("warn", fmt.Sprintf("stream %d uses codec %d, which this client cannot decode", m.ID, m.CodecType))
@@ -95,7 +97,7 @@ func (d *display) streamFrame(st *stream, id uint32, data []byte, dest raster.Re
 		return fmt.Errorf("stream %d: surface %d is gone", id, st.surfaceID)
 	}
 	frame := &d.streamBuf
-	if err := jpeg.Decode(data, frame); err != nil {
+	if err := st.mjpeg.Decode(data, frame); err != nil {
 		// A bad frame is dropped; the next key frame repairs the picture.
 		if !st.warned {
 			st.warned = true
