@@ -130,6 +130,22 @@ func (d *display) source(ctx context.Context, body []byte, ptr uint32, target *r
 	return img, nil
 }
 
+// imageDraw resolves what every draw with a source image needs: the
+// target surface, the source and the area. The source is resolved first so
+// that a draw clipped to nothing still decodes it (the touch rule).
+func (d *display) imageDraw(ctx context.Context, body []byte, base *spice.DisplayBase, src uint32, mask *spice.QMask) (*raster.Surface, *raster.Image, raster.Area, error) {
+	s, err := d.surface(base.SurfaceID)
+	if err != nil {
+		return nil, nil, raster.Area{}, err
+	}
+	img, err := d.source(ctx, body, src, s)
+	if err != nil {
+		return nil, nil, raster.Area{}, err
+	}
+	a, err := d.area(ctx, body, base, mask)
+	return s, img, a, err
+}
+
 func (d *display) drawFill(ctx context.Context, body []byte) error {
 	var m spice.MsgDisplayDrawFill
 	if err := m.Decode(body); err != nil {
@@ -170,15 +186,7 @@ func (d *display) drawBlend(ctx context.Context, body []byte) error {
 }
 
 func (d *display) copyLike(ctx context.Context, body []byte, m *spice.MsgDisplayDrawCopy) error {
-	s, err := d.surface(m.Base.SurfaceID)
-	if err != nil {
-		return err
-	}
-	src, err := d.source(ctx, body, m.SrcBitmap, s)
-	if err != nil {
-		return err
-	}
-	a, err := d.area(ctx, body, &m.Base, &m.Mask)
+	s, src, a, err := d.imageDraw(ctx, body, &m.Base, m.SrcBitmap, &m.Mask)
 	if err != nil {
 		return err
 	}
@@ -192,19 +200,11 @@ func (d *display) drawOpaque(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
-	s, err := d.surface(m.Base.SurfaceID)
-	if err != nil {
-		return err
-	}
-	src, err := d.source(ctx, body, m.SrcBitmap, s)
+	s, src, a, err := d.imageDraw(ctx, body, &m.Base, m.SrcBitmap, &m.Mask)
 	if err != nil {
 		return err
 	}
 	b, err := d.brush(ctx, body, &m.Brush)
-	if err != nil {
-		return err
-	}
-	a, err := d.area(ctx, body, &m.Base, &m.Mask)
 	if err != nil {
 		return err
 	}
@@ -218,19 +218,11 @@ func (d *display) drawRop3(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
-	s, err := d.surface(m.Base.SurfaceID)
-	if err != nil {
-		return err
-	}
-	src, err := d.source(ctx, body, m.SrcBitmap, s)
+	s, src, a, err := d.imageDraw(ctx, body, &m.Base, m.SrcBitmap, &m.Mask)
 	if err != nil {
 		return err
 	}
 	b, err := d.brush(ctx, body, &m.Brush)
-	if err != nil {
-		return err
-	}
-	a, err := d.area(ctx, body, &m.Base, &m.Mask)
 	if err != nil {
 		return err
 	}
@@ -273,15 +265,7 @@ func (d *display) drawTransparent(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
-	s, err := d.surface(m.Base.SurfaceID)
-	if err != nil {
-		return err
-	}
-	src, err := d.source(ctx, body, m.SrcBitmap, s)
-	if err != nil {
-		return err
-	}
-	a, err := d.area(ctx, body, &m.Base, nil)
+	s, src, a, err := d.imageDraw(ctx, body, &m.Base, m.SrcBitmap, nil)
 	if err != nil {
 		return err
 	}
@@ -294,15 +278,7 @@ func (d *display) drawAlphaBlend(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
-	s, err := d.surface(m.Base.SurfaceID)
-	if err != nil {
-		return err
-	}
-	src, err := d.source(ctx, body, m.SrcBitmap, s)
-	if err != nil {
-		return err
-	}
-	a, err := d.area(ctx, body, &m.Base, nil)
+	s, src, a, err := d.imageDraw(ctx, body, &m.Base, m.SrcBitmap, nil)
 	if err != nil {
 		return err
 	}
