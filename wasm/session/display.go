@@ -43,6 +43,7 @@ type display struct {
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
 	seenType map[spice.ImageType]bool
+	warned   map[string]bool
 
 	// Reused buffers: decode targets for images that are not cached (the
 	// source, a brush pattern), a copy for self-referencing draws, the
@@ -72,7 +73,7 @@ func displayCaps() spice.Caps {
 func newDisplay(c *Client, ch *channel) *display {
 	return &display{c: c, ch: ch, budget: surfacePixelBudget,
 		surfaces: map[uint32]*raster.Surface{}, palettes: map[uint64][]uint32{},
-		streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}}
+		streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}, warned: map[string]bool{}}
 }
 
 func (c *Client) setupDisplay(ch *channel) (handler, error) {
@@ -131,6 +132,9 @@ var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) 
 	spice.MsgTypeDisplayDrawTransparent:  (*display).drawTransparent,
 	spice.MsgTypeDisplayDrawAlphaBlend:   (*display).drawAlphaBlend,
 	spice.MsgTypeDisplayDrawRop3:         (*display).drawRop3,
+	spice.MsgTypeDisplayDrawStroke:       (*display).drawStroke,
+	spice.MsgTypeDisplayDrawText:         (*display).drawText,
+	spice.MsgTypeDisplayDrawComposite:    (*display).drawComposite,
 	spice.MsgTypeDisplayStreamCreate:     (*display).streamCreate,
 	spice.MsgTypeDisplayStreamData:       (*display).streamData,
 	spice.MsgTypeDisplayStreamDataSized:  (*display).streamDataSized,

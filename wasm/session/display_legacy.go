@@ -1,0 +1,66 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"spiceweb/wasm/spice"
+)
+
+// STROKE and TEXT come only from the legacy Windows XPDM driver, and
+// COMPOSITE only from clients advertising it, which this one does not.
+// They are not drawn, but their images are still resolved, so that the
+// pixmap cache and the GLZ window stay in step with the server.
+
+func (d *display) unsupportedDraw(what string) {
+	if !d.warned[what] {
+		d.warned[what] = true
+		d.c.log("warn", fmt.Sprintf("display: %s drawing is not supported; parts of the screen may be wrong", what))
+	}
+}
+
+func (d *display) touchBrush(ctx context.Context, body []byte, b *spice.Brush) error {
+	if b.Type != spice.BrushTypePattern {
+		return nil
+	}
+	_, err := d.brush(ctx, body, b)
+	return err
+}
+
+func (d *display) drawStroke(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayDrawStroke
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	d.unsupportedDraw("STROKE")
+	return d.touchBrush(ctx, body, &m.Brush)
+}
+
+func (d *display) drawText(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayDrawText
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	d.unsupportedDraw("TEXT")
+	if err := d.touchBrush(ctx, body, &m.ForeBrush); err != nil {
+		return err
+	}
+	return d.touchBrush(ctx, body, &m.BackBrush)
+}
+
+func (d *display) drawComposite(ctx context.Context, body []byte) error {
+	var m spice.MsgDisplayDrawComposite
+	if err := m.Decode(body); err != nil {
+		return err
+	}
+	d.unsupportedDraw("COMPOSITE")
+	if _, err := d.image(ctx, body, m.SrcBitmap, &d.scratch); err != nil {
+		return err
+	}
+	if m.Flags&spice.CompositeHasMask != 0 && m.MaskBitmap != 0 {
+		if _, err := d.image(ctx, body, m.MaskBitmap, &d.patternBuf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
