@@ -97,9 +97,10 @@ func TestDecoderReuse(t *testing.T) {
 	}
 }
 
-// TestDecodeRejectsWhatConfigRejects keeps Decode and DecodeConfig in
-// agreement on every prefix of a fixture: a header error from one is a
-// header error from the other, and no prefix of a valid stream decodes.
+// TestTruncatedPrefixes feeds every proper prefix of a recorded stream:
+// none may decode (the encoder's output has no slack: its last word is the
+// window the decoder needs), and where DecodeConfig fails Decode must fail
+// the same way.
 func TestTruncatedPrefixes(t *testing.T) {
 	src := readFixture(t, filepath.Join("testdata", "xspice-icon-rgba.quic"))
 	var d Decoder

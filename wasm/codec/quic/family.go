@@ -27,9 +27,11 @@ type family struct {
 	escLen  [8]uint   // length of the escape codeword: zero prefix + suffix (notGRcwlen)
 	escMask [8]uint   // mask of the escape suffix (bppmask[notGRsuffixlen])
 
-	// lens[v][l] is the codeword length of value v under parameter l; the
-	// model update sums these to pick the best parameter (golomb_code_len).
-	lens [256][8]uint8
+	// lens[v] holds the codeword length of value v under each parameter l
+	// (golomb_code_len) in 16-bit lane l&3 of word l>>2, the layout of the
+	// bucket counters, so that the model update adds them two words at a
+	// time.
+	lens [256][2]uint64
 
 	// bucket maps a context (the previous residual of the same channel) to
 	// its bucket: sizes 1, 2, 4, 8, ... with the last one absorbing the
@@ -61,11 +63,11 @@ func newFamily(bpc uint) *family {
 		// low half of the 64-bit buffer may hold anything.
 		f.grMask[l] = (1<<(32-prefix)-1)<<32 | 0xffffffff
 		for v := range f.max + 1 {
+			n := prefix + suffix
 			if v < nGR {
-				f.lens[v][l] = uint8(v>>l + l + 1)
-			} else {
-				f.lens[v][l] = uint8(prefix + suffix)
+				n = v>>l + l + 1
 			}
+			f.lens[v][l>>2] |= uint64(n) << (16 * (l & 3))
 		}
 	}
 

@@ -44,19 +44,25 @@ func (s *state) reset() {
 
 // model is the per-channel statistics: for each bucket, the current Golomb
 // parameter and the accumulated code length every parameter would have
-// produced.
+// produced. The counters of parameters 0-3 and 4-7 are packed as 16-bit
+// lanes in two words: they never reach 2^15, since every codeword is 1 to
+// 26 bits long, so no counter exceeds 26 times the smallest one plus 26,
+// and the smallest is halved once it passes the trigger (at most 900).
 // matches spice-common quic.c: s_bucket, FamilyStat.
 type model struct {
 	best [8]uint8
-	cnt  [8][8]uint32
+	cnt  [8][2]uint64
 }
 
 func (m *model) reset(f *family) {
-	m.cnt = [8][8]uint32{}
+	m.cnt = [8][2]uint64{}
 	for i := range m.best {
 		m.best[i] = uint8(f.bpc - 1)
 	}
 }
+
+// halve16 halves every 16-bit lane of w.
+const halve16 = 0x7fff7fff7fff7fff
 
 // updateModels updates model ms[c] after a sampled pixel, for each
 // channel c coded together: byte c of ctx (the channel's previous residual)
@@ -68,9 +74,10 @@ func (m *model) reset(f *family) {
 // the bucket's counters are halved.
 // matches spice-common quic_family_tmpl.c: update_model.
 func updateModels(ms []model, f *family, ctx, v uint, trigger uint32) {
+	t := uint64(trigger)
 	if f.bpc != 8 {
 		for c := range ms {
-			ms[c].update(f, f.bucket[uint8(ctx>>(8*c))], uint8(v>>(8*c)), trigger)
+			ms[c].update(f, f.bucket[uint8(ctx>>(8*c))], uint8(v>>(8*c)), t)
 		}
 		return
 	}
@@ -82,55 +89,54 @@ func updateModels(ms []model, f *family, ctx, v uint, trigger uint32) {
 		m := &ms[c]
 		b := f.bucket[uint8(ctx>>(8*c))] & 7
 		cn, ln := &m.cnt[b], &f.lens[uint8(v>>(8*c))]
-		c0, c1, c2, c3 := cn[0]+uint32(ln[0]), cn[1]+uint32(ln[1]), cn[2]+uint32(ln[2]), cn[3]+uint32(ln[3])
-		c4, c5, c6, c7 := cn[4]+uint32(ln[4]), cn[5]+uint32(ln[5]), cn[6]+uint32(ln[6]), cn[7]+uint32(ln[7])
-		best, bl := uint8(7), c7
-		if c6 < bl {
-			best, bl = 6, c6
+		lo, hi := cn[0]+ln[0], cn[1]+ln[1]
+		best, bl := uint8(7), hi>>48
+		if x := hi >> 32 & 0xffff; x < bl {
+			best, bl = 6, x
 		}
-		if c5 < bl {
-			best, bl = 5, c5
+		if x := hi >> 16 & 0xffff; x < bl {
+			best, bl = 5, x
 		}
-		if c4 < bl {
-			best, bl = 4, c4
+		if x := hi & 0xffff; x < bl {
+			best, bl = 4, x
 		}
-		if c3 < bl {
-			best, bl = 3, c3
+		if x := lo >> 48; x < bl {
+			best, bl = 3, x
 		}
-		if c2 < bl {
-			best, bl = 2, c2
+		if x := lo >> 32 & 0xffff; x < bl {
+			best, bl = 2, x
 		}
-		if c1 < bl {
-			best, bl = 1, c1
+		if x := lo >> 16 & 0xffff; x < bl {
+			best, bl = 1, x
 		}
-		if c0 < bl {
-			best, bl = 0, c0
+		if x := lo & 0xffff; x < bl {
+			best, bl = 0, x
 		}
-		if bl > trigger {
-			c0, c1, c2, c3, c4, c5, c6, c7 = c0>>1, c1>>1, c2>>1, c3>>1, c4>>1, c5>>1, c6>>1, c7>>1
+		if bl > t {
+			lo, hi = lo>>1&halve16, hi>>1&halve16
 		}
-		*cn = [8]uint32{c0, c1, c2, c3, c4, c5, c6, c7}
+		cn[0], cn[1] = lo, hi
 		m.best[b] = best
 	}
 }
 
 // update is updateModels for one model of any depth (used for 5 bits).
-func (m *model) update(f *family, b uint8, v uint8, trigger uint32) {
+func (m *model) update(f *family, b uint8, v uint8, trigger uint64) {
 	c := &m.cnt[b&7]
-	ln := &f.lens[v]
+	c[0] += f.lens[v][0]
+	c[1] += f.lens[v][1]
+	lane := func(i uint) uint64 { return c[i>>2&1] >> (16 * (i & 3)) & 0xffff }
 	best := f.bpc - 1
-	c[best] += uint32(ln[best])
-	bestLen := c[best]
-	for i := int(best) - 1; i >= 0; i-- {
-		c[i] += uint32(ln[i])
-		if c[i] < bestLen {
-			best, bestLen = uint(i), c[i]
+	bestLen := lane(best)
+	for i := best; i > 0; {
+		i--
+		if x := lane(i); x < bestLen {
+			best, bestLen = i, x
 		}
 	}
 	m.best[b&7] = uint8(best)
 	if bestLen > trigger {
-		for i := range f.bpc {
-			c[i] >>= 1
-		}
+		c[0] = c[0] >> 1 & halve16
+		c[1] = c[1] >> 1 & halve16
 	}
 }
