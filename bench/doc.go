@@ -1,0 +1,36 @@
+// Package bench measures the image decoders of wasm/codec on their recorded
+// fixtures, the same way natively and in the browser.
+//
+// A Fixture is one testdata case of one codec (a GLZ fixture is a whole
+// recorded sequence sharing one window); Load reads them all from the
+// codec packages' testdata directories. NewCase turns a Fixture into a
+// Case whose Decode runs exactly what a display channel runs for it, with
+// a warm decoder and a reused destination image. The same Case code is
+// compiled natively (e2e/bench_test.go, BenchmarkDecode here) and to
+// WebAssembly (bench/wasm), so the two figures differ only by the
+// compiler target.
+//
+// Measure is the timing protocol shared by every implementation: grow the
+// iteration count until one measurement takes at least MinDuration, then
+// repeat it and take the median. The browser harness (bench/web) only
+// times batches of iterations; the Go driver in e2e/bench_test.go decides
+// how many, with this package's Calibrate, for native Go, Go compiled to
+// wasm and spice-html5's JavaScript alike.
+//
+// How to run (from the repository root):
+//
+//	go test ./bench -bench Decode                 native, every fixture
+//	go test ./e2e -run '^$' -bench BrowserDecode -benchtime 1x
+//	                                              native vs wasm vs spice-html5
+//	go test ./e2e -run '^$' -bench PageLoad -benchtime 1x
+//	                                              page load, ours vs spice-html5
+//
+// BrowserDecode measures the fixtures recorded from real servers;
+// SPICEWEB_BENCH_FILTER, a regular expression on "codec/fixture", picks
+// among all of them instead, reference-encoder streams included ("." for
+// every one). SPICEWEB_BENCH_PROFILE=DIR also writes, per case, a
+// DevTools CPU profile of the wasm decode and a pprof profile of the
+// native one into DIR and prints the wasm profile's top functions.
+// SPICEWEB_BENCH_RUNS sets PageLoad's number of runs per client
+// (default 5).
+package bench
