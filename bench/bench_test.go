@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"path"
@@ -244,5 +246,67 @@ func TestPaired(t *testing.T) {
 	r := Result{Native: 1, Wasm: 4, PairedRatio: 0.5}
 	if r.Ratio() != 0.5 {
 		t.Errorf("Ratio ignores PairedRatio: %v", r.Ratio())
+	}
+}
+
+func TestSizes(t *testing.T) {
+	text := []byte(strings.Repeat("spice ", 1000))
+	s, err := Sizes(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Served != len(text) || s.Raw != len(text) || s.Gzip <= 0 || s.Gzip >= len(text)/10 {
+		t.Errorf("plain text: %+v", s)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(text)
+	zw.Close()
+	s, err = Sizes(gz.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Served != gz.Len() || s.Gzip != gz.Len() || s.Raw != len(text) {
+		t.Errorf("gzip file: %+v, want served = gzip = %d, raw = %d", s, gz.Len(), len(text))
+	}
+	if _, err := Sizes([]byte{0x1f, 0x8b, 0, 0}); err == nil {
+		t.Error("a damaged gzip file gave no error")
+	}
+}
+
+func TestLoadTable(t *testing.T) {
+	ms := time.Millisecond
+	tab := LoadTable([]LoadResult{
+		{Client: "ours", Complete: []time.Duration{300 * ms, 100 * ms, 200 * ms}, Connected: []time.Duration{0, 50 * ms, 0},
+			Requests: 4, Transfer: 2048, Bytes: BodySizes{Served: 1024, Raw: 4096, Gzip: 512}},
+		{Client: "theirs"},
+	})
+	for _, want := range []string{"200 (100-300)", "50 (50-50) [1 of 3 runs]", "2.0", "1.0", "4.0", "0.5"} {
+		if !strings.Contains(tab, want) {
+			t.Errorf("table lacks %q:\n%s", want, tab)
+		}
+	}
+}
+
+func TestTopSelf(t *testing.T) {
+	p, err := ParseCPUProfile([]byte(`{"nodes": [
+		{"id": 1, "callFrame": {"functionName": "(root)"}},
+		{"id": 2, "callFrame": {"functionName": "(idle)"}},
+		{"id": 3, "callFrame": {"functionName": "pass", "url": "bench.wasm"}},
+		{"id": 4, "callFrame": {"functionName": "", "url": "bench.js"}},
+		{"id": 5, "callFrame": {"functionName": "pass", "url": "bench.wasm"}}],
+		"samples": [2, 2, 3, 3, 5, 4, 2]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := TopSelf(p, 5)
+	if len(got) != 2 || got[0].Name != "pass" || got[0].Share != 75 || got[1].Name != "(anonymous bench.js)" || got[1].Share != 25 {
+		t.Errorf("TopSelf = %+v", got)
+	}
+	if s := FormatShares(got); !strings.Contains(s, " 75.0%  pass") {
+		t.Errorf("FormatShares:\n%s", s)
+	}
+	if _, err := ParseCPUProfile([]byte("{")); err == nil {
+		t.Error("bad JSON gave no error")
 	}
 }

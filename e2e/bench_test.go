@@ -63,7 +63,7 @@ type pageCase struct {
 // spice-html5's JavaScript decoders in the same page; all interleaved
 // case by case, so that load on the machine hits all three alike.
 func BenchmarkBrowserDecode(b *testing.B) {
-	Require(b, append(browserTools, ToolSpiceHTML5)...)
+	Require(b, ToolChromium, ToolSpiceHTML5)
 	root, err := moduleRoot()
 	if err != nil {
 		b.Fatal(err)
