@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, vet (native and
-# wasm), the TypeScript type check, and go test ./... (unit, fuzz seeds,
+# wasm), the TypeScript type check, and go test -race ./... (unit, fuzz seeds,
 # browser tests and the end-to-end tests against real servers). Run as root
 # on a fresh Debian 12 machine, it first installs the packages the tests use
 # (scripts/install-deps.sh); otherwise tests whose tools are missing skip
@@ -30,5 +30,5 @@ else
 	echo "npm not found: skipping (the Go tests still bundle and run the TypeScript)"
 fi
 
-echo "--- go test"
-go test -timeout 30m ./...
+echo "--- go test -race"
+go test -race -timeout 30m ./...
