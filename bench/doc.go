@@ -19,11 +19,18 @@
 //
 // How to run (from the repository root):
 //
-//	go test ./bench -bench Decode                 native, every fixture
+//	go test ./bench -run '^$' -bench Decode       native, every fixture
 //	go test ./e2e -run '^$' -bench BrowserDecode -benchtime 1x
-//	                                              native vs wasm vs spice-html5
+//	                                              native vs wasm vs spice-html5 (about 2 min)
 //	go test ./e2e -run '^$' -bench PageLoad -benchtime 1x
-//	                                              page load, ours vs spice-html5
+//	                                              page load, ours vs spice-html5 (about 20 s)
+//	GOOS=js GOARCH=wasm go test -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./bench -run '^$' -bench Decode
+//	                                              wasm in Node, no browser: a quick check
+//	                                              (Node's V8 is older than Chromium's)
+//
+// The e2e benchmarks need the Debian packages of scripts/install-deps.sh
+// (chromium, spice-html5, xserver-xspice, websockify) and skip without
+// them like the e2e tests do.
 //
 // BrowserDecode measures the fixtures recorded from real servers;
 // SPICEWEB_BENCH_FILTER, a regular expression on "codec/fixture", picks
