@@ -48,11 +48,6 @@ func newCaches() *caches {
 	return &caches{images: map[uint64]cachedImage{}, glz: glz.NewWindow(glzWindowPixels)}
 }
 
-func (c *caches) setRAMHint(uint32) {
-	// The window size is fixed by glzWindowPixels; the hint is what
-	// spice-gtk would scale it with, kept for a future memory-aware choice.
-}
-
 func (c *caches) close() {
 	c.mu.Lock()
 	c.closed = true

@@ -57,7 +57,6 @@ type Client struct {
 	channels  map[spice.ChannelID]*channel
 	inputs    *inputs
 	sessionID uint32
-	mainCh    *channel
 	mouseMode uint32
 
 	caches *caches // shared by every display channel of the session
@@ -86,7 +85,7 @@ func (c *Client) Run(ctx context.Context) error {
 	// session when ctx is done or a channel fails.
 	stop := context.AfterFunc(ctx, c.closeAll)
 	defer stop()
-	c.cfg.Sink.State(StateConnecting, "connecting")
+	c.cfg.Sink.State(StateConnecting, "Connecting…")
 
 	err := c.runMain(ctx, cancel)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
@@ -99,12 +98,12 @@ func (c *Client) Run(ctx context.Context) error {
 
 	switch {
 	case errors.Is(err, ErrAuth):
-		c.cfg.Sink.State(StateAuthFailed, "wrong password")
+		c.cfg.Sink.State(StateAuthFailed, "The server refused the password.")
 	case errors.Is(err, context.Canceled):
-		c.cfg.Sink.State(StateDisconnected, "disconnected")
-	case errors.Is(err, io.EOF):
+		c.cfg.Sink.State(StateDisconnected, "Disconnected.")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		err = errors.New("the server closed the connection")
-		c.cfg.Sink.State(StateDisconnected, err.Error())
+		c.cfg.Sink.State(StateDisconnected, "The server closed the connection.")
 	default:
 		c.cfg.Sink.State(StateDisconnected, err.Error())
 	}

@@ -14,14 +14,13 @@ type mainChannel struct {
 	cancel   context.CancelCauseFunc
 	attached bool
 	agent    bool // the guest agent is running
-	mmTime   uint32
 }
 
 var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte) error{
 	spice.MsgTypeMainInit:                 (*mainChannel).init,
 	spice.MsgTypeMainChannelsList:         (*mainChannel).channelsList,
 	spice.MsgTypeMainMouseMode:            (*mainChannel).mouseMode,
-	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime,
+	spice.MsgTypeMainMultiMediaTime:       ignore, // frames are shown on arrival, not by mm-time
 	spice.MsgTypeMainAgentConnected:       (*mainChannel).agentConnected,
 	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnected,
 	spice.MsgTypeMainAgentDisconnected:    (*mainChannel).agentDisconnected,
@@ -47,9 +46,6 @@ func (c *Client) runMain(ctx context.Context, cancel context.CancelCauseFunc) er
 		return err
 	}
 	m := &mainChannel{c: c, ch: ch, cancel: cancel}
-	c.mu.Lock()
-	c.mainCh = ch
-	c.mu.Unlock()
 	return ch.run(ctx, func(ctx context.Context, t spice.MsgType, body []byte) error {
 		h := mainHandlers[t]
 		if h == nil {
@@ -69,10 +65,8 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	c.sessionID = msg.SessionID
 	c.mouseMode = msg.CurrentMouseMode
 	c.mu.Unlock()
-	m.mmTime = msg.MultiMediaTime
 	m.agent = msg.AgentConnected != 0
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
-	c.caches.setRAMHint(msg.RAMHint)
 	if err := m.ch.send(&spice.MsgcMainAttachChannels{}); err != nil {
 		return err
 	}
@@ -105,7 +99,7 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 			c.startChannel(ctx, m.cancel, id, nil, c.setupCursor)
 		}
 	}
-	c.cfg.Sink.State(StateConnected, "connected")
+	c.cfg.Sink.State(StateConnected, "Connected")
 	return nil
 }
 
@@ -118,15 +112,6 @@ func (m *mainChannel) mouseMode(ctx context.Context, body []byte) error {
 	m.c.mouseMode = uint32(msg.CurrentMode)
 	m.c.mu.Unlock()
 	m.c.cfg.Sink.MouseMode(uint32(msg.CurrentMode))
-	return nil
-}
-
-func (m *mainChannel) multiMediaTime(ctx context.Context, body []byte) error {
-	var msg spice.MsgMainMultiMediaTime
-	if err := msg.Decode(body); err != nil {
-		return err
-	}
-	m.mmTime = msg.Time
 	return nil
 }
 
