@@ -94,7 +94,7 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 		case spice.ChannelDisplay:
 			c.startChannel(ctx, m.cancel, id, displayCaps(), c.setupDisplay)
 		case spice.ChannelInputs:
-			c.startChannel(ctx, m.cancel, id, spice.Caps(nil).With(spice.InputsCapKeyScancode), c.setupInputs)
+			c.startChannel(ctx, m.cancel, id, nil, c.setupInputs)
 		case spice.ChannelCursor:
 			c.startChannel(ctx, m.cancel, id, nil, c.setupCursor)
 		}
