@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"spiceweb/wasm/spice"
+	"spiceweb/wasm/ticket"
 )
 
 func main() {
@@ -87,11 +88,11 @@ func (r *recorder) link(t spice.ChannelType, connID uint32, caps spice.Caps) (*c
 	if rep.CommonCaps.Has(spice.CommonCapProtocolAuthSelection) {
 		c.Write(spice.AppendAuthMechanism(nil, spice.CommonCapAuthSpice))
 	}
-	ticket, err := spice.EncryptTicket(rep.PubKey, r.password, rand.Reader)
+	tk, err := ticket.Encrypt(rep.PubKey, r.password, rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	c.Write(ticket)
+	c.Write(tk)
 	res, err := spice.ReadLinkResult(c)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,7 @@ func connect(opts, events js.Value) js.Value {
 		Password:             password,
 		Sink:                 scr,
 		PreferredCompression: compression,
+		Random:               cryptoRandom{},
 		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return DialWebSocket(ctx, url, protocol)
 		},

@@ -29,6 +29,9 @@ type Config struct {
 	// PreferredCompression, when not zero, is sent to display channels
 	// whose server supports PREF_COMPRESSION.
 	PreferredCompression spice.ImageCompression
+	// Random is the cryptographic random source for the ticket; natively
+	// crypto/rand by default, in the browser crypto.getRandomValues.
+	Random io.Reader
 	// ImageHook, when set, sees every image the display channel parses
 	// before it is decoded (recording tools use it). It must not retain
 	// img.Data beyond the call.

@@ -2,13 +2,13 @@ package session
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"spiceweb/wasm/spice"
+	"spiceweb/wasm/ticket"
 )
 
 // linkTimeout bounds the handshake of one channel.
@@ -83,11 +83,18 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 			return nil, linkIOError(ctx, id, err, false)
 		}
 	}
-	ticket, err := spice.EncryptTicket(reply.PubKey, c.cfg.Password, rand.Reader)
+	random := c.cfg.Random
+	if random == nil {
+		random = defaultRandom
+	}
+	if random == nil {
+		return nil, errors.New("no random source for the ticket")
+	}
+	tk, err := ticket.Encrypt(reply.PubKey, c.cfg.Password, random)
 	if err != nil {
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
-	if _, err := conn.Write(ticket); err != nil {
+	if _, err := conn.Write(tk); err != nil {
 		return nil, linkIOError(ctx, id, err, false)
 	}
 	result, err := spice.ReadLinkResult(conn)
