@@ -17,7 +17,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/draw"
+	"image/color"
 	stdjpeg "image/jpeg"
 
 	"spiceweb/wasm/codec/lz"
@@ -107,8 +107,42 @@ func decodeRGB(src []byte, w, h int, dst *raster.Image) error {
 	if err := dst.Resize(w, h); err != nil {
 		return fmt.Errorf("jpeg: %w", err)
 	}
-	// image/draw converts YCbCr, Gray and CMYK to RGBA with dedicated
-	// loops and writes A=255; dst shares image.RGBA's layout.
-	draw.Draw(dst.RGBA(), image.Rect(0, 0, w, h), img, r.Min, draw.Src)
+	toRGBA(img, dst)
 	return nil
+}
+
+// toRGBA converts what image/jpeg returns to opaque RGBA rows. It does
+// what image/draw would, with the same YCbCr arithmetic
+// (color.YCbCrToRGB), without bringing image/draw's generic compositing
+// into the wasm download.
+func toRGBA(img image.Image, dst *raster.Image) {
+	r := img.Bounds()
+	switch src := img.(type) {
+	case *image.YCbCr:
+		for y := 0; y < dst.H; y++ {
+			row := dst.Row(y)
+			for x := 0; x < dst.W; x++ {
+				yi := src.YOffset(r.Min.X+x, r.Min.Y+y)
+				ci := src.COffset(r.Min.X+x, r.Min.Y+y)
+				row[4*x], row[4*x+1], row[4*x+2] = color.YCbCrToRGB(src.Y[yi], src.Cb[ci], src.Cr[ci])
+				row[4*x+3] = 0xff
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < dst.H; y++ {
+			row := dst.Row(y)
+			g := src.Pix[y*src.Stride:]
+			for x := 0; x < dst.W; x++ {
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = g[x], g[x], g[x], 0xff
+			}
+		}
+	default: // CMYK, which the server never sends
+		for y := 0; y < dst.H; y++ {
+			row := dst.Row(y)
+			for x := 0; x < dst.W; x++ {
+				cr, cg, cb, _ := img.At(r.Min.X+x, r.Min.Y+y).RGBA()
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = byte(cr>>8), byte(cg>>8), byte(cb>>8), 0xff
+			}
+		}
+	}
 }
