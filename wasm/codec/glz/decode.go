@@ -2,7 +2,6 @@ package glz
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"spiceweb/wasm/codec/lz"
@@ -151,143 +150,6 @@ var (
 	errBadRef  = FormatError("match before the first pixel")
 )
 
-// pass runs one GLZ pass (decode-glz-tmpl.c decode) over in, filling all
-// len(out)/4 pixels of out, and returns the bytes consumed.
-func (d *decoder) pass(in, out []byte, k kind) (int, error) {
-	u := units[k]
-	ip, op, n := 0, 0, len(out)/4
-	for op < n {
-		if ip >= len(in) {
-			return 0, errShort
-		}
-		ctrl := int(in[ip])
-		ip++
-		if ctrl < maxCopy {
-			cnt := ctrl + 1
-			if cnt > n-op {
-				return 0, errOverrun
-			}
-			if cnt*u.bytes > len(in)-ip {
-				return 0, errShort
-			}
-			literal(out[op*4:(op+cnt)*4], in[ip:ip+cnt*u.bytes], k)
-			ip += cnt * u.bytes
-			op += cnt
-			continue
-		}
-
-		// Match: ctrl holds 3 bits of length, a flag for pixel offsets of
-		// 12 bits or more, and the offset's low 4 bits. Then come more
-		// length bytes, 8 offset bits, and a byte whose top 2 bits count
-		// the image-distance bytes that follow (glz-encode-match.tmpl.c).
-		length := ctrl >> 5
-		if length == 7 {
-			for {
-				if ip >= len(in) {
-					return 0, errShort
-				}
-				c := int(in[ip])
-				ip++
-				length += c
-				if c != 255 {
-					break
-				}
-				if length > n { // also keeps the sum from overflowing
-					return 0, errOverrun
-				}
-			}
-		}
-		if len(in)-ip < 2 {
-			return 0, errShort
-		}
-		ofs := ctrl&0x0f | int(in[ip])<<4
-		c := int(in[ip+1])
-		ip += 2
-		extra := c >> 6
-		var dist int
-		if ctrl&0x10 == 0 {
-			// short offset: 6 bits of image distance here, 8 per extra byte
-			dist = c & 0x3f
-			if len(in)-ip < extra {
-				return 0, errShort
-			}
-			for i := 0; i < extra; i++ {
-				dist |= int(in[ip+i]) << (6 + 8*i)
-			}
-			ip += extra
-		} else {
-			// medium offset: 5 more offset bits here; long: 8 more after
-			// the image distance
-			long := c&0x20 != 0
-			ofs |= (c & 0x1f) << 12
-			need := extra
-			if long {
-				need++
-			}
-			if len(in)-ip < need {
-				return 0, errShort
-			}
-			for i := 0; i < extra; i++ {
-				dist |= int(in[ip+i]) << (8 * i)
-			}
-			if long {
-				ofs |= int(in[ip+extra]) << 17
-			}
-			ip += need
-		}
-		length += u.bias
-		if length > n-op {
-			return 0, errOverrun
-		}
-
-		var from []byte // the pixels to copy, then the ones after them
-		if dist == 0 {
-			ofs++ // in-image distances are coded minus one
-			if ofs > op {
-				return 0, errBadRef
-			}
-			if k != kindAlpha {
-				copyPixels(out, op*4, (op-ofs)*4, length*4)
-				op += length
-				continue
-			}
-			from = out[(op-ofs)*4:]
-		} else {
-			ref, err := d.ref(uint64(dist))
-			if err != nil {
-				return 0, err
-			}
-			if ofs+length > len(ref)/4 {
-				return 0, FormatError(fmt.Sprintf("match past the end of image %d", d.id-uint64(dist)))
-			}
-			if k != kindAlpha {
-				copy(out[op*4:(op+length)*4], ref[ofs*4:])
-				op += length
-				continue
-			}
-			from = ref[ofs*4:]
-		}
-		// Alpha passes copy only byte 3, forward so that overlapping
-		// in-image matches repeat their pattern.
-		to := out[op*4 : (op+length)*4]
-		if dist == 0 && ofs == 1 {
-			// A run (most of an all-opaque or all-clear plane): fill
-			// instead of reading back each byte just written.
-			a := from[3]
-			for i := 3; i < len(to); i += 4 {
-				to[i] = a
-			}
-		} else {
-			from = from[:len(to)]
-			for i := 3; i < len(to); i += 4 {
-				to[i] = from[i]
-			}
-		}
-		op += length
-	}
-	return ip, nil
-}
-
 // ref returns the pixels of image d.id-dist, waiting for it to arrive.
 func (d *decoder) ref(dist uint64) ([]byte, error) {
 	if dist > d.id {
@@ -330,46 +192,5 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 		}
 		w.wait(d.ctx)
 		d.refPix = [4][]byte{} // the window may have changed
-	}
-}
-
-// literal converts coded bytes s into the pixels of d.
-func literal(d, s []byte, k kind) {
-	switch k {
-	case kindRGB:
-		for len(s) >= 3 && len(d) >= 4 {
-			d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 0xff
-			s, d = s[3:], d[4:]
-		}
-	case kindRGB16:
-		for len(s) >= 2 && len(d) >= 4 {
-			binary.LittleEndian.PutUint32(d, rgb16(s[0], s[1]))
-			s, d = s[2:], d[4:]
-		}
-	case kindAlpha:
-		for i, a := range s {
-			d[i*4+3] = a
-		}
-	}
-}
-
-// rgb16 expands a x1r5g5b5 pixel coded high byte first to R, G, B, 255
-// packed little-endian, replicating each channel's top bits into its low
-// bits (decode-glz-tmpl.c LZ_RGB16 TO_RGB32).
-func rgb16(hi, lo byte) uint32 {
-	v := uint32(hi)<<8 | uint32(lo)
-	r, g, b := v>>10&31, v>>5&31, v&31
-	r, g, b = r<<3|r>>2, g<<3|g>>2, b<<3|b>>2
-	return r | g<<8 | b<<16 | 0xff<<24
-}
-
-// copyPixels copies n bytes from off src to off dst of b, dst > src, the
-// way LZ matches do: overlapping bytes are read after being written, so a
-// short distance repeats its pattern. Each copy doubles the pattern.
-func copyPixels(b []byte, dst, src, n int) {
-	for n > 0 {
-		k := copy(b[dst:dst+n], b[src:dst])
-		dst += k
-		n -= k
 	}
 }
