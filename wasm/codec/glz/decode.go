@@ -117,11 +117,11 @@ type decoder struct {
 	id    uint64
 	alpha bool
 
-	// Images referenced lately (an image mostly copies from a few), valid
-	// until w.mu is released; refPix[i] == nil marks a free slot.
-	refID   [4]uint64
-	refPix  [4][]byte
-	refNext int
+	// Images referenced by this image, direct-mapped by distance
+	// (refDist 0: free slot), valid until w.mu is released. Both passes
+	// look here before calling ref, which costs more than the lookup.
+	refDist [8]int
+	refPix  [8][]byte
 }
 
 // kind selects how a pass turns coded bytes into RGBA pixels.
@@ -150,17 +150,13 @@ var (
 	errBadRef  = FormatError("match before the first pixel")
 )
 
-// ref returns the pixels of image d.id-dist, waiting for it to arrive.
+// ref returns the pixels of image d.id-dist, waiting for it to arrive,
+// and enters them in d.refPix.
 func (d *decoder) ref(dist uint64) ([]byte, error) {
 	if dist > d.id {
 		return nil, FormatError(fmt.Sprintf("image %d references %d images back", d.id, dist))
 	}
 	id := d.id - dist
-	for i := range d.refID {
-		if d.refID[i] == id && d.refPix[i] != nil {
-			return d.refPix[i], nil
-		}
-	}
 	w := d.w
 	for {
 		if e, ok := w.images[id]; ok {
@@ -173,9 +169,8 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 				// copy meaningless alpha.
 				return nil, FormatError(fmt.Sprintf("image %d references image %d of another type", d.id, id))
 			}
-			i := d.refNext
-			d.refID[i], d.refPix[i] = id, e.pix
-			d.refNext = (i + 1) % len(d.refID)
+			i := dist % uint64(len(d.refDist))
+			d.refDist[i], d.refPix[i] = int(dist), e.pix
 			return e.pix, nil
 		}
 		if id < w.oldest {
@@ -191,6 +186,6 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 			return nil, fmt.Errorf("glz: waiting for image %d: %w", id, err)
 		}
 		w.wait(d.ctx)
-		d.refPix = [4][]byte{} // the window may have changed
+		d.refDist = [8]int{} // the window may have changed
 	}
 }

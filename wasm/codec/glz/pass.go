@@ -207,9 +207,12 @@ func (d *decoder) pass(in, out []byte, k kind) (int, error) {
 				continue
 			}
 		} else {
-			ref, err := d.ref(uint64(dist))
-			if err != nil {
-				return 0, err
+			ref := d.refPix[dist%len(d.refPix)]
+			if d.refDist[dist%len(d.refDist)] != dist {
+				var err error
+				if ref, err = d.ref(uint64(dist)); err != nil {
+					return 0, err
+				}
 			}
 			if ofs+length > len(ref)/4 {
 				return 0, FormatError(fmt.Sprintf("match past the end of image %d", d.id-uint64(dist)))
