@@ -40,7 +40,7 @@ func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Im
 	if w.closed {
 		return ErrClosed
 	}
-	if _, dup := w.images[h.ID]; dup {
+	if w.images.get(h.ID) != nil {
 		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
 	}
 	n := h.Width * h.Height
@@ -159,7 +159,7 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 	id := d.id - dist
 	w := d.w
 	for {
-		if e, ok := w.images[id]; ok {
+		if e := w.images.get(id); e != nil {
 			switch {
 			case e.pix == nil:
 				return nil, FormatError(fmt.Sprintf("reference to image %d, which failed to decode", id))

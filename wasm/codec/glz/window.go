@@ -22,7 +22,7 @@ type Window struct {
 	max    int // the window size the server was given, in pixels
 	budget int // bound on used
 
-	images map[uint64]entry
+	images imageTable
 	// oldest is the lowest id not released; tailGap is the lowest id
 	// >= oldest that has not arrived. Every id in [oldest, tailGap) is in
 	// images.
@@ -80,7 +80,6 @@ func NewWindow(maxPixels int) *Window {
 	return &Window{
 		max:    maxPixels,
 		budget: budgetFactor * maxPixels,
-		images: make(map[uint64]entry),
 	}
 }
 
@@ -91,7 +90,7 @@ func (w *Window) Close() {
 	defer w.mu.Unlock()
 	w.closed = true
 	w.gen++
-	clear(w.images)
+	w.images.clear()
 	w.oldest, w.tailGap, w.used = 0, 0, 0
 	w.free, w.freeBytes, w.inflaters = nil, 0, nil
 	w.broadcast()
@@ -107,10 +106,12 @@ func (w *Window) Reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.gen++
-	for _, e := range w.images {
-		w.recycle(e.pix)
+	for i := range w.images.slots {
+		if s := &w.images.slots[i]; s.used {
+			w.recycle(s.e.pix)
+		}
 	}
-	clear(w.images)
+	w.images.clear()
 	w.oldest, w.tailGap, w.used = 0, 0, 0
 	w.broadcast()
 }
@@ -158,16 +159,17 @@ func (w *Window) reserve(n int) ([]byte, error) {
 func (w *Window) evict(need int) {
 	need += w.budget / 8
 	ids := w.evictIDs[:0]
-	for id := range w.images {
-		ids = append(ids, id)
+	for i := range w.images.slots {
+		if s := &w.images.slots[i]; s.used {
+			ids = append(ids, s.id)
+		}
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
 		if need <= 0 {
 			break
 		}
-		e := w.images[id]
-		delete(w.images, id)
+		e, _ := w.images.remove(id)
 		w.used -= cost(e.n)
 		need -= cost(e.n)
 		w.recycle(e.pix)
@@ -183,7 +185,7 @@ func (w *Window) evict(need int) {
 // reserved, then releases what the window head allows. It reports false,
 // dropping e, if id is already present.
 func (w *Window) add(id uint64, e entry) bool {
-	_, dup := w.images[id]
+	dup := w.images.get(id) != nil
 	if dup || id < w.oldest {
 		// A duplicate, or an image that arrived after its id was
 		// released (evicted under pressure): nothing may reference it.
@@ -191,11 +193,11 @@ func (w *Window) add(id uint64, e entry) bool {
 		w.recycle(e.pix)
 		return !dup
 	}
-	w.images[id] = e
+	w.images.put(id, e)
 	w.advance()
 	if w.tailGap > w.oldest {
 		last := w.tailGap - 1
-		w.releaseBefore(last - uint64(w.images[last].dist))
+		w.releaseBefore(last - uint64(w.images.get(last).dist))
 	}
 	w.broadcast()
 	return true
@@ -217,7 +219,7 @@ func (w *Window) fail(id uint64, dist uint32) {
 // advance moves tailGap past the images that have arrived.
 func (w *Window) advance() {
 	for {
-		if _, ok := w.images[w.tailGap]; !ok {
+		if w.images.get(w.tailGap) == nil {
 			return
 		}
 		w.tailGap++
@@ -228,8 +230,7 @@ func (w *Window) advance() {
 // exceed tailGap, so every id visited is present.
 func (w *Window) releaseBefore(limit uint64) {
 	for ; w.oldest < limit; w.oldest++ {
-		if e, ok := w.images[w.oldest]; ok {
-			delete(w.images, w.oldest)
+		if e, ok := w.images.remove(w.oldest); ok {
 			w.used -= cost(e.n)
 			w.recycle(e.pix)
 		}

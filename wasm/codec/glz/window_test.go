@@ -33,8 +33,10 @@ func ids(w *Window) []uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var s []uint64
-	for id := range w.images {
-		s = append(s, id)
+	for _, sl := range w.images.slots {
+		if sl.used {
+			s = append(s, sl.id)
+		}
 	}
 	slices.Sort(s)
 	return s
@@ -241,8 +243,8 @@ func TestWindowBudget(t *testing.T) {
 			t.Fatalf("window uses %d pixels, budget %d", w.used, budgetFactor*size)
 		}
 	}
-	if len(w.images) > budgetFactor*size/400 {
-		t.Errorf("%d images held", len(w.images))
+	if w.images.n > budgetFactor*size/400 {
+		t.Errorf("%d images held", w.images.n)
 	}
 	var dst raster.Image
 	err := w.Decode(context.Background(), copyOf(1000, 999, 400, 999), &dst)
@@ -254,8 +256,8 @@ func TestWindowBudget(t *testing.T) {
 		w.Decode(done, flat(1<<40+i*1<<30, 0, 1, 0), &dst)
 		w.Decode(done, []byte("junk"), &dst)
 	}
-	if w.used > budgetFactor*size || len(w.images) > budgetFactor*size/entryOverhead {
-		t.Errorf("window uses %d pixels in %d images", w.used, len(w.images))
+	if w.used > budgetFactor*size || w.images.n > budgetFactor*size/entryOverhead {
+		t.Errorf("window uses %d pixels in %d images", w.used, w.images.n)
 	}
 }
 
