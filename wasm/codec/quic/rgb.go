@@ -200,10 +200,24 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 
 func le32(b []byte) uint { return uint(binary.LittleEndian.Uint32(b)) }
 
-// fillPixels repeats pixel i-1 over pixels [i, i+n).
+// fillPixels repeats pixel i-1 over pixels [i, i+n), 8 pixels per step:
+// in wasm each loop iteration costs a trip through the function's jump
+// table (golang/go#65440), so a run of a whole row must not take one per
+// pixel.
 func fillPixels(row []byte, i, n int) {
-	px := binary.LittleEndian.Uint32(row[4*i-4:])
-	for j := 4 * i; j < 4*(i+n); j += 4 {
-		binary.LittleEndian.PutUint32(row[j:], px)
+	le := binary.LittleEndian
+	px := uint64(le.Uint32(row[4*i-4:]))
+	px |= px << 32
+	q := row[4*i : 4*(i+n)]
+	j := 0
+	for ; j+32 <= len(q); j += 32 {
+		w := q[j : j+32 : j+32]
+		le.PutUint64(w, px)
+		le.PutUint64(w[8:], px)
+		le.PutUint64(w[16:], px)
+		le.PutUint64(w[24:], px)
+	}
+	for ; j+4 <= len(q); j += 4 {
+		le.PutUint32(q[j:], uint32(px))
 	}
 }
