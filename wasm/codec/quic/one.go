@@ -80,7 +80,7 @@ loop:
 			pred = up
 		default:
 			up = uint(prev[4*i])
-			if upLeft == up && left == left2 && i > 2 && i != runIndex {
+			if (upLeft^up)|(left^left2) == 0 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
 				runLen, err := d.run(st, end-i)
@@ -117,11 +117,41 @@ loop:
 
 		if wait == 0 {
 			seed++
-			wait = uint(tabrand[seed]) & waitMask
-			updateModels(d.models[3:], f, uint(ox), uint(x), trigger)
-		} else {
-			wait--
+			wait = uint(tabrand[seed])&waitMask + 1
+			// updateModels for one 8-bit channel, inlined by hand as in
+			// rgbSegN. Keep the two in step.
+			b := f.bucket[ox] & 7
+			cn, ln := &m.cnt[b], &f.lens[x]
+			lo, hi := cn[0]+ln[0], cn[1]+ln[1]
+			best, bl := uint8(7), hi>>48
+			if x := hi >> 32 & 0xffff; x < bl {
+				best, bl = 6, x
+			}
+			if x := hi >> 16 & 0xffff; x < bl {
+				best, bl = 5, x
+			}
+			if x := hi & 0xffff; x < bl {
+				best, bl = 4, x
+			}
+			if x := lo >> 48; x < bl {
+				best, bl = 3, x
+			}
+			if x := lo >> 32 & 0xffff; x < bl {
+				best, bl = 2, x
+			}
+			if x := lo >> 16 & 0xffff; x < bl {
+				best, bl = 1, x
+			}
+			if x := lo & 0xffff; x < bl {
+				best, bl = 0, x
+			}
+			if bl > uint64(trigger) {
+				lo, hi = lo>>1&halve16, hi>>1&halve16
+			}
+			cn[0], cn[1] = lo, hi
+			m.best[b] = best
 		}
+		wait--
 		i++
 	}
 	st.wait, st.seed = wait, seed

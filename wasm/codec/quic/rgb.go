@@ -97,11 +97,10 @@ func (d *Decoder) rgbSeg0(f *family, cur []byte, i, end int) {
 
 		if wait == 0 {
 			seed++
-			wait = uint(tabrand[seed]) & (1<<(d.rgb.wmidx&7) - 1)
+			wait = uint(tabrand[seed])&(1<<(d.rgb.wmidx&7)-1) + 1
 			updateModels(d.models[:3], f, ox, x, triggers[d.rgb.wmidx&7])
-		} else {
-			wait--
 		}
+		wait--
 	}
 	d.rgb.wait, d.rgb.seed = wait, seed
 	d.br.acc, d.br.n, d.br.p = acc, n, p
@@ -132,12 +131,16 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 			left2 = le32(cur[4*i-8:]) & 0xffffff
 		}
 	}
+	if i == 0 {
+		// Pixel 0 predicts from the pixel above; with left equal to it
+		// the mean below gives just that. The run test needs i > 2.
+		left = le32(prev) & 0xffffff
+	}
 	x := uint(ctx[i])
 	for i < end {
 		up := le32(prev[4*i:]) & 0xffffff
-		pred := up
-		if i > 0 {
-			if upLeft == up && left == left2 && i > 2 && i != runIndex {
+		{
+			if (upLeft^up)|(left^left2) == 0 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
 				runLen, err := d.run(&d.rgb, end-i)
@@ -155,9 +158,9 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 				}
 				continue
 			}
-			// (left + up) >> 1 in each byte lane, without carries.
-			pred = left&up + (left^up)&0xfefefe>>1
 		}
+		// (left + up) >> 1 in each byte lane, without carries.
+		pred := left&up + (left^up)&0xfefefe>>1
 		v0, k := f.sym(uint(ms[0].best[f.bucket[uint8(x)]&7]), acc)
 		acc <<= k & 63
 		if n -= k; n < 32 {
@@ -183,11 +186,52 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 
 		if wait == 0 {
 			seed++
-			wait = uint(tabrand[seed]) & (1<<(d.rgb.wmidx&7) - 1)
-			updateModels(d.models[:3], f, ox, x, triggers[d.rgb.wmidx&7])
-		} else {
-			wait--
+			wait = uint(tabrand[seed])&(1<<(d.rgb.wmidx&7)-1) + 1
+			t := triggers[d.rgb.wmidx&7]
+			if f.bpc != 8 {
+				updateModels(d.models[:3], f, ox, x, t)
+				wait--
+				i++
+				continue
+			}
+			// updateModels' 8-bit case, inlined by hand: the call is a
+			// large part of an update in wasm, and small images update
+			// at nearly every pixel. Keep the two in step.
+			for c := range 3 {
+				m := &ms[c]
+				b := f.bucket[uint8(ox>>(8*c))] & 7
+				cn, ln := &m.cnt[b], &f.lens[uint8(x>>(8*c))]
+				lo, hi := cn[0]+ln[0], cn[1]+ln[1]
+				best, bl := uint8(7), hi>>48
+				if x := hi >> 32 & 0xffff; x < bl {
+					best, bl = 6, x
+				}
+				if x := hi >> 16 & 0xffff; x < bl {
+					best, bl = 5, x
+				}
+				if x := hi & 0xffff; x < bl {
+					best, bl = 4, x
+				}
+				if x := lo >> 48; x < bl {
+					best, bl = 3, x
+				}
+				if x := lo >> 32 & 0xffff; x < bl {
+					best, bl = 2, x
+				}
+				if x := lo >> 16 & 0xffff; x < bl {
+					best, bl = 1, x
+				}
+				if x := lo & 0xffff; x < bl {
+					best, bl = 0, x
+				}
+				if bl > uint64(t) {
+					lo, hi = lo>>1&halve16, hi>>1&halve16
+				}
+				cn[0], cn[1] = lo, hi
+				m.best[b] = best
+			}
 		}
+		wait--
 		i++
 	}
 	d.rgb.wait, d.rgb.seed = wait, seed
