@@ -1,14 +1,10 @@
 package glz
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/adler32"
-	"io"
 
 	"spiceweb/wasm/raster"
 )
@@ -35,12 +31,10 @@ func (w *Window) DecodeZlib(ctx context.Context, src []byte, glzSize int, dst *r
 	return w.decode(ctx, h, glz[HeaderLen:], dst)
 }
 
-// inflater is a reusable raw-deflate reader with its output buffer.
+// inflater is a reusable DEFLATE decoder with its output buffer.
 type inflater struct {
-	src bytes.Reader
-	fr  io.ReadCloser
-	buf []byte
-	one [1]byte // probes for the end of the stream; here, it would escape
+	buf       []byte
+	lit, dist huffman
 }
 
 // maxInflaters is how many idle inflaters a window keeps: one per display
@@ -60,7 +54,6 @@ func (w *Window) takeInflater() *inflater {
 }
 
 func (w *Window) putInflater(z *inflater) {
-	z.src.Reset(nil)
 	if cap(z.buf) > w.max*4 {
 		z.buf = nil // an outsized stream: don't keep its memory
 	}
@@ -72,11 +65,11 @@ func (w *Window) putInflater(z *inflater) {
 }
 
 // inflate returns the size bytes src inflates to. The zlib header and
-// trailer are handled here so that the checksum needs no allocation
-// (hash/adler32.Checksum) and the flate reader can be reset and reused.
-// The output buffer grows with the data actually inflated, within what
-// a GLZ image the window accepts can need, so a small message cannot
-// claim a huge allocation.
+// trailer are handled here and the checksum needs no allocation
+// (hash/adler32.Checksum). The output buffer grows with the data actually
+// inflated (deflate expands at most 1032:1), so a small message cannot
+// claim a large allocation, and within what a GLZ image the window
+// accepts can need.
 func (z *inflater) inflate(src []byte, size, maxPixels int) ([]byte, error) {
 	if len(src) < 2 {
 		return nil, FormatError("short zlib stream")
@@ -88,20 +81,21 @@ func (z *inflater) inflate(src []byte, size, maxPixels int) ([]byte, error) {
 	if flg&0x20 != 0 {
 		return nil, FormatError("zlib stream with a preset dictionary")
 	}
-	z.src.Reset(src[2:])
-	if z.fr == nil {
-		z.fr = flate.NewReader(&z.src)
-	} else if err := z.fr.(flate.Resetter).Reset(&z.src, nil); err != nil {
-		return nil, zlibError(err)
+	d := deflate{src: src[2:], out: z.buf[:cap(z.buf)], size: size, lit: &z.lit, dist: &z.dist}
+	used, err := d.run()
+	z.buf = d.out[:0]
+	switch err {
+	case nil:
+	case errTooLong:
+		return nil, FormatError(fmt.Sprintf("zlib stream inflates to more than %d bytes", size))
+	case errEOF:
+		return nil, FormatError("zlib stream shorter than its GLZ size")
+	default:
+		return nil, FormatError("zlib: " + err.Error())
 	}
-
-	buf := z.buf[:0]
-	if cap(buf) < HeaderLen {
-		buf = make([]byte, 0, 64<<10)
-	}
-	buf, err := z.fill(buf, HeaderLen)
-	if err != nil {
-		return nil, err
+	buf := d.out[:d.pos]
+	if len(buf) < HeaderLen {
+		return nil, FormatError("zlib stream shorter than its GLZ size")
 	}
 	h, err := DecodeConfig(buf)
 	if err != nil {
@@ -114,52 +108,18 @@ func (z *inflater) inflate(src []byte, size, maxPixels int) ([]byte, error) {
 	if limit := HeaderLen + 16*n + 64; size > limit {
 		return nil, FormatError(fmt.Sprintf("GLZ size %d is too large for a %dx%d image", size, h.Width, h.Height))
 	}
-	for len(buf) < size {
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(size, 2*cap(buf)))
-			copy(grown, buf)
-			buf = grown
-		}
-		if buf, err = z.fill(buf, min(size, cap(buf))); err != nil {
-			z.buf = buf
-			return nil, err
-		}
+	if len(buf) < size {
+		return nil, FormatError("zlib stream shorter than its GLZ size")
 	}
-	z.buf = buf
-
-	switch k, err := z.fr.Read(z.one[:]); {
-	case k > 0:
-		return nil, FormatError(fmt.Sprintf("zlib stream inflates to more than %d bytes", size))
-	case err != io.EOF:
-		return nil, zlibError(err)
-	}
-	if z.src.Len() < 4 {
+	rest := src[2+used:]
+	if len(rest) < 4 {
 		return nil, FormatError("zlib stream without checksum")
 	}
-	var sum [4]byte
-	z.src.Read(sum[:])
-	if binary.BigEndian.Uint32(sum[:]) != adler32.Checksum(buf) {
+	if binary.BigEndian.Uint32(rest) != adler32.Checksum(buf) {
 		return nil, FormatError("zlib checksum mismatch")
 	}
-	if z.src.Len() != 0 {
+	if len(rest) != 4 {
 		return nil, FormatError("data after the zlib stream")
 	}
 	return buf, nil
-}
-
-// fill inflates into buf until it holds to bytes (to <= cap(buf)).
-func (z *inflater) fill(buf []byte, to int) ([]byte, error) {
-	k, err := io.ReadFull(z.fr, buf[len(buf):to])
-	buf = buf[:len(buf)+k]
-	if err != nil {
-		return buf, zlibError(err)
-	}
-	return buf, nil
-}
-
-func zlibError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return FormatError("zlib stream shorter than its GLZ size")
-	}
-	return FormatError("zlib: " + err.Error())
 }
