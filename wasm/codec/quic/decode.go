@@ -101,6 +101,7 @@ type Decoder struct {
 	models  [4]model // r, g, b, then alpha or gray
 	ctx3    []uint32 // colour residual row, see rgb.go
 	ctx1    []byte   // alpha or gray residual row, same indexing
+	zeros   []byte   // a row of zeros, read as the row above the first
 	corrupt bool     // an escape codeword named a value beyond the sample range
 }
 
@@ -195,6 +196,9 @@ func (d *Decoder) reset(cfg Config) {
 		d.ctx1 = make([]byte, n)
 	}
 	d.ctx3, d.ctx1 = d.ctx3[:n], d.ctx1[:n]
+	if len(d.zeros) < 4*cfg.Width {
+		d.zeros = make([]byte, 4*cfg.Width)
+	}
 	d.corrupt = false
 }
 

@@ -38,7 +38,7 @@ func (d *Decoder) oneRow(prev, cur []byte, off, width int) error {
 }
 
 // oneSeg decodes pixels [i, end) of the pass, with the same prediction and
-// run rules as the colour pass (rgbSeg0, rgbSegN) applied to one sample.
+// run rules as the colour pass (rgbSegN) applied to one sample.
 func (d *Decoder) oneSeg(prev, cur []byte, off, i, end int) error {
 	f := family8
 	st := &d.one

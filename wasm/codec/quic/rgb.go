@@ -51,69 +51,21 @@ func (d *Decoder) rgbRow(f *family, prev, cur []byte, width int) error {
 
 func (d *Decoder) rgbSeg(f *family, prev, cur []byte, i, end int) error {
 	if prev == nil {
-		d.rgbSeg0(f, cur, i, end)
-		return nil
+		// The first row reads a row of zeros above it: rgbSegN then
+		// only needs to predict from the left and never start a run.
+		return d.rgbSegN(f, d.zeros[:len(cur)], cur, i, end, true)
 	}
-	return d.rgbSegN(f, prev, cur, i, end)
+	return d.rgbSegN(f, prev, cur, i, end, false)
 }
 
-// rgbSeg0 decodes pixels [i, end) of the first row: pixel 0 is coded as
-// is, the others as the difference from their left neighbour.
-func (d *Decoder) rgbSeg0(f *family, cur []byte, i, end int) {
-	ms := (*[3]model)(d.models[:3])
-	ctx := d.ctx3
-	mx := f.max
-	src := d.br.src
-	acc, n, p := d.br.acc, d.br.n, d.br.p
-	wait, seed := d.rgb.wait, d.rgb.seed
-	var bad uint
-	var left uint // pixel i-1 as r | g<<8 | b<<16, the prediction
-	if i > 0 {
-		left = le32(cur[4*i-4:]) & 0xffffff
-	}
-	x := uint(ctx[i])
-	for ; i < end; i++ {
-		v0, k := f.sym(uint(ms[0].best[f.bucket[uint8(x)]&7]), acc)
-		acc <<= k & 63
-		if n -= k; n < 32 {
-			acc, n, p = fill(src, acc, n, p)
-		}
-		v1, k := f.sym(uint(ms[1].best[f.bucket[uint8(x>>8)]&7]), acc)
-		acc <<= k & 63
-		if n -= k; n < 32 {
-			acc, n, p = fill(src, acc, n, p)
-		}
-		v2, k := f.sym(uint(ms[2].best[f.bucket[uint8(x>>16)]&7]), acc)
-		acc <<= k & 63
-		if n -= k; n < 32 {
-			acc, n, p = fill(src, acc, n, p)
-		}
-		bad |= v0 | v1 | v2
-		ox := x
-		x = v0&0xff | (v1&0xff)<<8 | (v2&0xff)<<16
-		ctx[i+1] = uint32(x)
-		left = (l2u(v0)+left)&mx | (l2u(v1)+left>>8)&mx<<8 | (l2u(v2)+left>>16)&mx<<16
-		binary.LittleEndian.PutUint32(cur[4*i:], uint32(left)|0xff000000)
-
-		if wait == 0 {
-			seed++
-			wait = uint(tabrand[seed])&(1<<(d.rgb.wmidx&7)-1) + 1
-			updateModels(d.models[:3], f, ox, x, triggers[d.rgb.wmidx&7])
-		}
-		wait--
-	}
-	d.rgb.wait, d.rgb.seed = wait, seed
-	d.br.acc, d.br.n, d.br.p = acc, n, p
-	if bad > mx {
-		d.corrupt = true
-	}
-}
-
-// rgbSegN decodes pixels [i, end) of a later row: pixel 0 predicts from the
-// pixel above, the others from the mean of left and above. Where the row
+// rgbSegN decodes pixels [i, end) of a row. In the first row (first, prev
+// all zeros) pixel 0 is coded as is and the others as the difference from
+// their left neighbour. In later rows pixel 0 predicts from the pixel
+// above, the others from the mean of left and above, and where the row
 // above is flat and the last two pixels repeat, a run length is coded
 // instead; a run never crosses the segment end.
-func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
+// matches spice-common quic_tmpl.c: uncompress_row0_seg, uncompress_row_seg.
+func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int, first bool) error {
 	ms := (*[3]model)(d.models[:3])
 	ctx := d.ctx3
 	mx := f.max
@@ -136,11 +88,17 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 		// the mean below gives just that. The run test needs i > 2.
 		left = le32(prev) & 0xffffff
 	}
+	// Nonzero in the first row, which has no runs: it fails the run test
+	// with the same comparison that tests the pixels.
+	var noRun uint
+	if first {
+		noRun = 1
+	}
 	x := uint(ctx[i])
 	for i < end {
 		up := le32(prev[4*i:]) & 0xffffff
 		{
-			if (upLeft^up)|(left^left2) == 0 && i > 2 && i != runIndex {
+			if (upLeft^up)|(left^left2)|noRun == 0 && i > 2 && i != runIndex {
 				runIndex = i
 				d.br.acc, d.br.n, d.br.p = acc, n, p
 				runLen, err := d.run(&d.rgb, end-i)
@@ -159,8 +117,12 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int) error {
 				continue
 			}
 		}
-		// (left + up) >> 1 in each byte lane, without carries.
+		// (left + up) >> 1 in each byte lane, without carries; the first
+		// row predicts from the left only.
 		pred := left&up + (left^up)&0xfefefe>>1
+		if first {
+			pred = left
+		}
 		v0, k := f.sym(uint(ms[0].best[f.bucket[uint8(x)]&7]), acc)
 		acc <<= k & 63
 		if n -= k; n < 32 {
