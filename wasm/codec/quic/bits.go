@@ -34,18 +34,6 @@ func fill(src []byte, acc uint64, n uint, p int) (uint64, uint, int) {
 	return acc | uint64(w)<<((32-n)&63), n + 32, p + 4
 }
 
-// peek returns the next 32 bits.
-func (r *bitReader) peek() uint32 { return uint32(r.acc >> 32) }
-
-// skip consumes k <= 32 bits.
-func (r *bitReader) skip(k uint) {
-	r.acc <<= k & 63
-	r.n -= k
-	if r.n < 32 {
-		r.acc, r.n, r.p = fill(r.src, r.acc, r.n, r.p)
-	}
-}
-
 // overrun reports whether the 32-bit window reaches past the data. The
 // reference decoder keeps its window full and fails as soon as it would
 // need a word that is not there; the position only grows, so checking
@@ -82,34 +70,45 @@ func (f *family) sym(l uint, acc uint64) (v, n uint) {
 // in the row segment; a longer run is an error.
 // matches spice-common quic.c: decode_state_run.
 func (d *Decoder) run(st *state, limit int) (int, error) {
-	r := &d.br
+	// The reader and the coder state in locals, refilled inline: in wasm
+	// calls to the reader's methods cost more than the bits they read.
+	src, acc, n, p := d.br.src, d.br.acc, d.br.n, d.br.p
+	ms, ml := st.melcState, st.melcLen
 	runLen := 0
 	for {
-		ones := uint(bits.LeadingZeros32(^r.peek()))
+		ones := uint(bits.LeadingZeros32(^uint32(acc >> 32)))
 		for range ones {
-			runLen += 1 << st.melcLen
-			if st.melcState < melcStates-1 {
-				st.melcState++
-				st.melcLen = melcLen[st.melcState]
+			runLen += 1 << ml
+			if ms < melcStates-1 {
+				ms++
+				ml = melcLen[ms]
 			}
 		}
 		if runLen > limit {
 			return 0, errRunLength
 		}
+		k := min(ones+1, 32)
+		acc <<= k & 63
+		if n -= k; n < 32 {
+			acc, n, p = fill(src, acc, n, p)
+		}
 		if ones < 32 {
-			r.skip(ones + 1)
 			break
 		}
-		r.skip(32)
 	}
-	if st.melcLen > 0 {
-		runLen += int(r.peek() >> (32 - st.melcLen))
-		r.skip(st.melcLen)
+	if ml > 0 {
+		runLen += int(acc >> (64 - ml))
+		acc <<= ml & 63
+		if n -= ml; n < 32 {
+			acc, n, p = fill(src, acc, n, p)
+		}
 	}
-	if st.melcState > 0 {
-		st.melcState--
-		st.melcLen = melcLen[st.melcState]
+	if ms > 0 {
+		ms--
+		ml = melcLen[ms]
 	}
+	st.melcState, st.melcLen = ms, ml
+	d.br.acc, d.br.n, d.br.p = acc, n, p
 	if runLen > limit {
 		return 0, errRunLength
 	}

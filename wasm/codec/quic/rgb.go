@@ -206,7 +206,7 @@ func (d *Decoder) rgbSegN(f *family, prev, cur []byte, i, end int, first bool) e
 
 func le32(b []byte) uint { return uint(binary.LittleEndian.Uint32(b)) }
 
-// fillPixels repeats pixel i-1 over pixels [i, i+n), 8 pixels per step:
+// fillPixels repeats pixel i-1 over pixels [i, i+n), 16 pixels per step:
 // in wasm each loop iteration costs a trip through the function's jump
 // table (golang/go#65440), so a run of a whole row must not take one per
 // pixel.
@@ -216,14 +216,21 @@ func fillPixels(row []byte, i, n int) {
 	px |= px << 32
 	q := row[4*i : 4*(i+n)]
 	j := 0
-	for ; j+32 <= len(q); j += 32 {
-		w := q[j : j+32 : j+32]
+	for ; j+64 <= len(q); j += 64 {
+		w := q[j : j+64 : j+64]
 		le.PutUint64(w, px)
 		le.PutUint64(w[8:], px)
 		le.PutUint64(w[16:], px)
 		le.PutUint64(w[24:], px)
+		le.PutUint64(w[32:], px)
+		le.PutUint64(w[40:], px)
+		le.PutUint64(w[48:], px)
+		le.PutUint64(w[56:], px)
 	}
-	for ; j+4 <= len(q); j += 4 {
+	for ; j+8 <= len(q); j += 8 {
+		le.PutUint64(q[j:], px)
+	}
+	if j < len(q) {
 		le.PutUint32(q[j:], uint32(px))
 	}
 }
