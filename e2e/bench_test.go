@@ -191,7 +191,9 @@ func profileCases(b *testing.B, br *Browser, cases []*benchCase, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(br.Context(), actionTimeout)
+	// Each case profiles for about two seconds (wasm and native): the
+	// deadline grows with the number of cases.
+	ctx, cancel := context.WithTimeout(br.Context(), actionTimeout+time.Duration(len(cases))*10*time.Second)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, profiler.Enable, cdp.Empty{}); err != nil {
 		b.Fatal(err)
