@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -12,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"spiceweb/wasm/codec/codectest"
 	"spiceweb/wasm/spice"
 )
 
@@ -207,24 +206,18 @@ func loadGLZ(dir string) ([]*Fixture, error) {
 // loadListed reads the codecs whose fixtures.txt gives the fields that
 // travel outside the payload: "name key=value ...".
 func loadListed(dir, codec string) ([]*Fixture, error) {
-	list, err := os.ReadFile(filepath.Join(dir, "fixtures.txt"))
+	list, err := codectest.ReadList(filepath.Join(dir, "fixtures.txt"),
+		"kind", "orig", "w", "h", "fmt", "stride", "flags", "jpeg_size")
 	if err != nil {
 		return nil, err
 	}
 	var out []*Fixture
-	sc := bufio.NewScanner(bytes.NewReader(list))
-	for ln := 1; sc.Scan(); ln++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		fields := strings.Fields(line)
-		f := &Fixture{Codec: codec, Name: fields[0], Recorded: isRecorded(fields[0])}
+	for _, e := range list {
+		f := &Fixture{Codec: codec, Name: e.Name, Recorded: isRecorded(e.Name)}
 		ext := "." + codec
-		for _, kv := range fields[1:] {
-			k, v, _ := strings.Cut(kv, "=")
+		for k, v := range e.Fields {
 			if err := f.set(k, v, &ext); err != nil {
-				return nil, fmt.Errorf("fixtures.txt:%d: %s: %w", ln, kv, err)
+				return nil, fmt.Errorf("%s/fixtures.txt: %s: %s=%s: %w", dir, e.Name, k, v, err)
 			}
 		}
 		f.Parts = []Part{{File: f.Name + ext, Golden: f.Name + ".png"}}
@@ -236,7 +229,7 @@ func loadListed(dir, codec string) ([]*Fixture, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s/fixtures.txt lists no fixtures", dir)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // set applies one key=value of fixtures.txt (the keys of the lz4, bitmap

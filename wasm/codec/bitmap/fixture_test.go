@@ -1,14 +1,13 @@
 package bitmap
 
 import (
-	"bufio"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
+	"spiceweb/wasm/codec/codectest"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/raster/rastertest"
 	"spiceweb/wasm/spice"
@@ -32,41 +31,20 @@ type fixture struct {
 
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures.txt"))
+	list, err := codectest.ReadList(filepath.Join("testdata", "fixtures.txt"), "fmt", "w", "h", "stride", "flags")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
 	var out []fixture
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		fields := strings.Fields(line)
-		fx := fixture{Name: fields[0]}
-		for _, kv := range fields[1:] {
-			k, v, _ := strings.Cut(kv, "=")
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				tb.Fatalf("fixtures.txt: %s: %v", kv, err)
-			}
-			switch k {
-			case "fmt":
-				fx.Format = Format(n)
-			case "w":
-				fx.W = n
-			case "h":
-				fx.H = n
-			case "stride":
-				fx.Stride = n
-			case "flags":
-				fx.TopDown = n&spice.BitmapFlagTopDown != 0
-			default:
-				tb.Fatalf("fixtures.txt: unknown key %q", k)
+	for _, e := range list {
+		fx := fixture{Name: e.Name}
+		var format, flags int
+		for k, dst := range map[string]*int{"fmt": &format, "w": &fx.W, "h": &fx.H, "stride": &fx.Stride, "flags": &flags} {
+			if *dst, _, err = e.Int(k); err != nil {
+				tb.Fatal(err)
 			}
 		}
+		fx.Format, fx.TopDown = Format(format), flags&spice.BitmapFlagTopDown != 0
 		base := filepath.Join("testdata", fx.Name)
 		if fx.Data, err = os.ReadFile(base + ".bitmap"); err != nil {
 			tb.Fatal(err)
@@ -79,9 +57,6 @@ func loadFixtures(tb testing.TB) []fixture {
 		}
 		fx.GoldenPNG = base + ".png"
 		out = append(out, fx)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return out
 }

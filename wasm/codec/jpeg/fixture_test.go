@@ -1,13 +1,11 @@
 package jpeg
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
+	"spiceweb/wasm/codec/codectest"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/raster/rastertest"
 )
@@ -31,52 +29,31 @@ type fixture struct {
 
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures.txt"))
+	list, err := codectest.ReadList(filepath.Join("testdata", "fixtures.txt"), "kind", "orig", "jpeg_size", "flags")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
 	var out []fixture
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, e := range list {
+		kind := e.Fields["kind"]
+		if kind != "jpeg" && kind != "jpeg_alpha" {
+			tb.Fatalf("fixture %s: kind %q", e.Name, kind)
 		}
-		fields := strings.Fields(line)
-		fx := fixture{Name: fields[0]}
-		ext := ".jpeg"
-		for _, kv := range fields[1:] {
-			k, v, _ := strings.Cut(kv, "=")
-			switch k {
-			case "kind":
-				fx.Alpha = v == "jpeg_alpha"
-				ext = "." + v
-			case "orig":
-				fx.Orig = filepath.Join("testdata", v+".orig.png")
-			case "jpeg_size", "flags":
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					tb.Fatalf("fixtures.txt: %s: %v", kv, err)
-				}
-				if k == "jpeg_size" {
-					fx.JPEGSize = n
-				} else {
-					fx.TopDown = n&1 != 0 // SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN
-				}
-			default:
-				tb.Fatalf("fixtures.txt: unknown key %q", k)
-			}
+		fx := fixture{Name: e.Name, Alpha: kind == "jpeg_alpha", Orig: filepath.Join("testdata", e.Fields["orig"]+".orig.png")}
+		var flags int
+		if fx.JPEGSize, _, err = e.Int("jpeg_size"); err != nil {
+			tb.Fatal(err)
 		}
+		if flags, _, err = e.Int("flags"); err != nil {
+			tb.Fatal(err)
+		}
+		fx.TopDown = flags&1 != 0 // SPICE_JPEG_ALPHA_FLAGS_TOP_DOWN
 		base := filepath.Join("testdata", fx.Name)
-		if fx.Data, err = os.ReadFile(base + ext); err != nil {
+		if fx.Data, err = os.ReadFile(base + "." + kind); err != nil {
 			tb.Fatal(err)
 		}
 		fx.Golden = base + ".png"
 		out = append(out, fx)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return out
 }

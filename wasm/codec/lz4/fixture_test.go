@@ -1,16 +1,15 @@
 package lz4
 
 import (
-	"bufio"
 	"encoding/binary"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	lz4block "github.com/pierrec/lz4/v4"
 
+	"spiceweb/wasm/codec/codectest"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/raster/rastertest"
 )
@@ -28,34 +27,18 @@ type fixture struct {
 
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures.txt"))
+	list, err := codectest.ReadList(filepath.Join("testdata", "fixtures.txt"), "w", "h")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
 	var out []fixture
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, e := range list {
+		fx := fixture{Name: e.Name}
+		if fx.W, _, err = e.Int("w"); err != nil {
+			tb.Fatal(err)
 		}
-		fields := strings.Fields(line)
-		fx := fixture{Name: fields[0]}
-		for _, kv := range fields[1:] {
-			k, v, _ := strings.Cut(kv, "=")
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				tb.Fatalf("fixtures.txt: %s: %v", kv, err)
-			}
-			switch k {
-			case "w":
-				fx.W = n
-			case "h":
-				fx.H = n
-			default:
-				tb.Fatalf("fixtures.txt: unknown key %q", k)
-			}
+		if fx.H, _, err = e.Int("h"); err != nil {
+			tb.Fatal(err)
 		}
 		base := filepath.Join("testdata", fx.Name)
 		if fx.Data, err = os.ReadFile(base + ".lz4"); err != nil {
@@ -63,9 +46,6 @@ func loadFixtures(tb testing.TB) []fixture {
 		}
 		fx.Golden = base + ".png"
 		out = append(out, fx)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return out
 }
