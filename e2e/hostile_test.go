@@ -59,6 +59,7 @@ func TestClientHostileServer(t *testing.T) {
 			waitState(t, b, "disconnected")
 		}
 		msg := Eval[string](b, `document.getElementById("status").textContent`)
+		t.Logf("attempt %d: the page says %q", attempt, msg)
 		if !strings.Contains(msg, "invalid format") || !strings.Contains(msg, "main") {
 			t.Errorf("attempt %d: status %q does not say what went wrong", attempt, msg)
 		}
