@@ -21,25 +21,12 @@ func (s *Surface) AlphaBlend(a Area, src *Image, sr Rect, alpha uint8) {
 		return
 	}
 	box := a.Box
+	blend := func(dst, from []byte) {
+		over(dst, from, alpha)
+		fixSpan(s.Format, dst)
+	}
 	if sr.Dx() == box.Dx() && sr.Dy() == box.Dy() {
-		off := Point{sr.X0 - box.X0, sr.Y0 - box.Y0}
-		for _, bd := range g.bands {
-			for y := bd.y0; y < bd.y1; y++ {
-				sy := y + off.Y
-				if sy < 0 || sy >= src.H {
-					continue
-				}
-				for _, sp := range g.spans[bd.lo:bd.hi] {
-					x0, x1 := max(sp.x0, -off.X), min(sp.x1, src.W-off.X)
-					if x0 >= x1 {
-						continue
-					}
-					dst := s.span(y, x0, x1)
-					over(dst, src.span(sy, x0+off.X, x1+off.X), alpha)
-					fixSpan(s.Format, dst)
-				}
-			}
-		}
+		s.eachSpan(g, src, Point{sr.X0 - box.X0, sr.Y0 - box.Y0}, blend)
 		s.Damage.Add(g.ext)
 		return
 	}
@@ -47,17 +34,7 @@ func (s *Surface) AlphaBlend(a Area, src *Image, sr Rect, alpha uint8) {
 	if sm == nil {
 		return
 	}
-	for _, bd := range g.bands {
-		for y := bd.y0; y < bd.y1; y++ {
-			for _, sp := range g.spans[bd.lo:bd.hi] {
-				dst := s.span(y, sp.x0, sp.x1)
-				tmp := buf(&s.scratch.row, len(dst))
-				sm.row(tmp, y-box.Y0, sp.x0-box.X0)
-				over(dst, tmp, alpha)
-				fixSpan(s.Format, dst)
-			}
-		}
-	}
+	s.eachScaledSpan(g, box, sm, blend)
 	s.Damage.Add(g.ext)
 }
 
@@ -120,23 +97,9 @@ func (s *Surface) Transparent(a Area, src *Image, sr Rect, trueColor uint32) {
 	}
 	key, keyMask := s.colorKey(trueColor)
 	box := a.Box
+	keyed := func(dst, from []byte) { s.keyed(dst, from, key, keyMask) }
 	if sr.Dx() == box.Dx() && sr.Dy() == box.Dy() {
-		off := Point{sr.X0 - box.X0, sr.Y0 - box.Y0}
-		for _, bd := range g.bands {
-			for y := bd.y0; y < bd.y1; y++ {
-				sy := y + off.Y
-				if sy < 0 || sy >= src.H {
-					continue
-				}
-				for _, sp := range g.spans[bd.lo:bd.hi] {
-					x0, x1 := max(sp.x0, -off.X), min(sp.x1, src.W-off.X)
-					if x0 >= x1 {
-						continue
-					}
-					s.keyed(s.span(y, x0, x1), src.span(sy, x0+off.X, x1+off.X), key, keyMask)
-				}
-			}
-		}
+		s.eachSpan(g, src, Point{sr.X0 - box.X0, sr.Y0 - box.Y0}, keyed)
 		s.Damage.Add(g.ext)
 		return
 	}
@@ -144,16 +107,7 @@ func (s *Surface) Transparent(a Area, src *Image, sr Rect, trueColor uint32) {
 	if sm == nil {
 		return
 	}
-	for _, bd := range g.bands {
-		for y := bd.y0; y < bd.y1; y++ {
-			for _, sp := range g.spans[bd.lo:bd.hi] {
-				dst := s.span(y, sp.x0, sp.x1)
-				tmp := buf(&s.scratch.row, len(dst))
-				sm.row(tmp, y-box.Y0, sp.x0-box.X0)
-				s.keyed(dst, tmp, key, keyMask)
-			}
-		}
-	}
+	s.eachScaledSpan(g, box, sm, keyed)
 	s.Damage.Add(g.ext)
 }
 

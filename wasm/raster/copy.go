@@ -47,7 +47,9 @@ func (s *Surface) Opaque(a Area, src *Image, sr Rect, b Brush, rop ROP, mode Sca
 // copyImage draws src over g, reporting whether anything was attempted.
 func (s *Surface) copyImage(g *region, box Rect, src *Image, sr Rect, rop ROP, mode ScaleMode) bool {
 	if sr.Dx() == box.Dx() && sr.Dy() == box.Dy() {
-		s.blit(g, src, Point{sr.X0 - box.X0, sr.Y0 - box.Y0}, rop)
+		s.eachSpan(g, src, Point{sr.X0 - box.X0, sr.Y0 - box.Y0}, func(dst, from []byte) {
+			combine(s.Format, rop, dst, from)
+		})
 		return true
 	}
 	sm := s.scaleSetup(g, box, src, sr, mode)
@@ -75,9 +77,10 @@ func (s *Surface) copyImage(g *region, box Rect, src *Image, sr Rect, rop ROP, m
 	return true
 }
 
-// blit combines src pixel (x+off.X, y+off.Y) into each pixel (x, y) of g
-// that has one.
-func (s *Surface) blit(g *region, src *Image, off Point, rop ROP) {
+// eachSpan calls fn for each span of g that has source pixels, one to
+// one: dst is the surface's span, from the pixels of src at an offset of
+// off. Copy, AlphaBlend and Transparent share this walk.
+func (s *Surface) eachSpan(g *region, src *Image, off Point, fn func(dst, from []byte)) {
 	for _, bd := range g.bands {
 		for y := bd.y0; y < bd.y1; y++ {
 			sy := y + off.Y
@@ -89,7 +92,23 @@ func (s *Surface) blit(g *region, src *Image, off Point, rop ROP) {
 				if x0 >= x1 {
 					continue
 				}
-				combine(s.Format, rop, s.span(y, x0, x1), src.span(sy, x0+off.X, x1+off.X))
+				fn(s.span(y, x0, x1), src.span(sy, x0+off.X, x1+off.X))
+			}
+		}
+	}
+}
+
+// eachScaledSpan calls fn for each span of g with the samples sm takes
+// for it (box is the draw's box, which the sampler's coordinates count
+// from), in a scratch row.
+func (s *Surface) eachScaledSpan(g *region, box Rect, sm *sampler, fn func(dst, samples []byte)) {
+	for _, bd := range g.bands {
+		for y := bd.y0; y < bd.y1; y++ {
+			for _, sp := range g.spans[bd.lo:bd.hi] {
+				dst := s.span(y, sp.x0, sp.x1)
+				tmp := buf(&s.scratch.row, len(dst))
+				sm.row(tmp, y-box.Y0, sp.x0-box.X0)
+				fn(dst, tmp)
 			}
 		}
 	}
