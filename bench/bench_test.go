@@ -278,13 +278,29 @@ func TestLoadTable(t *testing.T) {
 	ms := time.Millisecond
 	tab := LoadTable([]LoadResult{
 		{Client: "ours", Complete: []time.Duration{300 * ms, 100 * ms, 200 * ms}, Connected: []time.Duration{0, 50 * ms, 0},
+			Repeat: []time.Duration{70 * ms, 90 * ms, 80 * ms}, RepeatCache: CacheUse{Cached: 3, Revalidated: 1},
 			Requests: 4, Transfer: 2048, Bytes: BodySizes{Served: 1024, Raw: 4096, Gzip: 512}},
 		{Client: "theirs"},
 	})
-	for _, want := range []string{"200 (100-300)", "50 (50-50) [1 of 3 runs]", "2.0", "1.0", "4.0", "0.5"} {
+	for _, want := range []string{"200 (100-300)", "50 (50-50) [1 of 3 runs]", "80 (70-90)", "3/1/0", "2.0", "1.0", "4.0", "0.5"} {
 		if !strings.Contains(tab, want) {
 			t.Errorf("table lacks %q:\n%s", want, tab)
 		}
+	}
+}
+
+func TestCacheUse(t *testing.T) {
+	var c CacheUse
+	for _, r := range []Resource{
+		{TransferSize: 0, EncodedBodySize: 5000},    // memory or disk cache
+		{TransferSize: 300, EncodedBodySize: 5000},  // 304: headers only
+		{TransferSize: 5300, EncodedBodySize: 5000}, // sent in full
+		{TransferSize: 200, EncodedBodySize: 0},     // an empty body, sent
+	} {
+		c.Add(r)
+	}
+	if c != (CacheUse{Cached: 1, Revalidated: 1, Fetched: 2}) {
+		t.Errorf("got %+v", c)
 	}
 }
 

@@ -63,14 +63,43 @@ func Sizes(body []byte) (BodySizes, error) {
 // LoadResult is BenchmarkPageLoad's figures for one client.
 type LoadResult struct {
 	Client string
-	// Per run, from navigation start: the screen canvas first showing the
-	// desktop (every probe pixel equal to the X framebuffer), and for our
-	// page also body[data-state=connected] and the firstframe event.
+	// Per run, from navigation start, on the first visit with a fresh
+	// browser profile: the screen canvas first showing the desktop (every
+	// probe pixel equal to the X framebuffer), and for our page also
+	// body[data-state=connected] and the firstframe event.
 	Complete, Connected, FirstFrame []time.Duration
+	// Repeat is Complete for a second visit in the same profile.
+	Repeat []time.Duration
+	// RepeatCache says where the repeat visit's files came from (one run).
+	RepeatCache CacheUse
 	// Over the page's resources (one run; they are the same every run):
 	Requests int
 	Transfer int64 // Resource Timing transferSize: headers and bodies as sent
 	Bytes    BodySizes
+}
+
+// CacheUse counts where the files of a page visit came from, by their
+// Resource Timing entries.
+type CacheUse struct {
+	Cached      int // from the HTTP cache, no request (transferSize 0)
+	Revalidated int // a conditional request answered 304 (only headers sent)
+	Fetched     int // sent in full
+}
+
+// Add counts one Resource Timing entry.
+func (c *CacheUse) Add(r Resource) {
+	switch {
+	case r.TransferSize == 0:
+		c.Cached++
+	case r.EncodedBodySize > 0 && r.TransferSize < r.EncodedBodySize:
+		c.Revalidated++
+	default:
+		c.Fetched++
+	}
+}
+
+func (c CacheUse) String() string {
+	return fmt.Sprintf("%d/%d/%d", c.Cached, c.Revalidated, c.Fetched)
 }
 
 // LoadTable formats page-load results: medians with the range of runs,
@@ -78,10 +107,11 @@ type LoadResult struct {
 func LoadTable(rs []LoadResult) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "client\tdesktop shown ms\tconnected ms\tfirstframe ms\trequests\ttransfer KiB\tserved KiB\traw KiB\tgzip -9 KiB\t")
+	fmt.Fprintln(w, "client\tdesktop shown ms\tconnected ms\tfirstframe ms\trepeat visit ms\trepeat cached/304/fetched\t"+
+		"requests\ttransfer KiB\tserved KiB\traw KiB\tgzip -9 KiB\t")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", r.Client,
-			msRange(r.Complete), msRange(r.Connected), msRange(r.FirstFrame), r.Requests,
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", r.Client,
+			msRange(r.Complete), msRange(r.Connected), msRange(r.FirstFrame), msRange(r.Repeat), r.RepeatCache, r.Requests,
 			kib(r.Transfer), kib(int64(r.Bytes.Served)), kib(int64(r.Bytes.Raw)), kib(int64(r.Bytes.Gzip)))
 	}
 	w.Flush()

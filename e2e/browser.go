@@ -52,6 +52,9 @@ type Browser struct {
 
 	logMu  sync.Mutex
 	closed bool
+
+	closeOnce sync.Once
+	close     func()
 }
 
 // logf passes chromedp's own log lines to the test until the browser is
@@ -69,7 +72,8 @@ const actionTimeout = 30 * time.Second
 
 // StartBrowser starts /usr/bin/chromium headless with the flags from
 // shared/test-servers.md and a fresh profile in t.TempDir(), and starts
-// collecting the tab's console. When the test ends it closes the browser,
+// collecting the tab's console. When the test ends (or on Close) it closes
+// the browser,
 // logs every console message, fails the test on console errors and
 // uncaught exceptions (see BrowserOptions), and, if the test failed, saves a
 // screenshot and the console log as artifacts.
@@ -139,7 +143,7 @@ func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
 	stop()
 
 	collected := make(chan struct{})
-	t.Cleanup(func() {
+	b.close = func() {
 		if t.Failed() && err == nil {
 			b.saveScreenshot()
 		}
@@ -162,7 +166,8 @@ func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
 		if t.Failed() {
 			reportLogs(t, logPath)
 		}
-	})
+	}
+	t.Cleanup(b.Close)
 	if err != nil {
 		t.Fatalf("e2e: starting chromium: %v", err)
 	}
@@ -182,6 +187,11 @@ func StartBrowser(t testing.TB, opts BrowserOptions) *Browser {
 	}()
 	return b
 }
+
+// Close ends the browser now rather than when the test ends, with the same
+// reporting (console, and on failure a screenshot and Chromium's log), for
+// tests that start several browsers one after another. It is idempotent.
+func (b *Browser) Close() { b.closeOnce.Do(b.close) }
 
 // Context is the tab's chromedp context, for actions the helpers do not
 // cover: chromedp.Run(b.Context(), ...). Bound each call with a timeout
@@ -237,20 +247,19 @@ func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 	}
 }
 
-// canvasJS reads a canvas as base64 RGBA. A canvas whose context is not 2d
-// (webgl, bitmaprenderer) is first drawn into a 2d one. getImageData gives
-// unpremultiplied bytes, equal to the stored ones for an opaque canvas.
+// canvasJS reads a canvas as base64 RGBA. It draws the canvas into a 2d
+// canvas of its own and reads that, whatever the canvas's context (2d,
+// webgl, bitmaprenderer, or none: the placeholder of an OffscreenCanvas,
+// where getContext throws). For an opaque canvas, which every client
+// screen is, the copy has exactly the stored bytes.
 const canvasJS = `(() => {
 	const c = document.querySelector(%q);
 	if (!c) throw new Error("no element matches " + %q);
 	if (!(c instanceof HTMLCanvasElement)) throw new Error(%q + " is not a canvas");
-	let g = c.getContext("2d");
-	if (!g) {
-		const copy = document.createElement("canvas");
-		copy.width = c.width; copy.height = c.height;
-		g = copy.getContext("2d");
-		g.drawImage(c, 0, 0);
-	}
+	const copy = document.createElement("canvas");
+	copy.width = c.width; copy.height = c.height;
+	const g = copy.getContext("2d");
+	g.drawImage(c, 0, 0);
 	const d = g.getImageData(0, 0, c.width, c.height).data;
 	let s = "";
 	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));

@@ -118,9 +118,19 @@ func (p *Proc) Stop() error {
 	p.stopOnce.Do(func() {
 		if p.beforeStop != nil {
 			p.beforeStop()
+			// What beforeStop ended may have been all the process waited
+			// for (Xspice's wrapper exits with its Xorg); a signal now would
+			// only race its own exit (the wrapper's SIGTERM handler then
+			// deadlocks, costing the whole grace period).
+			select {
+			case <-p.done:
+			case <-time.After(time.Second):
+			}
 		}
 		pgid := p.Pid()
 		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		// A process paused with Pause sees SIGTERM only once continued.
+		_ = syscall.Kill(-pgid, syscall.SIGCONT)
 		select {
 		case <-p.done:
 		case <-time.After(stopGrace):
@@ -140,6 +150,14 @@ func (p *Proc) Stop() error {
 	})
 	return err
 }
+
+// Pause stops the process (SIGSTOP) until Resume, for example to halt a
+// workload while clients come and go. Its children run on: an X client
+// that stops drawing makes its child block on a full pty or pipe.
+func (p *Proc) Pause() error { return p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a process stopped by Pause.
+func (p *Proc) Resume() error { return p.cmd.Process.Signal(syscall.SIGCONT) }
 
 // waitGroupGone waits until no process is left in group pgid.
 func waitGroupGone(pgid int, timeout time.Duration) {

@@ -138,6 +138,7 @@ func (x *Xspice) Type(text string) {
 type XTermOptions struct {
 	Title      string      // default "xterm-N", unique
 	Text       string      // printed once; the cursor is then hidden
+	Command    []string    // run instead of printing Text (xterm -e), e.g. seq 1 inf
 	Font       string      // core X font, default "fixed" (built into Xorg)
 	FG, BG     string      // default "black" on "white"
 	Cols, Rows int         // default 40x10
@@ -146,7 +147,8 @@ type XTermOptions struct {
 
 // XTerm starts an xterm showing opts.Text with a fixed font and no
 // scrollbar, border or cursor, so that its pixels are reproducible, and
-// waits until its window is mapped at opts.At.
+// waits until its window is mapped at opts.At. With opts.Command it runs
+// that instead, with a steady (not blinking) cursor.
 func (x *Xspice) XTerm(opts XTermOptions) *Window {
 	x.t.Helper()
 	if opts.Title == "" {
@@ -168,9 +170,13 @@ func (x *Xspice) XTerm(opts XTermOptions) *Window {
 	// The shell prints the text, hides the cursor (DECTCEM) and then idles,
 	// so nothing on screen changes afterwards.
 	script := `printf '%s' "$1"; printf '\033[?25l'; exec sleep infinity`
-	p := x.Start("xterm", ToolXterm, "-title", opts.Title, "-geometry", geom, "-fn", opts.Font,
+	run := []string{"sh", "-c", script, "sh", opts.Text}
+	if len(opts.Command) > 0 {
+		run = opts.Command
+	}
+	p := x.Start("xterm", ToolXterm, append([]string{"-title", opts.Title, "-geometry", geom, "-fn", opts.Font,
 		"-fg", opts.FG, "-bg", opts.BG, "-bw", "0", "+sb", "-xrm", "XTerm*cursorBlink: false",
-		"-e", "sh", "-c", script, "sh", opts.Text)
+		"-e"}, run...)...)
 	w := &Window{ID: x.WaitWindow(opts.Title, p), Title: opts.Title, Proc: p}
 	x.MoveWindow(w, opts.At)
 	return w

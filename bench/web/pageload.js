@@ -13,6 +13,10 @@
 //         firstframe, checks} (times in ms; 0 = never seen).
 (cfg) => {
   const t = { complete: 0, connected: 0, firstframe: 0, checks: 0 };
+  // The screen canvas is read through drawImage into a row of our own,
+  // never with getContext on it: ours becomes the placeholder of an
+  // OffscreenCanvas, where that throws.
+  let row = null;
   t.done = new Promise((resolve) => {
     t.resolve = resolve;
   });
@@ -24,14 +28,22 @@
       c = document.querySelector(sel);
       if (c) break;
     }
-    if (!(c instanceof HTMLCanvasElement) || c.width !== cfg.w || c.height !== cfg.h) return false;
-    const g = c.getContext("2d");
-    if (!g) return false;
+    // Not c.width and c.height: those of an OffscreenCanvas placeholder
+    // need not follow the bitmap; the probe pixels decide.
+    if (!(c instanceof HTMLCanvasElement) || c.width === 0 || c.height === 0) return false;
+    if (!row) {
+      row = document.createElement("canvas");
+      row.width = cfg.w;
+      row.height = 1;
+    }
+    const g = row.getContext("2d", { willReadFrequently: true });
     t.checks++;
     // Row by row, stopping at the first difference: cheap while the
     // screen is still incomplete, which is nearly every check.
     for (const [y, xs, rgb] of cfg.rows) {
-      const d = g.getImageData(0, y, cfg.w, 1).data;
+      g.clearRect(0, 0, cfg.w, 1);
+      g.drawImage(c, 0, y, cfg.w, 1, 0, 0, cfg.w, 1);
+      const d = g.getImageData(0, 0, cfg.w, 1).data;
       for (let i = 0; i < xs.length; i++) {
         const o = 4 * xs[i];
         if (d[o] !== rgb[3 * i] || d[o + 1] !== rgb[3 * i + 1] || d[o + 2] !== rgb[3 * i + 2]) return false;

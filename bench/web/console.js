@@ -1,0 +1,105 @@
+// Console benchmark probe, evaluated by e2e/console_bench_test.go in each
+// client page (ours and spice-html5) once it is loaded, as
+// `window.__consoleProbe = (<this function>)()`. It only reads the screen
+// canvas: copies of it drawn with drawImage into a canvas of its own,
+// never getContext on the screen canvas itself (ours becomes the
+// placeholder of an OffscreenCanvas, where that throws). The polling
+// functions run once per animation frame, what a user could see; they are
+// used for the latency samples only, never while CPU or frames are being
+// measured.
+() => {
+  const scratch = document.createElement("canvas");
+  const g = scratch.getContext("2d", { willReadFrequently: true });
+  let lastKey = 0; // timeStamp of the last keydown the page received
+  window.addEventListener("keydown", (e) => { lastKey = e.timeStamp; }, true);
+
+  function screen(sel) {
+    const c = document.querySelector(sel);
+    if (!(c instanceof HTMLCanvasElement)) throw new Error("no canvas matches " + sel);
+    return c;
+  }
+
+  // read returns the RGBA bytes of the rectangle (x, y, w, h) of canvas c.
+  function read(c, x, y, w, h) {
+    if (scratch.width < w || scratch.height < h) {
+      scratch.width = Math.max(scratch.width, w);
+      scratch.height = Math.max(scratch.height, h);
+    }
+    g.clearRect(0, 0, w, h);
+    g.drawImage(c, x, y, w, h, 0, 0, w, h);
+    return new Uint32Array(g.getImageData(0, 0, w, h).data.buffer);
+  }
+
+  function same(a, b) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // shows: whether every point [x, y] of the screen shows colour rgb
+  // ([r, g, b]).
+  function shows(c, points, rgb) {
+    for (const [x, y] of points) {
+      const p = read(c, x, y, 1, 1);
+      const d = new Uint8Array(p.buffer);
+      if (d[0] !== rgb[0] || d[1] !== rgb[1] || d[2] !== rgb[2]) return false;
+    }
+    return true;
+  }
+
+  // poll resolves with performance.now() of the first animation frame at
+  // which done() holds, or rejects after timeoutMs.
+  function poll(done, timeoutMs, what) {
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const tick = () => {
+        const now = performance.now();
+        try {
+          if (done()) return resolve(now);
+        } catch (e) {
+          return reject(e);
+        }
+        if (now - t0 > timeoutMs) return reject(new Error(`${what}: not within ${timeoutMs} ms`));
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+  }
+
+  const probe = {
+    pending: null,
+    now: () => performance.now(),
+    shows: (sel, points, rgb) => shows(screen(sel), points, rgb),
+
+    // armChange starts watching rect [x, y, w, h] of the screen for any
+    // change from what it shows now; result() gives when it was seen and
+    // the time of the keydown the page received in between.
+    armChange(sel, rect, timeoutMs) {
+      const c = screen(sel);
+      const base = read(c, ...rect);
+      lastKey = 0;
+      probe.pending = poll(() => !same(read(c, ...rect), base), timeoutMs, "a change of the screen").then((seen) => {
+        if (!lastKey) throw new Error("the screen changed but no keydown reached the page");
+        return { seen, start: lastKey };
+      });
+      probe.pending.catch(() => {}); // reported by result()
+    },
+
+    // armColour starts watching until every point shows rgb.
+    armColour(sel, points, rgb, timeoutMs) {
+      const c = screen(sel);
+      probe.pending = poll(() => shows(c, points, rgb), timeoutMs, "the new colour").then((seen) => ({ seen, start: 0 }));
+      probe.pending.catch(() => {});
+    },
+
+    result: () => probe.pending,
+
+    // stats: the page's own counters, where it has them (ours, later:
+    // SpiceWeb.pageConsole.stats()); null otherwise.
+    async stats() {
+      const con = globalThis.SpiceWeb && globalThis.SpiceWeb.pageConsole;
+      if (!con || typeof con.stats !== "function") return null;
+      return await con.stats();
+    },
+  };
+  return probe;
+};
