@@ -141,7 +141,7 @@ func inOrder(n, run int) []int {
 var benchPointer = image.Pt(1000, 740)
 
 // consoleProbeJS is bench/web/console.js.
-func consoleProbeJS(b *testing.B) string {
+func consoleProbeJS(b testing.TB) string {
 	b.Helper()
 	root, err := moduleRoot()
 	if err != nil {
@@ -183,13 +183,20 @@ func openConsole(b *testing.B, br *Browser, c *benchClient, probe string, points
 	if err != nil {
 		b.Fatalf("%s: %v", c.name, err)
 	}
-	// Enable anew for each page: a navigation may have moved the tab to
-	// another renderer.
+	enablePerformance(b, br)
+	return pid
+}
+
+// enablePerformance turns on the Performance domain for the current page,
+// anew for each: a navigation may have moved the tab to another renderer.
+func enablePerformance(t testing.TB, br *Browser) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(br.Context(), actionTimeout)
+	defer cancel()
 	_, _ = chromedp.Call(ctx, performance.Disable, cdp.Empty{})
 	if _, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{}); err != nil {
-		b.Fatalf("%s: Performance.enable: %v", c.name, err)
+		t.Fatalf("Performance.enable: %v", err)
 	}
-	return pid
 }
 
 // points2 spells points as [[x, y], ...] for the probe.
@@ -270,7 +277,7 @@ const (
 // measureWindow measures the page for d: its main thread, its renderer
 // process, the rest of Chromium, and the frames shown. CPU figures are
 // scaled to exactly d (the window runs a few ms longer).
-func measureWindow(b *testing.B, br *Browser, pid int, d time.Duration) windowFigures {
+func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFigures {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(br.Context(), d+2*actionTimeout)
 	defer cancel()

@@ -42,8 +42,12 @@ const maxTraceEvents = 2_000_000
 // that fires once per frame costs next to nothing, devtools.timeline
 // records every task of the page.
 func (b *Browser) Trace(ctx context.Context, categories []string, during func() error) ([]TraceEvent, error) {
-	ctx, cancel := context.WithCancel(ctx)
+	// ctx only adds a deadline or cancellation; the trace is always of b's
+	// tab (as with EvalErr).
+	outer := ctx
+	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
+	defer context.AfterFunc(outer, cancel)()
 	// Listen, not Events: it sees the events in the order they arrive, so
 	// every dataCollected has been seen once tracingComplete is.
 	var (
