@@ -1,5 +1,8 @@
 // Package bench measures the image decoders of wasm/codec on their recorded
-// fixtures, the same way natively and in the browser.
+// fixtures, the same way natively and in the browser, and holds the
+// figures and tables of the browser benchmarks in e2e: page load
+// (pageload.go) and the console side by side with spice-html5
+// (console.go: frames shown, per-run ratios).
 //
 // A Fixture is one testdata case of one codec (a GLZ fixture is a whole
 // recorded sequence sharing one window); Load reads them all from the
@@ -23,7 +26,11 @@
 //	go test ./e2e -run '^$' -bench BrowserDecode -benchtime 1x
 //	                                              native vs wasm vs spice-html5 (about 2 min)
 //	go test ./e2e -run '^$' -bench PageLoad -benchtime 1x
-//	                                              page load, ours vs spice-html5 (about 20 s)
+//	                                              page load, ours vs spice-html5: first visit
+//	                                              with a fresh profile, repeat visit (about 1 min)
+//	go test ./e2e -run '^$' -bench Console -benchtime 1x -timeout 30m
+//	                                              scrolling xterm, MJPEG stream, latencies,
+//	                                              ours vs spice-html5 on live Xspice (console.go)
 //	GOOS=js GOARCH=wasm go test -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./bench -run '^$' -bench Decode
 //	                                              wasm in Node, no browser: a quick check
 //	                                              (Node's V8 is older than Chromium's)
@@ -38,6 +45,6 @@
 // every one). SPICEWEB_BENCH_PROFILE=DIR also writes, per case, a
 // DevTools CPU profile of the wasm decode and a pprof profile of the
 // native one into DIR and prints the wasm profile's top functions.
-// SPICEWEB_BENCH_RUNS sets PageLoad's number of runs per client
-// (default 5).
+// SPICEWEB_BENCH_RUNS sets the number of runs per client of PageLoad and
+// the console benchmarks (default 5; 3 for ConsoleLatency).
 package bench
