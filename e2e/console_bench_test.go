@@ -195,18 +195,20 @@ func reportRatio(b *testing.B, r *windowRuns, f int, unit string) {
 
 // BenchmarkConsoleVideo: an animation at 25 frames per second on an
 // Xspice without off-screen surfaces, which streams it as MJPEG
-// (--jpeg-wan-compression always --streaming-video all), at 320x240 and
-// 640x480.
+// (--jpeg-wan-compression always --streaming-video all), at 320x240 (5
+// runs by default) and 640x480 (3 runs, to stay within a few minutes).
 func BenchmarkConsoleVideo(b *testing.B) {
-	for _, size := range []image.Point{{320, 240}, {640, 480}} {
-		b.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(b *testing.B) { benchVideo(b, size) })
+	for _, v := range []struct {
+		size image.Point
+		runs int
+	}{{image.Pt(320, 240), 5}, {image.Pt(640, 480), 3}} {
+		b.Run(fmt.Sprintf("%dx%d", v.size.X, v.size.Y), func(b *testing.B) { benchVideo(b, v.size, benchRuns(b, v.runs)) })
 	}
 }
 
-func benchVideo(b *testing.B, size image.Point) {
+func benchVideo(b *testing.B, size image.Point, runs int) {
 	animate := Tool{"animate", "/usr/bin/animate", "imagemagick"}
 	Require(b, append(consoleTools, animate)...)
-	runs := benchRuns(b, 5)
 	clients := benchClients(b)
 	br := StartBrowser(b, consoleBrowser)
 	probe := consoleProbeJS(b)
