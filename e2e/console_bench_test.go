@@ -145,7 +145,7 @@ func BenchmarkConsoleScroll(b *testing.B) {
 			pid := openConsole(b, br, s.c, probe, ready, consoleRoot)
 			t2 := time.Now()
 			resume(b, s.work)
-			time.Sleep(time.Second) // into the steady state
+			time.Sleep(2 * time.Second) // into the steady state (wasm tier-up, JIT)
 			w := measureWindow(b, br, pid, consoleWindow)
 			t3 := time.Now()
 			pause(b, s.work)
