@@ -19,9 +19,11 @@ import (
 )
 
 // The console benchmarks: our page and spice-html5, each served by
-// Debian's websockify, on one live Xspice 1024x768 in one headless
-// Chromium, alternately within each run (the figures of issue 6). They are
-// benchmarks, so plain go test never runs them:
+// Debian's websockify, on live Xspice 1024x768 in one headless Chromium,
+// alternately within each run (the figures of issue 6). The scroll and
+// video windows each get a fresh server whose workload starts once the
+// client shows the desktop (see freshServer). They are benchmarks, so
+// plain go test never runs them:
 //
 //	go test ./e2e -run '^$' -bench Console -benchtime 1x -timeout 30m
 //
