@@ -413,6 +413,7 @@ func BenchmarkPageLoad(b *testing.B) {
 	}
 	var version string
 	first, repeat := make([][]float64, len(clients)), make([][]float64, len(clients)) // ms, per run
+	machine := startLoadMeter(b)
 	for run := range runs {
 		for _, i := range inOrder(len(clients), run) {
 			c, r := clients[i], &results[i]
@@ -458,9 +459,9 @@ func BenchmarkPageLoad(b *testing.B) {
 	fmt.Printf("\nPage load through websockify against Xspice 1024x768, %d runs each; first visit with a fresh browser profile, "+
 		"repeat visit in the same profile (cached/304/fetched: the repeat visits' files, all runs); our site's files "+
 		"dated a day back, as deployed; times from navigation start, median (min-max); spiceweb/spice-html5 per run, "+
-		"median: first visit %.2fx, repeat visit %.2fx; %s:\n%s"+
+		"median: first visit %.2fx, repeat visit %.2fx; %s; %v:\n%s"+
 		"goals for spiceweb (issue 6): first visit <= 0.5x spice-html5's; repeat visit <= 250 ms\n\n",
-		runs, firstRatio, repeatRatio, version, bench.LoadTable(results))
+		runs, firstRatio, repeatRatio, version, machine, bench.LoadTable(results))
 	b.ReportMetric(float64(bench.Median(results[0].Complete).Milliseconds()), "spiceweb-ms")
 	b.ReportMetric(float64(bench.Median(results[1].Complete).Milliseconds()), "html5-ms")
 	b.ReportMetric(float64(bench.Median(results[0].Repeat).Milliseconds()), "spiceweb-repeat-ms")

@@ -48,7 +48,9 @@ import (
 //
 // CPU figures are seconds over the 5 s window; each figure is the median
 // over runs with its range, and the ratio row is the median of the per-run
-// ratios spiceweb/spice-html5.
+// ratios spiceweb/spice-html5. "others' load" is the CPU the machine spent
+// outside the benchmark (not this test process or anything it started),
+// in percent of all CPUs: above a few percent, the figures are noisy.
 
 // consoleBrowser lets console errors pass: spice-html5 throws on every
 // MJPEG frame. The benchmarks count them per client instead.
@@ -135,7 +137,7 @@ func BenchmarkConsoleScroll(b *testing.B) {
 
 	r := newWindowRuns(clients, scrollFigures, scrollGetters)
 	var screen image.Point
-	start := time.Now()
+	start, load := time.Now(), startLoadMeter(b)
 	for run := range runs {
 		for _, i := range inOrder(len(clients), run) {
 			t0, mark := time.Now(), r.errs.since(br)
@@ -155,16 +157,16 @@ func BenchmarkConsoleScroll(b *testing.B) {
 			s.stop(b)
 			r.add(i, run, w)
 			r.errs.add(br, i, mark)
-			b.Logf("run %d %s: busy %v, cpu %v, %.1f frames/s, rest of Chromium %v (server up in %v, desktop shown in %v, stopped in %v)",
+			b.Logf("run %d %s: busy %v, cpu %v, %.1f frames/s, rest of Chromium %v, machine %.0f%% busy, %.0f%% by others (server up in %v, desktop shown in %v, stopped in %v)",
 				run+1, clients[i].name, w.Busy.Round(10*time.Millisecond), w.CPU.Round(10*time.Millisecond), w.Shown.PerSec,
-				w.Rest.Round(10*time.Millisecond), t1.Sub(t0).Round(100*time.Millisecond), t2.Sub(t1).Round(100*time.Millisecond),
+				w.Rest.Round(10*time.Millisecond), 100*w.Machine, 100*w.Others, t1.Sub(t0).Round(100*time.Millisecond), t2.Sub(t1).Round(100*time.Millisecond),
 				time.Since(t3).Round(100*time.Millisecond))
 		}
 	}
 	fmt.Printf("\nScrolling xterm (%dx%d characters of seq output) for %v, Xspice %dx%d through websockify, a fresh "+
-		"server per window, %d runs each, in %v; median (min-max):\n%s\nrenderer CPU s by thread, median:\n%s\n"+
+		"server per window, %d runs each, in %v (%v); median (min-max):\n%s\nrenderer CPU s by thread, median:\n%s\n"+
 		"page counters per second, median:\n%s\nconsole errors and exceptions:\n%s\n",
-		scrollXTerm.Cols, scrollXTerm.Rows, consoleWindow, screen.X, screen.Y, runs, time.Since(start).Round(time.Second),
+		scrollXTerm.Cols, scrollXTerm.Rows, consoleWindow, screen.X, screen.Y, runs, time.Since(start).Round(time.Second), load,
 		r.table(), threadTable(r.clients, r.threads), statsTable(r.clients, r.stats), r.errs.report(r.clients))
 	reportRatio(b, r, 0, "busy-ratio")
 	reportRatio(b, r, 1, "cpu-ratio")
@@ -177,6 +179,7 @@ var scrollFigures = []bench.Figure{
 	{Name: "visible updates/s", Prec: 1, Goal: "ratio >= 1"},
 	{Name: "script s", Prec: 2},
 	{Name: "rest of Chromium CPU s", Prec: 2},
+	{Name: "others' load %", Prec: 0},
 }
 
 var scrollGetters = []func(windowFigures) float64{
@@ -185,6 +188,7 @@ var scrollGetters = []func(windowFigures) float64{
 	func(w windowFigures) float64 { return w.Shown.PerSec },
 	func(w windowFigures) float64 { return w.Script.Seconds() },
 	func(w windowFigures) float64 { return w.Rest.Seconds() },
+	func(w windowFigures) float64 { return 100 * w.Others },
 }
 
 // reportRatio reports the median per-run ratio ours/spice-html5 of figure
@@ -237,7 +241,7 @@ func benchVideo(b *testing.B, size image.Point, runs int) {
 
 	r := newWindowRuns(clients, videoFigures, videoGetters)
 	var screen image.Point
-	start := time.Now()
+	start, load := time.Now(), startLoadMeter(b)
 	for run := range runs {
 		for _, i := range inOrder(len(clients), run) {
 			mark := r.errs.since(br)
@@ -253,15 +257,15 @@ func benchVideo(b *testing.B, size image.Point, runs int) {
 			s.stop(b)
 			r.add(i, run, w)
 			r.errs.add(br, i, mark)
-			b.Logf("run %d %s: %.1f frames/s, worst stall %v, cpu %v, busy %v", run+1, clients[i].name, w.Shown.PerSec,
-				w.Shown.WorstGap.Round(time.Millisecond), w.CPU.Round(10*time.Millisecond), w.Busy.Round(10*time.Millisecond))
+			b.Logf("run %d %s: %.1f frames/s, worst stall %v, cpu %v, busy %v, machine %.0f%% busy, %.0f%% by others", run+1, clients[i].name, w.Shown.PerSec,
+				w.Shown.WorstGap.Round(time.Millisecond), w.CPU.Round(10*time.Millisecond), w.Busy.Round(10*time.Millisecond), 100*w.Machine, 100*w.Others)
 		}
 	}
 	fmt.Printf("\nMJPEG stream: a %dx%d animation at 25 fps, Xspice %dx%d without off-screen surfaces, "+
 		"--jpeg-wan-compression always --streaming-video all, through websockify, a fresh server per window; %v per "+
-		"client per run, %d runs each, in %v; median (min-max):\n%s\nrenderer CPU s by thread, median:\n%s\n"+
+		"client per run, %d runs each, in %v (%v); median (min-max):\n%s\nrenderer CPU s by thread, median:\n%s\n"+
 		"page counters per second, median:\n%s\nconsole errors and exceptions:\n%s\n",
-		size.X, size.Y, screen.X, screen.Y, consoleWindow, runs, time.Since(start).Round(time.Second),
+		size.X, size.Y, screen.X, screen.Y, consoleWindow, runs, time.Since(start).Round(time.Second), load,
 		r.table(), threadTable(r.clients, r.threads), statsTable(r.clients, r.stats), r.errs.report(r.clients))
 	reportRatio(b, r, 0, "fps-ratio")
 	reportRatio(b, r, 2, "cpu-ratio")
@@ -273,6 +277,7 @@ var videoFigures = []bench.Figure{
 	{Name: "renderer CPU s", Prec: 2, Goal: "ratio <= 1"},
 	{Name: "main-thread busy s", Prec: 2},
 	{Name: "rest of Chromium CPU s", Prec: 2},
+	{Name: "others' load %", Prec: 0},
 }
 
 var videoGetters = []func(windowFigures) float64{
@@ -281,6 +286,7 @@ var videoGetters = []func(windowFigures) float64{
 	func(w windowFigures) float64 { return w.CPU.Seconds() },
 	func(w windowFigures) float64 { return w.Busy.Seconds() },
 	func(w windowFigures) float64 { return w.Rest.Seconds() },
+	func(w windowFigures) float64 { return 100 * w.Others },
 }
 
 // latencyXTerm echoes what is typed (the terminal's own echo; cat
@@ -317,7 +323,7 @@ func BenchmarkConsoleLatency(b *testing.B) {
 	errs := newConsoleErrors(len(clients))
 	var xsetroot []float64 // how long each xsetroot ran, ms
 	rect := fmt.Sprintf("[%d, %d, %d, %d]", termRect.Min.X, termRect.Min.Y, termRect.Dx(), termRect.Dy())
-	start := time.Now()
+	start, load := time.Now(), startLoadMeter(b)
 	for run := range runs {
 		for _, i := range inOrder(len(clients), run) {
 			c := clients[i]
@@ -377,9 +383,9 @@ func BenchmarkConsoleLatency(b *testing.B) {
 			bench.MedianFloat(all[i][1]), percentile(all[i][1], 0.9), len(all[i][1]))
 	}
 	fmt.Printf("\nLatency on Xspice %dx%d through websockify, %d runs, %d keys and %d root colour changes per client "+
-		"per run, in %v; per-run medians, median (min-max):\n%s\nover all samples:\n%s"+
+		"per run, in %v (%v); per-run medians, median (min-max):\n%s\nover all samples:\n%s"+
 		"X change is timed from xsetroot's start; xsetroot itself ran %.1f ms (median)\n\nconsole errors and exceptions:\n%s\n",
-		x.Width, x.Height, runs, keys, flips, time.Since(start).Round(time.Second), bench.SideBySide(figs, rows), overall.String(),
+		x.Width, x.Height, runs, keys, flips, time.Since(start).Round(time.Second), load, bench.SideBySide(figs, rows), overall.String(),
 		bench.MedianFloat(xsetroot), errs.report(names(clients)))
 	if r := bench.MedianFloat(bench.PerRunRatios(values[0][0], values[1][0])); !math.IsNaN(r) {
 		b.ReportMetric(r, "key-ratio")

@@ -219,6 +219,10 @@ type windowFigures struct {
 	Threads                 map[string]time.Duration
 	// Shown: the frames the display compositor drew.
 	Shown bench.Shown
+	// Machine is how busy the whole machine was (1 = every CPU), Others
+	// the part of it outside this test process and its descendants
+	// (servers, X clients, Chromium): how noisy the window was.
+	Machine, Others float64
 	// Stats are the page's own counters per second, if it has any.
 	Stats map[string]float64
 }
@@ -229,6 +233,8 @@ type cpuSnapshot struct {
 	renderer     ProcCPU
 	rest         float64 // seconds
 	stats        json.RawMessage
+	machine      MachineCPU
+	tree         time.Duration // this process and its descendants
 }
 
 func snapshot(ctx context.Context, br *Browser, pid int) (cpuSnapshot, error) {
@@ -251,6 +257,12 @@ func snapshot(ctx context.Context, br *Browser, pid int) (cpuSnapshot, error) {
 	}
 	if s.renderer, err = ReadProcCPU(pid); err != nil {
 		return s, fmt.Errorf("renderer %d: %w", pid, err)
+	}
+	if s.machine, err = ReadMachineCPU(); err != nil {
+		return s, err
+	}
+	if s.tree, err = ReadTreeCPU(os.Getpid()); err != nil {
+		return s, err
 	}
 	procs, err := chromedp.CallBrowser(ctx, systeminfo.GetProcessInfo, cdp.Empty{})
 	if err != nil {
@@ -321,11 +333,50 @@ func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFi
 		Threads: map[string]time.Duration{},
 		Shown:   bench.FramesShown(shown, from, to),
 		Stats:   statsRate(s0.stats, s1.stats, elapsed),
+		Machine: s1.machine.Share(s0.machine),
+	}
+	if total := s1.machine.Total - s0.machine.Total; total > 0 {
+		w.Others = max(0, float64(s1.machine.Busy-s0.machine.Busy-(s1.tree-s0.tree))/float64(total))
 	}
 	for name, t := range cpu.Threads {
 		w.Threads[name] = scale(float64(t))
 	}
 	return w
+}
+
+// loadMeter tells how busy the machine was over a whole benchmark, and how
+// much of that was others (see windowFigures.Others).
+type loadMeter struct {
+	machine MachineCPU
+	tree    time.Duration
+}
+
+func startLoadMeter(b *testing.B) loadMeter {
+	b.Helper()
+	m, err := ReadMachineCPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	tree, err := ReadTreeCPU(os.Getpid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return loadMeter{machine: m, tree: tree}
+}
+
+// String reads the counters again and describes the load since start.
+func (l loadMeter) String() string {
+	m, err1 := ReadMachineCPU()
+	tree, err2 := ReadTreeCPU(os.Getpid())
+	if err := errors.Join(err1, err2); err != nil {
+		return err.Error()
+	}
+	total := m.Total - l.machine.Total
+	if total <= 0 {
+		return "no time passed"
+	}
+	others := max(0, float64(m.Busy-l.machine.Busy-(tree-l.tree))/float64(total))
+	return fmt.Sprintf("the machine's CPUs were %.0f%% busy, %.0f%% with work outside the benchmark", 100*m.Share(l.machine), 100*others)
 }
 
 // statsRate is the per-second change of every numeric field (nested

@@ -37,11 +37,11 @@ func ReadProcCPU(pid int) (ProcCPU, error) {
 	if err != nil {
 		return ProcCPU{}, err
 	}
-	_, total, err := parseStat(data)
+	st, err := parseStat(data)
 	if err != nil {
 		return ProcCPU{}, fmt.Errorf("%s/stat: %w", dir, err)
 	}
-	p := ProcCPU{Total: total, Threads: map[string]time.Duration{}}
+	p := ProcCPU{Total: st.cpu, Threads: map[string]time.Duration{}}
 	tasks, err := os.ReadDir(filepath.Join(dir, "task"))
 	if err != nil {
 		return ProcCPU{}, err
@@ -51,16 +51,17 @@ func ReadProcCPU(pid int) (ProcCPU, error) {
 		if err != nil {
 			continue // the thread exited meanwhile
 		}
-		name, cpu, err := parseStat(data)
+		st, err := parseStat(data)
 		if err != nil {
 			return ProcCPU{}, fmt.Errorf("%s/task/%s/stat: %w", dir, task.Name(), err)
 		}
+		name := st.name
 		if task.Name() == strconv.Itoa(pid) {
 			// The main thread keeps the process's name (a renderer's
 			// CrRendererMain shows as "chromium").
 			name = MainThread
 		}
-		p.Threads[name] += cpu
+		p.Threads[name] += st.cpu
 	}
 	return p, nil
 }
@@ -76,28 +77,130 @@ func (p ProcCPU) Sub(earlier ProcCPU) ProcCPU {
 	return d
 }
 
-// parseStat reads the name (comm) and utime+stime of a /proc stat line:
-// "pid (comm) state ppid ... utime stime ...". comm may itself hold spaces
-// and parentheses, so the fields are counted from the last ')'.
-func parseStat(line []byte) (string, time.Duration, error) {
+// statLine is what the benchmarks read of a /proc stat line.
+type statLine struct {
+	name string
+	ppid int
+	// cpu is utime+stime; children is cutime+cstime, the CPU of the
+	// descendants the process has waited for.
+	cpu, children time.Duration
+}
+
+// parseStat reads a /proc stat line: "pid (comm) state ppid ... utime
+// stime cutime cstime ...". comm may itself hold spaces and parentheses,
+// so the fields are counted from the last ')'.
+func parseStat(line []byte) (statLine, error) {
 	open := bytes.IndexByte(line, '(')
 	end := bytes.LastIndexByte(line, ')')
 	if open < 0 || end < open {
-		return "", 0, fmt.Errorf("no (comm) in %q", line)
+		return statLine{}, fmt.Errorf("no (comm) in %q", line)
 	}
 	fields := bytes.Fields(line[end+1:])
-	// After comm: state(0) ppid pgrp session tty_nr tpgid flags minflt
-	// cminflt majflt cmajflt utime(11) stime(12).
-	if len(fields) < 13 {
-		return "", 0, fmt.Errorf("%d fields after comm, want at least 13", len(fields))
+	// After comm: state(0) ppid(1) pgrp session tty_nr tpgid flags minflt
+	// cminflt majflt cmajflt utime(11) stime(12) cutime(13) cstime(14).
+	if len(fields) < 15 {
+		return statLine{}, fmt.Errorf("%d fields after comm, want at least 15", len(fields))
 	}
-	var ticks uint64
-	for _, f := range fields[11:13] {
+	var n [15]uint64
+	for _, i := range []int{1, 11, 12, 13, 14} {
+		v, err := strconv.ParseUint(string(fields[i]), 10, 63)
+		if err != nil {
+			return statLine{}, fmt.Errorf("field %d %q: %w", i, fields[i], err)
+		}
+		n[i] = v
+	}
+	return statLine{
+		name:     string(line[open+1 : end]),
+		ppid:     int(n[1]),
+		cpu:      time.Duration(n[11]+n[12]) * clockTick,
+		children: time.Duration(n[13]+n[14]) * clockTick,
+	}, nil
+}
+
+// ReadTreeCPU is the CPU used so far by process root and all its
+// descendants, those alive and those already waited for.
+func ReadTreeCPU(root int) (time.Duration, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	stats := map[int]statLine{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if st, err := parseStat(data); err == nil {
+			stats[pid] = st
+		}
+	}
+	if _, ok := stats[root]; !ok {
+		return 0, fmt.Errorf("process %d not found", root)
+	}
+	var total time.Duration
+	for pid, st := range stats {
+		// Walk up to root or the top; a pid cycle cannot happen, the
+		// bound only guards against a bad read.
+		for p, hops := pid, 0; hops < 64; hops++ {
+			if p == root {
+				total += st.cpu + st.children
+				break
+			}
+			up, ok := stats[p]
+			if !ok || p <= 1 {
+				break
+			}
+			p = up.ppid
+		}
+	}
+	return total, nil
+}
+
+// MachineCPU is the time all CPUs of the machine spent busy and in total
+// since boot, from the first line of /proc/stat.
+type MachineCPU struct{ Busy, Total time.Duration }
+
+// ReadMachineCPU reads /proc/stat.
+func ReadMachineCPU() (MachineCPU, error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return MachineCPU{}, err
+	}
+	return parseMachineStat(data)
+}
+
+// parseMachineStat reads "cpu  user nice system idle iowait irq softirq
+// steal ...": idle and iowait are not busy.
+func parseMachineStat(data []byte) (MachineCPU, error) {
+	line, _, _ := bytes.Cut(data, []byte{'\n'})
+	fields := bytes.Fields(line)
+	if len(fields) < 6 || string(fields[0]) != "cpu" {
+		return MachineCPU{}, fmt.Errorf("/proc/stat: first line %q", line)
+	}
+	var m MachineCPU
+	for i, f := range fields[1:] {
 		n, err := strconv.ParseUint(string(f), 10, 63)
 		if err != nil {
-			return "", 0, fmt.Errorf("cpu time %q: %w", f, err)
+			return MachineCPU{}, fmt.Errorf("/proc/stat: %q: %w", f, err)
 		}
-		ticks += n
+		d := time.Duration(n) * clockTick
+		m.Total += d
+		if i != 3 && i != 4 { // idle, iowait
+			m.Busy += d
+		}
 	}
-	return string(line[open+1 : end]), time.Duration(ticks) * clockTick, nil
+	return m, nil
+}
+
+// Share is the busy fraction of all CPUs between an earlier reading and m
+// (1 = every CPU busy all the time).
+func (m MachineCPU) Share(earlier MachineCPU) float64 {
+	if m.Total <= earlier.Total {
+		return 0
+	}
+	return float64(m.Busy-earlier.Busy) / float64(m.Total-earlier.Total)
 }

@@ -4,34 +4,35 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 )
 
 func TestParseStat(t *testing.T) {
+	ms := time.Millisecond
 	for _, tc := range []struct {
 		line string
-		name string
-		cpu  time.Duration
+		want statLine
 		bad  bool
 	}{
-		{line: "4242 (CrRendererMain) S 1 2 3 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 20 0 99 1 2\n",
-			name: "CrRendererMain", cpu: 2870 * time.Millisecond},
+		{line: "4242 (CrRendererMain) S 1 2 3 0 -1 4194560 100 0 0 0 250 37 4 6 20 0 20 0 99 1 2\n",
+			want: statLine{name: "CrRendererMain", ppid: 1, cpu: 2870 * ms, children: 100 * ms}},
 		// comm with spaces and a ')' of its own: fields count from the last ')'.
-		{line: "7 (a b) c)) R 1 2 3 0 -1 0 0 0 0 0 1 2 0 0", name: "a b) c)", cpu: 30 * time.Millisecond},
+		{line: "7 (a b) c)) R 99 2 3 0 -1 0 0 0 0 0 1 2 0 0", want: statLine{name: "a b) c)", ppid: 99, cpu: 30 * ms}},
 		{line: "7 (x) R 1 2 3", bad: true},
-		{line: "7 x R 1 2 3 0 -1 0 0 0 0 0 1 2", bad: true},
-		{line: "7 (x) R 1 2 3 0 -1 0 0 0 0 0 -1 2 0", bad: true},
+		{line: "7 x R 1 2 3 0 -1 0 0 0 0 0 1 2 0 0", bad: true},
+		{line: "7 (x) R 1 2 3 0 -1 0 0 0 0 0 -1 2 0 0", bad: true},
 	} {
-		name, cpu, err := parseStat([]byte(tc.line))
+		got, err := parseStat([]byte(tc.line))
 		if tc.bad {
 			if err == nil {
-				t.Errorf("parseStat(%q) = %q, %v; want an error", tc.line, name, cpu)
+				t.Errorf("parseStat(%q) = %+v; want an error", tc.line, got)
 			}
 			continue
 		}
-		if err != nil || name != tc.name || cpu != tc.cpu {
-			t.Errorf("parseStat(%q) = %q, %v, %v; want %q, %v", tc.line, name, cpu, err, tc.name, tc.cpu)
+		if err != nil || got != tc.want {
+			t.Errorf("parseStat(%q) = %+v, %v; want %+v", tc.line, got, err, tc.want)
 		}
 	}
 }
@@ -62,5 +63,50 @@ func TestReadProcCPU(t *testing.T) {
 	d := p.Sub(ProcCPU{Total: p.Total - time.Second, Threads: map[string]time.Duration{}})
 	if d.Total != time.Second {
 		t.Errorf("Sub: total %v, want 1s", d.Total)
+	}
+}
+
+func TestParseMachineStat(t *testing.T) {
+	m, err := parseMachineStat([]byte("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Busy != 1500*time.Millisecond || m.Total != 10*time.Second {
+		t.Errorf("got %+v, want 1.5s busy of 10s", m)
+	}
+	later := MachineCPU{Busy: m.Busy + time.Second, Total: m.Total + 4*time.Second}
+	if s := later.Share(m); s != 0.25 {
+		t.Errorf("share %v, want 0.25", s)
+	}
+	for _, bad := range []string{"", "intr 1 2 3 4 5 6", "cpu 1 2 x 4 5 6"} {
+		if _, err := parseMachineStat([]byte(bad)); err == nil {
+			t.Errorf("parseMachineStat(%q): no error", bad)
+		}
+	}
+	if _, err := ReadMachineCPU(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestReadTreeCPU: the CPU of a child that burnt some and was waited for
+// counts in the tree of the test binary.
+func TestReadTreeCPU(t *testing.T) {
+	before, err := ReadTreeCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A shell loop that burns about 100 ms of CPU.
+	if out, err := exec.Command("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	after, err := ReadTreeCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before < 2*clockTick {
+		t.Errorf("tree CPU grew by %v after a busy child", after-before)
+	}
+	if _, err := ReadTreeCPU(1 << 30); err == nil {
+		t.Error("no error for a process that does not exist")
 	}
 }
