@@ -381,27 +381,34 @@ func (l loadMeter) String() string {
 
 // statsRate is the per-second change of every numeric field (nested
 // objects flattened with dots) between two readings of the page's
-// counters; nil when the page has none.
+// counters, leaving out those that did not change (load times and the
+// like); a string field (where the client runs) is kept as "key=value"
+// with a rate of 0. nil when the page has no counters.
 func statsRate(a, b json.RawMessage, elapsed time.Duration) map[string]float64 {
 	var va, vb any
 	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil || va == nil || vb == nil {
 		return nil
 	}
-	fa, fb := map[string]float64{}, map[string]float64{}
+	fa, fb := map[string]any{}, map[string]any{}
 	flatten("", va, fa)
 	flatten("", vb, fb)
 	out := map[string]float64{}
 	for k, x := range fb {
-		if y, ok := fa[k]; ok {
-			out[k] = (x - y) / elapsed.Seconds()
+		switch x := x.(type) {
+		case float64:
+			if y, ok := fa[k].(float64); ok && x != y {
+				out[k] = (x - y) / elapsed.Seconds()
+			}
+		case string:
+			out[k+"="+x] = 0
 		}
 	}
 	return out
 }
 
-func flatten(prefix string, v any, out map[string]float64) {
+func flatten(prefix string, v any, out map[string]any) {
 	switch v := v.(type) {
-	case float64:
+	case float64, string:
 		out[prefix] = v
 	case map[string]any:
 		for k, x := range v {
@@ -493,6 +500,10 @@ func statsTable(clients []string, stats []map[string][]float64) string {
 		}
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(stats[i])) {
+			if strings.Contains(k, "=") {
+				parts = append(parts, k) // a string field, no rate
+				continue
+			}
 			parts = append(parts, fmt.Sprintf("%s %.4g", k, bench.MedianFloat(stats[i][k])))
 		}
 		fmt.Fprintf(&b, "  %s: %s\n", name, strings.Join(parts, ", "))

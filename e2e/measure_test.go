@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -113,5 +115,18 @@ func TestMeasureWindow(t *testing.T) {
 	}
 	if w.CPU < 200*time.Millisecond || w.Threads["DedicatedWorker"] < w.CPU/2 {
 		t.Errorf("worker busy for 1.2 s: renderer CPU %v, on the worker %v; want most of it there", w.CPU, w.Threads["DedicatedWorker"])
+	}
+}
+
+func TestStatsRate(t *testing.T) {
+	a := json.RawMessage(`{"frames": 10, "mode": "worker", "load": {"ready": 300}, "sockets": {"messages": 100}}`)
+	b := json.RawMessage(`{"frames": 60, "mode": "worker", "load": {"ready": 300}, "sockets": {"messages": 600}}`)
+	got := statsRate(a, b, 5*time.Second)
+	want := map[string]float64{"frames": 10, "sockets.messages": 100, "mode=worker": 0}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := statsRate(json.RawMessage("null"), b, time.Second); got != nil {
+		t.Errorf("a page without counters: got %v, want nil", got)
 	}
 }
