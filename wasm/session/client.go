@@ -8,11 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"sync"
-
-	"spiceweb/wasm/raster"
 
 	"spiceweb/wasm/spice"
 )
@@ -62,7 +59,8 @@ type Client struct {
 	sessionID uint32
 	mouseMode uint32
 
-	caches *caches // shared by every display channel of the session
+	caches *caches  // shared by every display channel of the session
+	screen *display // display channel 0, which Present shows
 
 	wg sync.WaitGroup
 }
@@ -125,8 +123,20 @@ func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uin
 		return nil, err
 	}
 	c.mu.Lock()
+	if err := ctx.Err(); err != nil {
+		// The session is ending and closeAll may have run already: this
+		// channel would never be closed.
+		c.mu.Unlock()
+		conn.Close()
+		return nil, err
+	}
 	c.channels[id] = ch
 	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		ch.out.run(conn, func() { conn.Close() })
+	}()
 	return ch, nil
 }
 
@@ -156,6 +166,7 @@ func (c *Client) closeAll() {
 	defer c.mu.Unlock()
 	for _, ch := range c.channels {
 		ch.conn.Close()
+		ch.out.close()
 	}
 }
 
@@ -179,11 +190,11 @@ func (c *Client) waitFor(ctx context.Context, waits []spice.WaitForChannel) erro
 
 type nopSink struct{}
 
-func (nopSink) State(State, string)                      {}
-func (nopSink) Log(string, string)                       {}
-func (nopSink) MouseMode(uint32)                         {}
-func (nopSink) Resize(int, int)                          {}
-func (nopSink) Present(*raster.Image, []image.Rectangle) {}
-func (nopSink) FirstFrame()                              {}
-func (nopSink) Cursor(*CursorShape)                      {}
-func (nopSink) CursorPosition(int, int, bool)            {}
+func (nopSink) State(State, string)           {}
+func (nopSink) Log(string, string)            {}
+func (nopSink) MouseMode(uint32)              {}
+func (nopSink) Resize(int, int)               {}
+func (nopSink) Invalidate()                   {}
+func (nopSink) FirstFrame()                   {}
+func (nopSink) Cursor(*CursorShape)           {}
+func (nopSink) CursorPosition(int, int, bool) {}

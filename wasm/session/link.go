@@ -105,7 +105,7 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 	if result != spice.LinkErrOK {
 		return nil, linkErr(id, result)
 	}
-	ch := &channel{client: c, id: id, conn: conn, r: newBufferedReader(conn),
+	ch := &channel{client: c, id: id, conn: conn, r: newBufferedReader(conn), out: newSendQueue(),
 		commonCaps: reply.CommonCaps, channelCaps: reply.ChannelCaps}
 	mini := reply.CommonCaps.Has(spice.CommonCapMiniHeader)
 	ch.frame.Mini, ch.rframe.Mini = mini, mini
