@@ -29,6 +29,11 @@ type Config struct {
 	// Random is the cryptographic random source for the ticket; natively
 	// crypto/rand by default, in the browser crypto.getRandomValues.
 	Random io.Reader
+	// Prepare, when set, hears that the session will dial n more
+	// connections soon (when the main channel's INIT gives the session
+	// id), so that the transport can open them while the channel list is
+	// on its way instead of one by one after it.
+	Prepare func(n int)
 	// ImageHook, when set, sees every image the display channel parses
 	// before it is decoded (recording tools use it). It must not retain
 	// img.Data beyond the call.

@@ -35,6 +35,10 @@ var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte)
 	spice.MsgTypeMainMigrateSwitchHost:    ignore,
 }
 
+// expectedChannels is how many channels besides main a session opens on
+// every server: display, inputs and cursor.
+const expectedChannels = 3
+
 func ignore(*mainChannel, context.Context, []byte) error { return nil }
 
 // runMain links the main channel and runs it; the session lives as long as
@@ -67,6 +71,10 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	c.mu.Unlock()
 	m.agent = msg.AgentConnected != 0
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
+	if c.cfg.Prepare != nil {
+		// Display, inputs and cursor: what every server offers.
+		c.cfg.Prepare(expectedChannels)
+	}
 	if err := m.ch.send(&spice.MsgcMainAttachChannels{}); err != nil {
 		return err
 	}
