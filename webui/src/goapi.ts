@@ -37,6 +37,9 @@ export interface ConnectOptions {
  * module compiles; the other channels' as soon as the session id is known).
  */
 export interface GoSocketPool {
+  /** Where every socket connects, and the subprotocol offered ("" for none); for diagnostics. */
+  readonly url: string;
+  readonly protocol: string;
   /**
    * A socket for the next channel: an opened spare if there is one, else a
    * new one. wake is called (from a task of its own, never during a Go

@@ -36,7 +36,7 @@ export function startSession(
   opts: SessionOptions,
   events: SessionEvents,
 ): GoSession & { sessionStats(): SessionStats } {
-  const pool = SocketPool.forURL(opts.url, opts.protocol);
+  const pool = new SocketPool(opts.url, opts.protocol);
   pool.prepare(1);
   let s: GoSession | null = null;
   let ended = false;

@@ -46,6 +46,7 @@ export function newSocketStats(): SocketStats {
 class TaskQueue {
   private readonly pending: Array<() => void> = [];
   private port: MessagePort | null = null;
+  private receiver: (MessagePort & { ref?: () => void; unref?: () => void }) | null = null;
 
   post(fn: () => void): void {
     this.pending.push(fn);
@@ -53,18 +54,28 @@ class TaskQueue {
     if (!this.port) {
       const ch = new MessageChannel();
       ch.port1.onmessage = () => this.run();
+      this.receiver = ch.port1;
       this.port = ch.port2;
     }
+    // Node (the unit tests) keeps a process alive for a port that is
+    // ref'd; only while a task is on its way. Browsers have neither method.
+    this.receiver?.ref?.();
     this.port.postMessage(null);
   }
 
   private run(): void {
     const fns = this.pending.splice(0);
+    this.receiver?.unref?.();
     for (const fn of fns) fn();
   }
 }
 
 const tasks = new TaskQueue();
+
+/** Resolves after the tasks posted so far have run (for tests). */
+export function afterPostedTasks(): Promise<void> {
+  return new Promise((resolve) => tasks.post(resolve));
+}
 
 /** Joins chunks into one array (the common single chunk is not copied). */
 export function concatChunks(chunks: ArrayBuffer[], total: number): Uint8Array {
@@ -205,14 +216,12 @@ export class SocketPool implements GoSocketPool {
   private closed = false;
 
   constructor(
-    private readonly open: SocketOpener,
+    readonly url: string,
+    readonly protocol: string,
+    private readonly open: SocketOpener = () => (protocol === "" ? new WebSocket(url) : new WebSocket(url, protocol)),
     private readonly limit = maxSocketsPerSession,
+    private readonly spareMs = spareLifetimeMs,
   ) {}
-
-  /** A pool for url offering protocol ("" for none). */
-  static forURL(url: string, protocol: string): SocketPool {
-    return new SocketPool(() => (protocol === "" ? new WebSocket(url) : new WebSocket(url, protocol)));
-  }
 
   take(wake: () => void): GoSocket {
     const spare = this.spares.shift();
@@ -228,7 +237,7 @@ export class SocketPool implements GoSocketPool {
         const i = this.spares.findIndex((s) => s.sock === sock);
         if (i >= 0) this.spares.splice(i, 1);
         sock.close();
-      }, spareLifetimeMs);
+      }, this.spareMs);
       this.spares.push({ sock, timer });
     }
   }
