@@ -23,6 +23,17 @@ export interface LoadOptions {
   onProgress?: (message: string) => void;
   /** How long Go may take to install spicewebGo after it starts (default 15 s). */
   readyTimeoutMs?: number;
+  /**
+   * The module's response when someone else fetched it (the page, for its
+   * worker, to start the download before the worker runs); resolving to
+   * null means fetch it here after all.
+   */
+  response?: Promise<Response | null>;
+}
+
+/** Fetches the module the way the loader does (same credentials), for a prefetch. */
+export function fetchModule(url: string | URL): Promise<Response> {
+  return fetch(url, { credentials: "same-origin" });
 }
 
 /** True when b starts with the gzip magic 1f 8b. */
@@ -89,7 +100,7 @@ async function load(opts: LoadOptions): Promise<GoModule> {
   progress("Loading the client…");
   let resp: Response;
   try {
-    resp = await fetch(url, { credentials: "same-origin" });
+    resp = (await opts.response) ?? (await fetchModule(url));
   } catch (e) {
     throw new Error(`could not download the client (${String(url)}): ${errorText(e)}`);
   }

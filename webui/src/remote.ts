@@ -4,6 +4,7 @@
 import type { GoSession, GoStats, SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
 import { zeroGoStats } from "./host";
+import { errorText, fetchModule } from "./load";
 import type { FromWorker, SessionCall, ToWorker } from "./workerproto";
 
 /**
@@ -18,6 +19,25 @@ export function workerSupported(): boolean {
   } catch {
     return false;
   }
+}
+
+// Whether ReadableStreams can be moved to a worker (Chromium 87, Firefox
+// 103, Safari not yet as of this writing).
+let streamsMovable: boolean | undefined;
+function transferableStreams(): boolean {
+  if (streamsMovable === undefined) {
+    try {
+      const rs = new ReadableStream();
+      const ch = new MessageChannel();
+      ch.port1.postMessage(rs, [rs as unknown as Transferable]);
+      ch.port1.close();
+      ch.port2.close();
+      streamsMovable = true;
+    } catch {
+      streamsMovable = false;
+    }
+  }
+  return streamsMovable;
 }
 
 /** Where the worker's script and what it loads are. */
@@ -89,8 +109,32 @@ export class ClientWorker {
       }
     }
     const cw = new ClientWorker(w, listener);
-    cw.post({ t: "init", wasmURL: urls.wasm, wasmExecURL: urls.wasmExec });
+    // The download starts now, from here, while the worker starts, and
+    // its body streams on into the worker's compiler. Browsers that cannot
+    // move a stream to a worker have the worker fetch it.
+    const prefetch = transferableStreams();
+    cw.post({ t: "init", wasmURL: urls.wasm, wasmExecURL: urls.wasmExec, prefetch });
+    if (prefetch) cw.sendModule(fetchModule(urls.wasm));
     return cw;
+  }
+
+  private sendModule(resp: Promise<Response>): void {
+    resp.then(
+      (r) => {
+        const m = { t: "module" as const, status: r.status, statusText: r.statusText, headers: [...r.headers], url: r.url };
+        if (!r.body) {
+          this.post({ ...m, body: null });
+          return;
+        }
+        try {
+          this.post({ ...m, body: r.body }, [r.body]);
+        } catch {
+          void r.body.cancel();
+          this.post({ ...m, body: null });
+        }
+      },
+      (e: unknown) => this.post({ t: "module", body: null, status: 0, statusText: "", headers: [], url: "", error: errorText(e) }),
+    );
   }
 
   /** Whether the worker has failed; a new one is needed for more sessions. */

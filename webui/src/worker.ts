@@ -25,7 +25,17 @@ export function runWorker(scope: WorkerScope): void {
   let canvas: OffscreenCanvas | null = null;
   const sessions = new Map<number, Handle>();
 
-  const start = (wasmURL: string, wasmExecURL: string) => {
+  // The page's prefetch of the module, once its "module" message comes.
+  let moduleArrived: ((r: Response | null) => void) | null = null;
+  let moduleFailed: ((e: Error) => void) | null = null;
+
+  const start = (wasmURL: string, wasmExecURL: string, prefetch: boolean) => {
+    const response = prefetch
+      ? new Promise<Response | null>((resolve, reject) => {
+          moduleArrived = resolve;
+          moduleFailed = reject;
+        })
+      : undefined;
     if (typeof (globalThis as { Go?: unknown }).Go !== "function") {
       try {
         scope.importScripts(wasmExecURL);
@@ -33,7 +43,7 @@ export function runWorker(scope: WorkerScope): void {
         go = Promise.reject(new Error(`could not load Go's loader (${wasmExecURL}): ${errorText(e)}`));
       }
     }
-    go ??= loadGo({ wasmURL, onProgress: (message) => post({ t: "progress", message }) });
+    go ??= loadGo({ wasmURL, onProgress: (message) => post({ t: "progress", message }), ...(response ? { response } : {}) });
     go.then(
       (mod) => post({ t: "ready", version: mod.version, keyCodes: mod.keyCodes() }),
       (e: unknown) => post({ t: "failed", message: errorText(e) }),
@@ -64,7 +74,13 @@ export function runWorker(scope: WorkerScope): void {
     const m = ev.data;
     switch (m.t) {
       case "init":
-        if (!go) start(m.wasmURL, m.wasmExecURL);
+        if (!go) start(m.wasmURL, m.wasmExecURL, m.prefetch);
+        return;
+      case "module":
+        if (m.error !== undefined) moduleFailed?.(new Error(m.error));
+        else if (m.body) moduleArrived?.(new Response(m.body, { status: m.status, statusText: m.statusText, headers: m.headers }));
+        else moduleArrived?.(null);
+        moduleArrived = moduleFailed = null;
         return;
       case "connect": {
         if (m.canvas) canvas = m.canvas;
