@@ -6,7 +6,7 @@ import type { GoModule, GoSession, MouseMode, SessionEvents, SessionState } from
 import { type SessionOptions, type SessionStats, startSession } from "./host";
 import { InputCapture } from "./input";
 import { type Scaling, fitScreen } from "./layout";
-import { defaultWasmURL, loadGo, scriptURL } from "./load";
+import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL } from "./load";
 import { ClientWorker, workerSupported } from "./remote";
 
 export interface ConsoleOptions {
@@ -40,6 +40,11 @@ export interface ConsoleOptions {
 export interface ConsoleStats extends SessionStats {
   /** Where the client runs: "worker" or "page". */
   mode: "worker" | "page";
+  /**
+   * When the client's load reached each step, in ms since the page's
+   * navigation started: module response, compiled, instantiated, Go ready.
+   */
+  load: { response?: number; compiled?: number; instantiated?: number; ready?: number };
 }
 
 export interface StatusDetail {
@@ -159,7 +164,13 @@ export class SpiceConsole extends EventTarget {
     const get = this.sessionStats;
     if (!get) return null;
     const s = await get();
-    return s ? { ...s, mode: this.worker && this.sessionStats === get && this.worker.hasCanvas ? "worker" : "page" } : null;
+    if (!s) return null;
+    const w = this.worker;
+    const inWorker = w !== null && w.hasCanvas;
+    const times = w && inWorker ? w.times : loadTimes;
+    const load: ConsoleStats["load"] = {};
+    for (const [k, v] of Object.entries(times) as Array<[keyof LoadTimes, number]>) load[k] = v - performance.timeOrigin;
+    return { ...s, mode: inWorker ? "worker" : "page", load };
   }
 
   /** The last status: state and message. */

@@ -31,6 +31,26 @@ export interface LoadOptions {
   response?: Promise<Response | null>;
 }
 
+/**
+ * When the module's load reached each step, in milliseconds since the
+ * epoch (performance.timeOrigin + now(), comparable between the worker and
+ * the page): the response's headers, compiled, instantiated, Go ready.
+ */
+export interface LoadTimes {
+  response?: number;
+  compiled?: number;
+  instantiated?: number;
+  ready?: number;
+}
+
+/** The steps of the module's load in this context (empty before it starts). */
+export const loadTimes: LoadTimes = {};
+
+/** Now, in milliseconds since the epoch, sub-millisecond where the browser allows. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Fetches the module the way the loader does (same credentials), for a prefetch. */
 export function fetchModule(url: string | URL): Promise<Response> {
   return fetch(url, { credentials: "same-origin" });
@@ -105,11 +125,14 @@ async function load(opts: LoadOptions): Promise<GoModule> {
     throw new Error(`could not download the client (${String(url)}): ${errorText(e)}`);
   }
   if (!resp.ok) throw new Error(`could not download the client: HTTP ${resp.status} for ${resp.url || String(url)}`);
+  loadTimes.response = epochNow();
   const module = await compile(resp, progress);
+  loadTimes.compiled = epochNow();
 
   progress("Starting the client…");
   const go = new GoClass();
   const instance = await WebAssembly.instantiate(module, go.importObject);
+  loadTimes.instantiated = epochNow();
   // run resolves only when Go exits, which must not happen while the page
   // lives; if it does, waitReady fails with the reason.
   let exited: string | undefined;
@@ -121,7 +144,9 @@ async function load(opts: LoadOptions): Promise<GoModule> {
       exited = `the client crashed: ${errorText(e)}`;
     },
   );
-  return waitReady(() => exited, opts.readyTimeoutMs ?? 15000);
+  const mod = await waitReady(() => exited, opts.readyTimeoutMs ?? 15000);
+  loadTimes.ready = epochNow();
+  return mod;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { GoSession, GoStats, SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
 import { zeroGoStats } from "./host";
-import { errorText, fetchModule } from "./load";
+import { type LoadTimes, errorText, fetchModule } from "./load";
 import type { FromWorker, SessionCall, ToWorker } from "./workerproto";
 
 /**
@@ -62,6 +62,8 @@ export class ClientWorker {
   private readonly sessions = new Map<number, SessionEvents>();
   private readonly statsWaiters = new Map<number, (s: SessionStats | null) => void>();
   private keyCodes: Set<string> | null = null;
+  /** When the worker's module load reached each step (see LoadTimes). */
+  times: LoadTimes = {};
   private nextID = 1;
   private nextQuery = 1;
   private canvasSent = false;
@@ -212,6 +214,7 @@ export class ClientWorker {
         return;
       case "ready":
         this.keyCodes = new Set(m.keyCodes);
+        this.times = m.times;
         this.listener.log("info", `client ${m.version} running in a worker`);
         return;
       case "failed":

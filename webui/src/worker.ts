@@ -5,7 +5,7 @@
 
 import type { GoModule, GoSession, SessionEvents } from "./goapi";
 import { startSession } from "./host";
-import { errorText, loadGo } from "./load";
+import { errorText, loadGo, loadTimes } from "./load";
 import type { FromWorker, ToWorker } from "./workerproto";
 
 /** The parts of DedicatedWorkerGlobalScope used here (the DOM lib has no worker types). */
@@ -45,7 +45,7 @@ export function runWorker(scope: WorkerScope): void {
     }
     go ??= loadGo({ wasmURL, onProgress: (message) => post({ t: "progress", message }), ...(response ? { response } : {}) });
     go.then(
-      (mod) => post({ t: "ready", version: mod.version, keyCodes: mod.keyCodes() }),
+      (mod) => post({ t: "ready", version: mod.version, keyCodes: mod.keyCodes(), times: { ...loadTimes } }),
       (e: unknown) => post({ t: "failed", message: errorText(e) }),
     );
   };

@@ -3,6 +3,7 @@
 
 import type { SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
+import type { LoadTimes } from "./load";
 
 /** The GoSession methods the page forwards as they are. */
 export type SessionCall = "key" | "mousePosition" | "mouseMotion" | "mouseButton" | "wheel" | "releaseAll" | "ctrlAltDel";
@@ -30,7 +31,7 @@ export type FromWorker =
   /** The worker's script runs: the page may hand over the canvas. */
   | { t: "hello" }
   /** The module runs; keyCodes are the codes GoSession.key accepts. */
-  | { t: "ready"; version: string; keyCodes: string[] }
+  | { t: "ready"; version: string; keyCodes: string[]; times: LoadTimes }
   /** The module could not be loaded; every session ends with this. */
   | { t: "failed"; message: string }
   | { t: "progress"; message: string }
