@@ -11,6 +11,7 @@ import (
 	"image"
 	"io"
 	"sync"
+	"time"
 
 	"spiceweb/wasm/raster"
 
@@ -64,6 +65,10 @@ type Client struct {
 
 	caches *caches // shared by every display channel of the session
 
+	// linkTimeout and startTimeout are the package constants; tests
+	// shorten them.
+	linkTimeout, startTimeout time.Duration
+
 	wg sync.WaitGroup
 }
 
@@ -72,7 +77,8 @@ func New(cfg Config) *Client {
 	if cfg.Sink == nil {
 		cfg.Sink = nopSink{}
 	}
-	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches()}
+	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
+		linkTimeout: linkTimeout, startTimeout: startTimeout}
 }
 
 func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }
@@ -113,13 +119,18 @@ func (c *Client) Run(ctx context.Context) error {
 	return err
 }
 
-// dialAndLink opens and links one channel.
+// dialAndLink opens and links one channel, within linkTimeout.
 func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	conn, err := c.cfg.Dial(ctx)
+	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	defer cancel()
+	conn, err := c.cfg.Dial(lctx)
 	if err != nil {
+		if lctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.linkTimeout)
+		}
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
-	ch, err := c.link(ctx, conn, id, connID, caps)
+	ch, err := c.link(lctx, conn, id, connID, caps)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -141,13 +152,22 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 		if err == nil {
 			var h handler
 			if h, err = setup(ch); err == nil {
-				err = ch.run(ctx, h)
+				err = channelError(ch, ch.run(ctx, h))
 			}
 		}
 		if err != nil && ctx.Err() == nil {
 			cancel(err)
 		}
 	}()
+}
+
+// channelError names the channel in an error from its framing, which
+// knows nothing of channels; handler errors already carry the name.
+func channelError(ch *channel, err error) error {
+	if errors.Is(err, spice.ErrTooLarge) {
+		return fmt.Errorf("%s: %w", ch.name(), err)
+	}
+	return err
 }
 
 // closeAll closes every connection, which unblocks every reader.
