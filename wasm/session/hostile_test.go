@@ -220,6 +220,12 @@ func TestPickChannels(t *testing.T) {
 			skipped: "channel list: opening 4 of 7 listed channels; skipped not implemented: 1 channel(200); " +
 				"beyond 5 connections per session: 1 cursor, 1 display",
 			odd: true},
+		{name: "one inputs channel, the lowest id",
+			list:    []spice.ChannelID{ch(inputs, 2), ch(display, 0), ch(inputs, 0), ch(inputs, 1)},
+			limit:   15,
+			open:    []spice.ChannelID{ch(display, 0), ch(inputs, 0)},
+			skipped: "channel list: opening 2 of 4 listed channels; skipped duplicates: 2 inputs",
+			odd:     true},
 		{name: "empty", limit: 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

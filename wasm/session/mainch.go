@@ -157,15 +157,17 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 }
 
 // pickChannels chooses the entries of a channel list to open: types in
-// channelKinds, each (type, id) once, at most limit in all. Past the limit
-// lower ids go first, so that each type's channel 0 (the screen the page
-// shows, the inputs it sends to) is never crowded out by extra heads.
+// channelKinds, each (type, id) once, at most limit in all. Lower ids go
+// first, so that each type's channel 0 (the screen the page shows, the
+// inputs it sends to) is never crowded out by extra heads.
 // skipped describes the rest in one line, or is empty; odd reports
 // duplicates or entries beyond the limit, which no sane server sends.
 func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, skipped string, odd bool) {
 	var unknown, dup, over channelTally
 	seen := map[spice.ChannelID]bool{}
-	for _, id := range list {
+	sorted := slices.Clone(list)
+	slices.SortStableFunc(sorted, func(a, b spice.ChannelID) int { return int(a.ID) - int(b.ID) })
+	for _, id := range sorted {
 		kind := channelKinds[id.Type]
 		key := id
 		if kind.single {
@@ -183,7 +185,6 @@ func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, sk
 			open = append(open, id)
 		}
 	}
-	slices.SortStableFunc(open, func(a, b spice.ChannelID) int { return int(a.ID) - int(b.ID) })
 	if len(open) > limit {
 		for _, id := range open[limit:] {
 			over.add(id.Type)
