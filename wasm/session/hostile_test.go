@@ -535,3 +535,43 @@ func showsOrange(s *recSink) bool {
 	}
 	return true
 }
+
+// FuzzPickChannels: whatever the list, the client opens only types it
+// implements, each (type, id) once and one inputs channel, never more
+// than the limit, and explains any entry it drops.
+func FuzzPickChannels(f *testing.F) {
+	f.Add(spicetest.ChannelsList(hostileList()...)[4:], uint8(15))
+	f.Add([]byte{2, 0, 4, 0, 3, 0}, uint8(15))
+	f.Add([]byte{3, 1, 3, 0, 2, 0, 2, 0}, uint8(1))
+	f.Fuzz(func(t *testing.T, raw []byte, limit uint8) {
+		var list []spice.ChannelID
+		for i := 0; i+1 < len(raw); i += 2 {
+			list = append(list, spice.ChannelID{Type: spice.ChannelType(raw[i]), ID: raw[i+1]})
+		}
+		open, skipped, _ := pickChannels(list, int(limit))
+		if len(open) > int(limit) {
+			t.Fatalf("opened %d channels, limit %d", len(open), limit)
+		}
+		seen := map[spice.ChannelID]bool{}
+		for _, id := range open {
+			kind := channelKinds[id.Type]
+			if kind.setup == nil {
+				t.Fatalf("opened %s:%d, not implemented", id.Type, id.ID)
+			}
+			key := id
+			if kind.single {
+				key.ID = 0
+			}
+			if seen[key] {
+				t.Fatalf("opened %s:%d twice", id.Type, id.ID)
+			}
+			seen[key] = true
+			if !slices.Contains(list, id) {
+				t.Fatalf("opened %s:%d, which was not listed", id.Type, id.ID)
+			}
+		}
+		if (len(open) < len(list)) != (skipped != "") {
+			t.Fatalf("opened %d of %d, skip note %q", len(open), len(list), skipped)
+		}
+	})
+}
