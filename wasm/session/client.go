@@ -65,9 +65,9 @@ type Client struct {
 
 	caches *caches // shared by every display channel of the session
 
-	// linkTimeout and startTimeout are the package constants; tests
-	// shorten them.
-	linkTimeout, startTimeout time.Duration
+	// dialTimeout, linkTimeout and startTimeout are the package
+	// constants; tests shorten them.
+	dialTimeout, linkTimeout, startTimeout time.Duration
 
 	wg sync.WaitGroup
 }
@@ -78,7 +78,7 @@ func New(cfg Config) *Client {
 		cfg.Sink = nopSink{}
 	}
 	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
-		linkTimeout: linkTimeout, startTimeout: startTimeout}
+		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout}
 }
 
 func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }
@@ -119,17 +119,20 @@ func (c *Client) Run(ctx context.Context) error {
 	return err
 }
 
-// dialAndLink opens and links one channel, within linkTimeout.
+// dialAndLink opens one channel within dialTimeout and links it within
+// linkTimeout of the connection opening.
 func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	dctx, cancel := context.WithTimeout(ctx, c.dialTimeout)
 	defer cancel()
-	conn, err := c.cfg.Dial(lctx)
+	conn, err := c.cfg.Dial(dctx)
 	if err != nil {
-		if lctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.linkTimeout)
+		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.dialTimeout)
 		}
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
+	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	defer cancel()
 	ch, err := c.link(lctx, conn, id, connID, caps)
 	if err != nil {
 		conn.Close()

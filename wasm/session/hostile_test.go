@@ -105,15 +105,15 @@ func TestSessionLinkTimeout(t *testing.T) {
 	}
 }
 
-func TestSessionLinkTimeoutCoversDial(t *testing.T) {
+func TestSessionDialTimeout(t *testing.T) {
 	// A dialer that never connects (in the browser: a websocket whose
-	// proxy never completes the handshake) is bounded by the same timeout.
+	// proxy never completes the handshake) is bounded too.
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
 	c := New(Config{Dial: dial, Sink: newRecSink()})
-	c.linkTimeout = 200 * time.Millisecond
+	c.dialTimeout = 200 * time.Millisecond
 	err := c.Run(context.Background())
 	if want := "main channel: the connection did not open within 200ms"; err == nil || err.Error() != want {
 		t.Errorf("Run = %v, want %q", err, want)

@@ -11,12 +11,19 @@ import (
 	"spiceweb/wasm/ticket"
 )
 
-// linkTimeout bounds opening and linking one channel. A server or proxy
-// that accepts the connection and then says nothing must not leave the
-// page at "Connecting…": real servers answer within milliseconds, and ten
-// seconds leaves a slow proxy room while the user still gets an answer
-// within fifteen.
+// linkTimeout bounds the link stage of one channel, from its connection
+// opening. A server that accepts the connection and then says nothing
+// must not leave the page at "Connecting…": spice-server answers at once,
+// and ten seconds leaves a loaded host room while the user still gets an
+// answer within fifteen.
 const linkTimeout = 10 * time.Second
+
+// dialTimeout bounds opening one connection. It is separate from and
+// longer than linkTimeout because a proxy opening a websocket can be slow
+// for reasons that are no fault of the server: Debian's websockify forks
+// a process per connection, and on a loaded 2-core machine the later
+// channels' sockets were seen opening 5 to 14 s after the main one.
+const dialTimeout = 30 * time.Second
 
 // startTimeout bounds the wait, once the main channel is linked, for the
 // server's INIT and channel list: a server that links and then stays
