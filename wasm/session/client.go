@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"spiceweb/wasm/spice"
 )
@@ -67,6 +68,10 @@ type Client struct {
 	caches *caches  // shared by every display channel of the session
 	screen *display // display channel 0, which Present shows
 
+	// dialTimeout, linkTimeout and startTimeout are the package
+	// constants; tests shorten them.
+	dialTimeout, linkTimeout, startTimeout time.Duration
+
 	wg sync.WaitGroup
 }
 
@@ -75,7 +80,8 @@ func New(cfg Config) *Client {
 	if cfg.Sink == nil {
 		cfg.Sink = nopSink{}
 	}
-	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches()}
+	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
+		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout}
 }
 
 func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }
@@ -116,13 +122,21 @@ func (c *Client) Run(ctx context.Context) error {
 	return err
 }
 
-// dialAndLink opens and links one channel.
+// dialAndLink opens one channel within dialTimeout and links it within
+// linkTimeout of the connection opening.
 func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	conn, err := c.cfg.Dial(ctx)
+	dctx, cancel := context.WithTimeout(ctx, c.dialTimeout)
+	defer cancel()
+	conn, err := c.cfg.Dial(dctx)
 	if err != nil {
+		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.dialTimeout)
+		}
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
-	ch, err := c.link(ctx, conn, id, connID, caps)
+	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	defer cancel()
+	ch, err := c.link(lctx, conn, id, connID, caps)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -156,13 +170,22 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 		if err == nil {
 			var h handler
 			if h, err = setup(ch); err == nil {
-				err = ch.run(ctx, h)
+				err = channelError(ch, ch.run(ctx, h))
 			}
 		}
 		if err != nil && ctx.Err() == nil {
 			cancel(err)
 		}
 	}()
+}
+
+// channelError names the channel in an error from its framing, which
+// knows nothing of channels; handler errors already carry the name.
+func channelError(ch *channel, err error) error {
+	if errors.Is(err, spice.ErrTooLarge) {
+		return fmt.Errorf("%s: %w", ch.name(), err)
+	}
+	return err
 }
 
 // closeAll closes every connection, which unblocks every reader.
