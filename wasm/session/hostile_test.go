@@ -29,6 +29,7 @@ func startClient(t *testing.T, srv *spicetest.Server, configure func(*Client)) (
 	t.Helper()
 	sink := newRecSink()
 	c := New(Config{Dial: srv.Dial, Sink: sink})
+	sink.client = c
 	if configure != nil {
 		configure(c)
 	}
@@ -408,8 +409,7 @@ func TestSessionSurfaceBeyondBudget(t *testing.T) {
 // TestSessionPingFlood: a PING flood on the main channel and one on the
 // display channel interleaved with draws. Every PING is answered and a
 // FILL sent after the flood is presented. The counts are a fifth of the
-// browser test's (e2e TestClientHostileFlood) to stay cheap under -race:
-// today every PONG is its own write.
+// browser test's (e2e TestClientHostileFlood) to stay cheap under -race.
 func TestSessionPingFlood(t *testing.T) {
 	const (
 		mainPings    = 20000
