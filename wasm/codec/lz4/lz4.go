@@ -19,10 +19,10 @@ package lz4
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	lz4block "github.com/pierrec/lz4/v4"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -76,7 +76,7 @@ func DecodeConfig(src []byte) (Header, error) {
 	}
 	h := Header{TopDown: src[0] != 0, Format: spice.BitmapFmt(src[1])}
 	if bytesPerPixel(h.Format) == 0 {
-		return h, UnsupportedError(fmt.Sprintf("bitmap format %d", h.Format))
+		return h, UnsupportedError("bitmap format " + errfmt.Int(h.Format))
 	}
 	return h, nil
 }
@@ -93,19 +93,19 @@ func Decode(src []byte, w, h int, dst *raster.Image) error {
 		return err
 	}
 	if w < 0 || h < 0 {
-		return FormatError(fmt.Sprintf("negative size %dx%d", w, h))
+		return FormatError("negative size " + errfmt.Int(w) + "x" + errfmt.Int(h))
 	}
 	if err := raster.CheckSize(w, h); err != nil {
-		return fmt.Errorf("lz4: %dx%d: %w", w, h, err)
+		return errfmt.Wrap("lz4: "+errfmt.Int(w)+"x"+errfmt.Int(h), err)
 	}
 	bpp := bytesPerPixel(hdr.Format)
 	// Refuse before allocating: LZ4 expands at most 255:1 per byte, so a
 	// payload this short cannot be a w x h image.
 	if rawLen := w * h * bpp; rawLen > 255*len(src) {
-		return FormatError(fmt.Sprintf("%d bytes cannot hold a %dx%d image", len(src), w, h))
+		return FormatError(errfmt.Int(len(src)) + " bytes cannot hold a " + errfmt.Int(w) + "x" + errfmt.Int(h) + " image")
 	}
 	if err := dst.Resize(w, h); err != nil {
-		return fmt.Errorf("lz4: %w", err)
+		return errfmt.Wrap("lz4", err)
 	}
 	n := w * h
 	// Decompress into the tail of dst.Pix so the expansion to 4 bytes per
@@ -133,7 +133,7 @@ func inflate(src, out []byte) error {
 		size := binary.BigEndian.Uint32(src[off:])
 		off += 4
 		if uint64(size) > uint64(len(src)-off) {
-			return FormatError(fmt.Sprintf("block of %d bytes exceeds the %d left", size, len(src)-off))
+			return FormatError("block of " + errfmt.Int(size) + " bytes exceeds the " + errfmt.Int(len(src)-off) + " left")
 		}
 		if size == 0 {
 			return FormatError("empty block")
@@ -146,12 +146,12 @@ func inflate(src, out []byte) error {
 		dict := out[max(0, pos-historySize):pos]
 		k, err := lz4block.UncompressBlockWithDict(block, out[pos:len(out):len(out)], dict)
 		if err != nil || k <= 0 {
-			return FormatError(fmt.Sprintf("corrupt block at output byte %d", pos))
+			return FormatError("corrupt block at output byte " + errfmt.Int(pos))
 		}
 		pos += k
 	}
 	if pos != len(out) {
-		return FormatError(fmt.Sprintf("decoded %d bytes, want %d", pos, len(out)))
+		return FormatError("decoded " + errfmt.Int(pos) + " bytes, want " + errfmt.Int(len(out)))
 	}
 	return nil
 }
