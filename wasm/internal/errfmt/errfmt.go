@@ -64,3 +64,40 @@ type wrapError struct {
 
 func (e *wrapError) Error() string { return e.msg }
 func (e *wrapError) Unwrap() error { return e.err }
+
+// Value formats a recovered panic value, or any value an error text
+// includes with %v, for the kinds that reach the client: an error gives
+// its text, a string itself, an integer or bool its %v form, nil
+// "<nil>". Anything else gives "(a value of another type)".
+//
+// It deliberately does not call String methods: one dynamic call of
+// String() string makes the linker keep the String method of every type
+// stored in an interface (time.Time's pulls in all of time's formatting),
+// which is much of what leaving fmt saves.
+func Value(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "<nil>"
+	case error:
+		return v.Error()
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case int:
+		return Int(v)
+	case int32:
+		return Int(v)
+	case int64:
+		return Int(v)
+	case uint:
+		return Int(v)
+	case uint32:
+		return Int(v)
+	case uint64:
+		return Int(v)
+	case uintptr:
+		return Int(v)
+	}
+	return "(a value of another type)"
+}

@@ -84,3 +84,22 @@ func TestWrapMatchesErrorf(t *testing.T) {
 		t.Error("Wrap(nil) unwraps to something")
 	}
 }
+
+type stringer struct{}
+
+func (stringer) String() string { return "stringer" }
+
+func TestValueMatchesFmtForKnownKinds(t *testing.T) {
+	for _, v := range []any{nil, io.EOF, &codeError{9}, "text", "", true, false, 42, -7, int32(-3), int64(1) << 40, uint(3), uint32(7), uint64(1) << 63, uintptr(12)} {
+		if got, want := Value(v), fmt.Sprintf("%v", v); got != want {
+			t.Errorf("Value(%#v) = %q, fmt %%v gives %q", v, got, want)
+		}
+	}
+	// Other kinds, Stringers included, get a fixed text instead of
+	// dragging String methods and reflection into the binary.
+	for _, v := range []any{stringer{}, 1.5, []int{1}, struct{}{}} {
+		if got := Value(v); got != "(a value of another type)" {
+			t.Errorf("Value(%#v) = %q, want the fixed text", v, got)
+		}
+	}
+}
