@@ -12,15 +12,13 @@
 //
 // The server compresses batches of rows with LZ4_compress_fast_continue on
 // a single stream, so a block may copy from bytes produced by earlier
-// blocks. This package decodes every block into one contiguous buffer and
-// hands the LZ4 library the preceding 64 KiB as the block's dictionary.
+// blocks. This package decodes every block into one contiguous buffer, so
+// that the preceding 64 KiB are there for the block's matches (block.go).
 // The image size is not in the stream: it comes from the image descriptor.
 package lz4
 
 import (
 	"encoding/binary"
-
-	lz4block "github.com/pierrec/lz4/v4"
 
 	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
@@ -45,9 +43,6 @@ type Header struct {
 
 // headerLen is the prefix before the first block.
 const headerLen = 2
-
-// historySize is LZ4's window: no match reaches further back.
-const historySize = 64 << 10
 
 // bytesPerPixel gives the raw row layout of each format LZ4 may carry.
 //
@@ -143,12 +138,11 @@ func inflate(src, out []byte) error {
 		}
 		block := src[off : off+int(size)]
 		off += int(size)
-		dict := out[max(0, pos-historySize):pos]
-		k, err := lz4block.UncompressBlockWithDict(block, out[pos:len(out):len(out)], dict)
-		if err != nil || k <= 0 {
+		end, ok := inflateBlock(block, out, pos)
+		if !ok || end == pos {
 			return FormatError("corrupt block at output byte " + errfmt.Int(pos))
 		}
-		pos += k
+		pos = end
 	}
 	if pos != len(out) {
 		return FormatError("decoded " + errfmt.Int(pos) + " bytes, want " + errfmt.Int(len(out)))
