@@ -7,11 +7,11 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -130,9 +130,9 @@ func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uin
 	conn, err := c.cfg.Dial(dctx)
 	if err != nil {
 		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.dialTimeout)
+			return nil, errors.New(id.Type.String() + " channel: the connection did not open within " + c.dialTimeout.String())
 		}
-		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
+		return nil, errfmt.Wrap(id.Type.String()+" channel", err)
 	}
 	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
 	defer cancel()
@@ -183,7 +183,7 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 // knows nothing of channels; handler errors already carry the name.
 func channelError(ch *channel, err error) error {
 	if errors.Is(err, spice.ErrTooLarge) {
-		return fmt.Errorf("%s: %w", ch.name(), err)
+		return errfmt.Wrap(ch.name(), err)
 	}
 	return err
 }
