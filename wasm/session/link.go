@@ -138,7 +138,7 @@ func linkErr(id spice.ChannelID, code spice.LinkErr) error {
 }
 
 func (c *Client) linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead bool) error {
-	if ctx.Err() == context.DeadlineExceeded {
+	if timedOut(ctx) {
 		if nothingRead {
 			return errors.New(id.Type.String() + " channel: the server did not answer within " + c.linkTimeout.String())
 		}
