@@ -247,18 +247,18 @@ func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 	}
 }
 
-// canvasJS reads a canvas as base64 RGBA. It draws the canvas into a 2d
-// canvas of its own and reads that, whatever the canvas's context (2d,
-// webgl, bitmaprenderer, or none: the placeholder of an OffscreenCanvas,
-// where getContext throws). For an opaque canvas, which every client
-// screen is, the copy has exactly the stored bytes.
+// canvasJS reads a canvas as base64 RGBA. It always goes through
+// drawImage into a 2d canvas of its own: the client's screen is the
+// placeholder of a worker's OffscreenCanvas (getContext on it throws) and
+// other canvases may be webgl or bitmaprenderer. getImageData gives
+// unpremultiplied bytes, equal to the stored ones for an opaque canvas.
 const canvasJS = `(() => {
 	const c = document.querySelector(%q);
 	if (!c) throw new Error("no element matches " + %q);
 	if (!(c instanceof HTMLCanvasElement)) throw new Error(%q + " is not a canvas");
 	const copy = document.createElement("canvas");
 	copy.width = c.width; copy.height = c.height;
-	const g = copy.getContext("2d");
+	const g = copy.getContext("2d", {willReadFrequently: true});
 	g.drawImage(c, 0, 0);
 	const d = g.getImageData(0, 0, c.width, c.height).data;
 	let s = "";

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -18,20 +18,18 @@ type handler func(ctx context.Context, t spice.MsgType, body []byte) error
 // channel is one linked SPICE channel: its connection, framing, and the
 // base-channel duties every channel has (ack window, ping, notify, wait for
 // channels, message lists). Reads happen on the goroutine running run;
-// sends may come from any goroutine.
+// sends may come from any goroutine and are written in batches by out.
 type channel struct {
 	client *Client
 	id     spice.ChannelID
 	conn   io.ReadWriteCloser
 	r      bufferedReader // reads conn
-	idle   func()         // called when no received bytes are waiting
 
 	commonCaps  spice.Caps // the server's
 	channelCaps spice.Caps
 
-	wmu   sync.Mutex
-	frame spice.Frame // its Mini field is fixed after linking; serial is guarded by wmu
-	wbuf  []byte
+	out   *sendQueue
+	frame spice.Frame // its Mini field is fixed after linking; serial is guarded by out.mu
 
 	rframe    spice.Frame
 	ackWindow uint32
@@ -42,16 +40,10 @@ type channel struct {
 	unknown map[spice.MsgType]bool // logged once each
 }
 
-// send frames and writes one message.
+// send frames one message and queues it; it goes out with whatever else
+// the channel sends before the writer next runs.
 func (ch *channel) send(m spice.ClientMessage) error {
-	ch.wmu.Lock()
-	defer ch.wmu.Unlock()
-	ch.wbuf = ch.frame.AppendMessage(ch.wbuf[:0], m)
-	_, err := ch.conn.Write(ch.wbuf)
-	if cap(ch.wbuf) > 64<<10 {
-		ch.wbuf = nil // don't pin a large buffer after an occasional big message
-	}
-	return err
+	return ch.out.add(func(dst []byte) []byte { return ch.frame.AppendMessage(dst, m) })
 }
 
 // run reads and dispatches messages until the connection fails or ctx ends.
@@ -61,13 +53,10 @@ func (ch *channel) send(m spice.ClientMessage) error {
 func (ch *channel) run(ctx context.Context, h handler) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: internal error: %v", ch.name(), r)
+			err = errors.New(ch.name() + ": internal error: " + errfmt.Value(r))
 		}
 	}()
 	for {
-		if ch.idle != nil && ch.r.Buffered() == 0 {
-			ch.idle()
-		}
 		t, body, err := ch.rframe.ReadMessage(ch.r)
 		if err != nil {
 			return err
@@ -119,14 +108,14 @@ func (ch *channel) dispatch(ctx context.Context, t spice.MsgType, body []byte, h
 		case spice.NotifySeverityError:
 			level = "error"
 		}
-		ch.client.log(level, fmt.Sprintf("%s: server notice: %s", ch.name(), m.Message))
+		ch.client.log(level, ch.name()+": server notice: "+m.Message)
 		return nil
 	case spice.MsgTypeDisconnecting:
 		var m spice.MsgDisconnecting
 		if err := m.Decode(body); err != nil {
 			return err
 		}
-		ch.client.log("info", fmt.Sprintf("%s: server is disconnecting: %s", ch.name(), m.Reason))
+		ch.client.log("info", ch.name()+": server is disconnecting: "+m.Reason.String())
 		return nil
 	case spice.MsgTypeWaitForChannels:
 		var m spice.MsgWaitForChannels
@@ -156,12 +145,12 @@ func (ch *channel) dispatch(ctx context.Context, t spice.MsgType, body []byte, h
 		}
 		if !ch.unknown[t] {
 			ch.unknown[t] = true
-			ch.client.log("debug", fmt.Sprintf("%s: skipping unhandled message type %d (%d bytes)", ch.name(), t, len(body)))
+			ch.client.log("debug", ch.name()+": skipping unhandled message type "+errfmt.Int(t)+" ("+errfmt.Int(len(body))+" bytes)")
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("%s: message %d: %w", ch.name(), t, err)
+		return errfmt.Wrap(ch.name()+": message "+errfmt.Int(t), err)
 	}
 	return nil
 }
@@ -170,7 +159,7 @@ func (ch *channel) name() string {
 	if ch.id.ID == 0 {
 		return ch.id.Type.String()
 	}
-	return fmt.Sprintf("%s:%d", ch.id.Type, ch.id.ID)
+	return ch.id.Type.String() + ":" + errfmt.Int(ch.id.ID)
 }
 
 // bufferedReader is a reader that knows how much it holds: the browser

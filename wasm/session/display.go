@@ -2,18 +2,15 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"image"
-	"time"
+	"sync"
 
 	"spiceweb/wasm/codec/quic"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
-
-// presentInterval bounds how often a busy stream is presented; when the
-// stream goes idle the damage is presented at once.
-const presentInterval = 16 * time.Millisecond
 
 // maxSurfaces bounds the surface ids a server may use (Xspice and the QXL
 // drivers stay far below; spice-gtk allows up to 10000 too).
@@ -31,14 +28,19 @@ type display struct {
 	c  *Client
 	ch *channel
 
-	surfaces  map[uint32]*raster.Surface
-	pixels    int // total pixels of surfaces, against budget
-	budget    int
-	primaryID uint32
-	primary   *raster.Surface // nil until the server creates it
-	rects     []image.Rectangle
-	lastShow  time.Time
-	marked    bool
+	// mu is held while a message is handled, so that Client.Present sees
+	// the surfaces between messages only.
+	mu sync.Mutex
+
+	surfaces    map[uint32]*raster.Surface
+	pixels      int // total pixels of surfaces, against budget
+	budget      int
+	primaryID   uint32
+	primary     *raster.Surface // nil until the server creates it
+	rects       []image.Rectangle
+	invalidated bool // Sink.Invalidate was called since the last present
+	marked      bool
+	firstFrame  bool // the first MARK came; tell the sink after the message
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
@@ -93,7 +95,11 @@ func (c *Client) setupDisplay(ch *channel) (handler, error) {
 			return nil, err
 		}
 	}
-	ch.idle = d.present
+	if ch.id.ID == 0 {
+		c.mu.Lock()
+		c.screen = d
+		c.mu.Unlock()
+	}
 	return d.handle, nil
 }
 
@@ -102,13 +108,26 @@ func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) erro
 	if h == nil {
 		return errUnknownMessage
 	}
-	if err := h(d, ctx, body); err != nil {
-		return err
+	d.mu.Lock()
+	err := h(d, ctx, body)
+	// The sink hears of damage once per presentation, not per message.
+	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
+	if invalidate {
+		d.invalidated = true
 	}
-	if d.primary != nil && !d.primary.Damage.Empty() && time.Since(d.lastShow) >= presentInterval {
-		d.present()
+	first := d.firstFrame
+	d.firstFrame = false
+	d.mu.Unlock()
+	if d.ch.id.ID == 0 {
+		// Outside the lock: the sink may call Present from here.
+		if invalidate {
+			d.c.cfg.Sink.Invalidate()
+		}
+		if first {
+			d.c.cfg.Sink.FirstFrame()
+		}
 	}
-	return nil
+	return err
 }
 
 var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) error{
@@ -145,24 +164,41 @@ var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) 
 
 func ignoreDisplay(*display, context.Context, []byte) error { return nil }
 
-// present shows the primary surface's accumulated damage.
-func (d *display) present() {
+// Present shows what changed on the screen (the primary surface of
+// display channel 0) since the last call: show gets the surface and the
+// damaged rectangles, both valid only during the call. The sink calls it
+// when the screen can show a new frame, after Sink.Invalidate; many
+// messages' damage then costs one presentation.
+//
+// Present never blocks: it reports false when the display is in the
+// middle of a message that waits (for another channel, or a cached
+// image), and the caller tries again at its next frame. In the browser a
+// blocking lock in a JavaScript callback would stall the event loop.
+func (c *Client) Present(show func(img *raster.Image, damage []image.Rectangle)) bool {
+	c.mu.Lock()
+	d := c.screen
+	c.mu.Unlock()
+	if d == nil {
+		return true
+	}
+	if !d.mu.TryLock() {
+		return false
+	}
+	defer d.mu.Unlock()
+	d.invalidated = false
 	if d.primary == nil || d.primary.Damage.Empty() {
-		return
+		return true
 	}
 	d.rects = d.primary.Damage.AppendRectangles(d.rects[:0])
 	d.primary.Damage.Reset()
-	if d.ch.id.ID == 0 {
-		d.c.cfg.Sink.Present(&d.primary.Image, d.rects)
-	}
-	d.lastShow = time.Now()
+	show(&d.primary.Image, d.rects)
+	return true
 }
 
 func (d *display) mark(ctx context.Context, body []byte) error {
 	if !d.marked {
 		d.marked = true
-		d.present()
-		d.c.cfg.Sink.FirstFrame()
+		d.firstFrame = true
 	}
 	return nil
 }
@@ -193,7 +229,7 @@ func surfaceFormat(f spice.SurfaceFmt) (raster.Format, error) {
 	case spice.SurfaceFmt1A:
 		return raster.FormatA1, nil
 	}
-	return 0, spice.UnsupportedError(fmt.Sprintf("surface format %d", f))
+	return 0, spice.UnsupportedError("surface format " + errfmt.Int(f))
 }
 
 func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
@@ -202,22 +238,22 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 		return err
 	}
 	if m.SurfaceID >= maxSurfaces {
-		return fmt.Errorf("surface id %d out of range", m.SurfaceID)
+		return errors.New("surface id " + errfmt.Int(m.SurfaceID) + " out of range")
 	}
 	f, err := surfaceFormat(m.Format)
 	if err != nil {
 		return err
 	}
 	if err := raster.CheckSize(int(m.Width), int(m.Height)); err != nil {
-		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.removeSurface(m.SurfaceID) // a new surface replaces one with its id
 	if n := int(m.Width) * int(m.Height); d.pixels+n > d.budget {
-		return fmt.Errorf("surface %d (%dx%d): the server's surfaces would exceed %d MiB", m.SurfaceID, m.Width, m.Height, d.budget*4>>20)
+		return errors.New(surfaceName(&m) + ": the server's surfaces would exceed " + errfmt.Int(d.budget*4>>20) + " MiB")
 	}
 	s, err := raster.NewSurface(int(m.Width), int(m.Height), f)
 	if err != nil {
-		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.surfaces[m.SurfaceID] = s
 	d.pixels += s.W * s.H
@@ -228,6 +264,12 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// surfaceName names a surface being created in its errors, as
+// "surface 3 (640x480)".
+func surfaceName(m *spice.MsgDisplaySurfaceCreate) string {
+	return "surface " + errfmt.Int(m.SurfaceID) + " (" + errfmt.Int(m.Width) + "x" + errfmt.Int(m.Height) + ")"
 }
 
 func (d *display) surfaceDestroy(ctx context.Context, body []byte) error {
@@ -255,7 +297,7 @@ func (d *display) removeSurface(id uint32) {
 func (d *display) surface(id uint32) (*raster.Surface, error) {
 	s := d.surfaces[id]
 	if s == nil {
-		return nil, fmt.Errorf("draw to unknown surface %d", id)
+		return nil, errors.New("draw to unknown surface " + errfmt.Int(id))
 	}
 	return s, nil
 }
