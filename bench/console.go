@@ -52,6 +52,9 @@ type Figure struct {
 	// Goal, if set, is printed under the table: the target for ours, from
 	// the issue, e.g. "<= 1/3 of spice-html5".
 	Goal string
+	// NoRatio leaves the figure out of the ratio row: it describes the
+	// run (the machine's load), not the client.
+	NoRatio bool
 }
 
 // Runs is what one client measured: Values[figure][run], in run order.
@@ -83,7 +86,11 @@ func SideBySide(figs []Figure, rows []Runs) string {
 	}
 	if len(rows) >= 2 {
 		fmt.Fprintf(w, "%s/%s\t", rows[0].Client, rows[1].Client)
-		for i := range figs {
+		for i, f := range figs {
+			if f.NoRatio {
+				fmt.Fprint(w, "\t")
+				continue
+			}
 			fmt.Fprintf(w, "%s\t", summary(PerRunRatios(column(rows[0], i), column(rows[1], i)), 2))
 		}
 		fmt.Fprintln(w)

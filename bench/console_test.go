@@ -52,6 +52,11 @@ func TestSideBySide(t *testing.T) {
 	if got := SideBySide([]Figure{{Name: "x", Prec: 0}}, []Runs{{Client: "a", Values: [][]float64{{nan}}}}); !strings.Contains(got, "-") {
 		t.Errorf("a client without values shows no dash:\n%s", got)
 	}
+	got := SideBySide([]Figure{{Name: "load %", Prec: 0, NoRatio: true}}, []Runs{
+		{Client: "ours", Values: [][]float64{{10, 20}}}, {Client: "theirs", Values: [][]float64{{5, 5}}}})
+	if strings.Contains(got, "3.00") || strings.Contains(got, "4.00") {
+		t.Errorf("a NoRatio figure has ratios:\n%s", got)
+	}
 }
 
 func TestMedianFloat(t *testing.T) {

@@ -178,7 +178,7 @@ var scrollFigures = []bench.Figure{
 	{Name: "visible updates/s", Prec: 1, Goal: "ratio >= 1"},
 	{Name: "script s", Prec: 2},
 	{Name: "rest of Chromium CPU s", Prec: 2},
-	{Name: "others' load %", Prec: 0},
+	{Name: "others' load %", Prec: 0, NoRatio: true},
 }
 
 var scrollGetters = []func(windowFigures) float64{
@@ -275,7 +275,7 @@ var videoFigures = []bench.Figure{
 	{Name: "renderer CPU s", Prec: 2, Goal: "ratio <= 1"},
 	{Name: "main-thread busy s", Prec: 2},
 	{Name: "rest of Chromium CPU s", Prec: 2},
-	{Name: "others' load %", Prec: 0},
+	{Name: "others' load %", Prec: 0, NoRatio: true},
 }
 
 var videoGetters = []func(windowFigures) float64{

@@ -264,7 +264,7 @@ type cpuSnapshot struct {
 	rest         float64 // seconds
 	stats        json.RawMessage
 	machine      MachineCPU
-	tree         time.Duration // this process and its descendants
+	procs        ProcSnapshot
 }
 
 func snapshot(ctx context.Context, br *Browser, pid int) (cpuSnapshot, error) {
@@ -291,7 +291,7 @@ func snapshot(ctx context.Context, br *Browser, pid int) (cpuSnapshot, error) {
 	if s.machine, err = ReadMachineCPU(); err != nil {
 		return s, err
 	}
-	if s.tree, err = ReadTreeCPU(os.Getpid()); err != nil {
+	if s.procs, err = ReadProcs(os.Getpid()); err != nil {
 		return s, err
 	}
 	procs, err := chromedp.CallBrowser(ctx, systeminfo.GetProcessInfo, cdp.Empty{})
@@ -366,7 +366,7 @@ func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFi
 		Machine: s1.machine.Share(s0.machine),
 	}
 	if total := s1.machine.Total - s0.machine.Total; total > 0 {
-		w.Others = max(0, float64(s1.machine.Busy-s0.machine.Busy-(s1.tree-s0.tree))/float64(total))
+		w.Others = float64(s1.procs.Others(s0.procs)) / float64(total)
 	}
 	for name, t := range cpu.Threads {
 		w.Threads[name] = scale(float64(t))
@@ -378,7 +378,7 @@ func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFi
 // much of that was others (see windowFigures.Others).
 type loadMeter struct {
 	machine MachineCPU
-	tree    time.Duration
+	procs   ProcSnapshot
 }
 
 func startLoadMeter(b *testing.B) loadMeter {
@@ -387,17 +387,17 @@ func startLoadMeter(b *testing.B) loadMeter {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tree, err := ReadTreeCPU(os.Getpid())
+	procs, err := ReadProcs(os.Getpid())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return loadMeter{machine: m, tree: tree}
+	return loadMeter{machine: m, procs: procs}
 }
 
 // String reads the counters again and describes the load since start.
 func (l loadMeter) String() string {
 	m, err1 := ReadMachineCPU()
-	tree, err2 := ReadTreeCPU(os.Getpid())
+	procs, err2 := ReadProcs(os.Getpid())
 	if err := errors.Join(err1, err2); err != nil {
 		return err.Error()
 	}
@@ -405,7 +405,7 @@ func (l loadMeter) String() string {
 	if total <= 0 {
 		return "no time passed"
 	}
-	others := max(0, float64(m.Busy-l.machine.Busy-(tree-l.tree))/float64(total))
+	others := float64(procs.Others(l.procs)) / float64(total)
 	return fmt.Sprintf("the machine's CPUs were %.0f%% busy, %.0f%% with work outside the benchmark", 100*m.Share(l.machine), 100*others)
 }
 

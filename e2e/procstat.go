@@ -79,8 +79,9 @@ func (p ProcCPU) Sub(earlier ProcCPU) ProcCPU {
 
 // statLine is what the benchmarks read of a /proc stat line.
 type statLine struct {
-	name string
-	ppid int
+	name  string
+	state byte // R, S, D, Z (zombie), ...
+	ppid  int
 	// cpu is utime+stime; children is cutime+cstime, the CPU of the
 	// descendants the process has waited for.
 	cpu, children time.Duration
@@ -111,20 +112,28 @@ func parseStat(line []byte) (statLine, error) {
 	}
 	return statLine{
 		name:     string(line[open+1 : end]),
+		state:    fields[0][0],
 		ppid:     int(n[1]),
 		cpu:      time.Duration(n[11]+n[12]) * clockTick,
 		children: time.Duration(n[13]+n[14]) * clockTick,
 	}, nil
 }
 
-// ReadTreeCPU is the CPU used so far by process root and all its
-// descendants, those alive and those already waited for.
-func ReadTreeCPU(root int) (time.Duration, error) {
+// ProcSnapshot is the CPU every process has used, read at one moment,
+// to tell the CPU of a benchmark (the process root and its descendants)
+// from that of everything else on the machine.
+type ProcSnapshot struct {
+	root  int
+	procs map[int]statLine
+}
+
+// ReadProcs reads the stat of every process.
+func ReadProcs(root int) (ProcSnapshot, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, err
+		return ProcSnapshot{}, err
 	}
-	stats := map[int]statLine{}
+	s := ProcSnapshot{root: root, procs: map[int]statLine{}}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -135,29 +144,62 @@ func ReadTreeCPU(root int) (time.Duration, error) {
 			continue // gone meanwhile
 		}
 		if st, err := parseStat(data); err == nil {
-			stats[pid] = st
+			s.procs[pid] = st
 		}
 	}
-	if _, ok := stats[root]; !ok {
-		return 0, fmt.Errorf("process %d not found", root)
+	if _, ok := s.procs[root]; !ok {
+		return ProcSnapshot{}, fmt.Errorf("process %d not found", root)
 	}
+	return s, nil
+}
+
+// inTree reports whether pid is root or descends from it.
+func (s ProcSnapshot) inTree(pid int) bool {
+	// The bound only guards against a bad read: pids cannot form a cycle.
+	for hops := 0; hops < 64; hops++ {
+		if pid == s.root {
+			return true
+		}
+		st, ok := s.procs[pid]
+		if !ok || pid <= 1 {
+			return false
+		}
+		pid = st.ppid
+	}
+	return false
+}
+
+// Others is the CPU used between earlier and s by processes outside
+// root's tree. It counts them rather than subtracting the tree from the
+// machine's total: the tree loses the CPU of its orphans (a closed
+// browser's helpers, reparented to init). A process counts with the
+// descendants it has waited for, so the short-lived processes of others
+// count through their parents; init's own waits are left out, since they
+// are mostly such orphans, and so are zombies, which have not been waited
+// for yet (a closed browser's helpers, killed, linger so under init).
+func (s ProcSnapshot) Others(earlier ProcSnapshot) time.Duration {
 	var total time.Duration
-	for pid, st := range stats {
-		// Walk up to root or the top; a pid cycle cannot happen, the
-		// bound only guards against a bad read.
-		for p, hops := pid, 0; hops < 64; hops++ {
-			if p == root {
-				total += st.cpu + st.children
-				break
-			}
-			up, ok := stats[p]
-			if !ok || p <= 1 {
-				break
-			}
-			p = up.ppid
+	for pid, st := range s.procs {
+		if st.state == 'Z' || s.inTree(pid) {
+			continue
 		}
+		now := st.cpu + st.children
+		if pid == 1 {
+			now = st.cpu
+		}
+		var before time.Duration
+		if e, ok := earlier.procs[pid]; ok {
+			before = e.cpu + e.children
+			if pid == 1 {
+				before = e.cpu
+			}
+		}
+		if now < before { // a pid reused in between
+			before = 0
+		}
+		total += now - before
 	}
-	return total, nil
+	return total
 }
 
 // MachineCPU is the time all CPUs of the machine spent busy and in total

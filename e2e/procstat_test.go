@@ -17,9 +17,9 @@ func TestParseStat(t *testing.T) {
 		bad  bool
 	}{
 		{line: "4242 (CrRendererMain) S 1 2 3 0 -1 4194560 100 0 0 0 250 37 4 6 20 0 20 0 99 1 2\n",
-			want: statLine{name: "CrRendererMain", ppid: 1, cpu: 2870 * ms, children: 100 * ms}},
+			want: statLine{name: "CrRendererMain", state: 'S', ppid: 1, cpu: 2870 * ms, children: 100 * ms}},
 		// comm with spaces and a ')' of its own: fields count from the last ')'.
-		{line: "7 (a b) c)) R 99 2 3 0 -1 0 0 0 0 0 1 2 0 0", want: statLine{name: "a b) c)", ppid: 99, cpu: 30 * ms}},
+		{line: "7 (a b) c)) R 99 2 3 0 -1 0 0 0 0 0 1 2 0 0", want: statLine{name: "a b) c)", state: 'R', ppid: 99, cpu: 30 * ms}},
 		{line: "7 (x) R 1 2 3", bad: true},
 		{line: "7 x R 1 2 3 0 -1 0 0 0 0 0 1 2 0 0", bad: true},
 		{line: "7 (x) R 1 2 3 0 -1 0 0 0 0 0 -1 2 0 0", bad: true},
@@ -88,10 +88,10 @@ func TestParseMachineStat(t *testing.T) {
 	}
 }
 
-// TestReadTreeCPU: the CPU of a child that burnt some and was waited for
-// counts in the tree of the test binary.
-func TestReadTreeCPU(t *testing.T) {
-	before, err := ReadTreeCPU(os.Getpid())
+// TestProcSnapshotOthers: a busy child of the test counts as the
+// benchmark's, not as others'.
+func TestProcSnapshotOthers(t *testing.T) {
+	before, err := ReadProcs(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,14 +99,44 @@ func TestReadTreeCPU(t *testing.T) {
 	if out, err := exec.Command("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done").CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	after, err := ReadTreeCPU(os.Getpid())
+	after, err := ReadProcs(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after-before < 2*clockTick {
-		t.Errorf("tree CPU grew by %v after a busy child", after-before)
+	self := after.procs[os.Getpid()].children - before.procs[os.Getpid()].children
+	if self < 2*clockTick {
+		t.Errorf("the test's waited-for children grew by %v after a busy child", self)
 	}
-	if _, err := ReadTreeCPU(1 << 30); err == nil {
+	if others := after.Others(before); others >= self {
+		t.Errorf("others used %v, as much as the busy child (%v): it counted as others", others, self)
+	}
+	if _, err := ReadProcs(1 << 30); err == nil {
 		t.Error("no error for a process that does not exist")
+	}
+}
+
+func TestOthersArithmetic(t *testing.T) {
+	ms := time.Millisecond
+	// 10 is the benchmark (root), 11 its child, 12 its orphan now under
+	// init; 20 is someone else's, 21 their child, 30 appeared meanwhile.
+	earlier := ProcSnapshot{root: 10, procs: map[int]statLine{
+		1:  {ppid: 0, cpu: 100 * ms, children: 1000 * ms},
+		10: {ppid: 1, cpu: 500 * ms},
+		11: {ppid: 10, cpu: 100 * ms},
+		20: {ppid: 1, cpu: 200 * ms, children: 50 * ms},
+		21: {ppid: 20, cpu: 10 * ms},
+	}}
+	later := ProcSnapshot{root: 10, procs: map[int]statLine{
+		1:  {ppid: 0, cpu: 110 * ms, children: 9000 * ms}, // init reaped our orphans: not others'
+		10: {ppid: 1, cpu: 900 * ms},
+		11: {ppid: 10, cpu: 300 * ms},
+		20: {ppid: 1, cpu: 260 * ms, children: 80 * ms}, // +60 own, +30 waited for
+		21: {ppid: 20, cpu: 15 * ms},
+		30: {ppid: 20, cpu: 40 * ms},
+		31: {ppid: 1, state: 'Z', cpu: 700 * ms}, // our killed orphan, not reaped yet
+	}}
+	// init +10, 20 +90, 21 +5, 30 +40
+	if got, want := later.Others(earlier), 145*ms; got != want {
+		t.Errorf("others %v, want %v", got, want)
 	}
 }
