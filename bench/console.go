@@ -44,6 +44,32 @@ func FramesShown(times []time.Duration, from, to time.Duration) Shown {
 	return s
 }
 
+// ChangeShown returns the time of the displayed frame that showed a change
+// a probe of the page missed at miss and saw at seen, from times, the
+// displayed frames, with the screen standing still but for the change:
+// the last frame in (miss, seen] if there is one, or else the first one
+// after seen, within limit. The first covers a canvas whose copy shows
+// what has been displayed (an OffscreenCanvas placeholder shows the
+// worker's committed frames); the second an ordinary canvas, whose copy
+// shows its backing store, drawn before the next frame displays it. ok is
+// false when neither exists.
+func ChangeShown(times []time.Duration, miss, seen, limit time.Duration) (shown time.Duration, ok bool) {
+	var before, after time.Duration
+	var haveBefore, haveAfter bool
+	for _, t := range times {
+		switch {
+		case t > miss && t <= seen && (!haveBefore || t > before):
+			before, haveBefore = t, true
+		case t > seen && t <= seen+limit && (!haveAfter || t < after):
+			after, haveAfter = t, true
+		}
+	}
+	if haveBefore {
+		return before, true
+	}
+	return after, haveAfter
+}
+
 // Figure is one column of a side-by-side table: a quantity measured once
 // per run per client.
 type Figure struct {

@@ -67,3 +67,24 @@ func TestMedianFloat(t *testing.T) {
 		t.Errorf("median of nothing = %v, want NaN", m)
 	}
 }
+
+func TestChangeShown(t *testing.T) {
+	ms := time.Millisecond
+	times := []time.Duration{30 * ms, 10 * ms, 50 * ms, 20 * ms, 90 * ms}
+	for _, tc := range []struct {
+		miss, seen time.Duration
+		want       time.Duration
+		ok         bool
+	}{
+		{0, 100 * ms, 90 * ms, true},
+		{10 * ms, 30 * ms, 30 * ms, true}, // miss is left out, seen is in
+		{30 * ms, 45 * ms, 50 * ms, true}, // none between: the next one
+		{50 * ms, 60 * ms, 0, false},      // the next one is past the limit
+		{90 * ms, 95 * ms, 0, false},
+	} {
+		got, ok := ChangeShown(times, tc.miss, tc.seen, 20*ms)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ChangeShown(%v, %v) = %v, %v; want %v, %v", tc.miss, tc.seen, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -41,10 +41,12 @@ import (
 //     no extra work. (Page.startScreencast was tried first: copying and
 //     encoding each frame cost the GPU process more than half a core
 //     here, on a 2-core machine, which would have skewed everything.)
-//   - latencies: in the page, the first animation frame at which a copy
-//     of the screen canvas (drawImage into a canvas of the probe's own,
-//     bench/web/console.js) shows the change; measured only in the
-//     latency benchmark, never while CPU is measured.
+//   - latencies: the probe in the page (bench/web/console.js) copies the
+//     screen canvas with drawImage on animation frames until it shows the
+//     change; the change's end is the displayed frame (trace, as above)
+//     that showed it (bench.ChangeShown); measured only in the latency
+//     benchmark, never while CPU is measured. Key to echo starts at the
+//     keydown's timeStamp, X change just before xsetroot starts.
 //
 // CPU figures are seconds over the 5 s window; each figure is the median
 // over runs with its range, and the ratio row is the median of the per-run
@@ -343,34 +345,66 @@ func BenchmarkConsoleLatency(b *testing.B) {
 			// Keys go to the focused element: the screen canvas, which
 			// both clients listen on.
 			Eval[bool](br, fmt.Sprintf("(document.querySelector(%q).focus(), true)", c.selector))
-			var keyMs, xMs []float64
-			for k := range keys {
-				Eval[bool](br, fmt.Sprintf("window.__consoleProbe.armChange(%q, %s, 5000), true", c.selector, rect))
-				key := string(rune('a' + (run*keys+k)%26))
-				if err := chromedp.Do(br.Context(), chromedp.KeyEvent(key)); err != nil {
-					b.Fatal(err)
-				}
-				res := latencyResult(b, br, c)
-				keyMs = append(keyMs, res.Seen-res.Start)
-				time.Sleep(time.Duration(150+37*k%100) * time.Millisecond) // not in step with the frames
+			offset, rtt := pageClock(b, br)
+			type sample struct {
+				start float64 // page ms
+				res   latencySample
 			}
-			base, offset, rtt := pageClock(b, br)
-			for range flips {
-				colour ^= 1
-				pts, col := points2(corners), colours[colour]
-				Eval[bool](br, fmt.Sprintf("window.__consoleProbe.armColour(%q, %s, [%d, %d, %d], 5000), true",
-					c.selector, mustJSON(pts), col[0], col[1], col[2]))
-				// From just before xsetroot starts: the change happens
-				// somewhere before it exits (its XCloseDisplay waits for the
-				// server), so this counts xsetroot's own few ms too. Its
-				// exit is a worse start: on a loaded machine Go saw it after
-				// the canvas had already changed.
-				t0 := time.Since(base)
-				x.SetRootColor(rgbString(col))
-				xsetroot = append(xsetroot, bench.Ms(time.Since(base)-t0))
-				res := latencyResult(b, br, c)
-				xMs = append(xMs, res.Seen-(bench.Ms(t0)+offset))
-				time.Sleep(200 * time.Millisecond)
+			var keySamples, xSamples []sample
+			ctx, cancel := context.WithTimeout(br.Context(), time.Minute)
+			events, err := br.Trace(ctx, []string{frameDisplayedCategory}, func() error {
+				for k := range keys {
+					Eval[bool](br, fmt.Sprintf("window.__consoleProbe.armChange(%q, %s, 5000), true", c.selector, rect))
+					key := string(rune('a' + (run*keys+k)%26))
+					if err := chromedp.Do(br.Context(), chromedp.KeyEvent(key)); err != nil {
+						return err
+					}
+					res := latencyResult(b, br, c)
+					keySamples = append(keySamples, sample{res.Start, res})
+					time.Sleep(time.Duration(150+37*k%100) * time.Millisecond) // not in step with the frames
+				}
+				for range flips {
+					colour ^= 1
+					pts, col := points2(corners), colours[colour]
+					Eval[bool](br, fmt.Sprintf("window.__consoleProbe.armColour(%q, %s, [%d, %d, %d], 5000), true",
+						c.selector, mustJSON(pts), col[0], col[1], col[2]))
+					// From just before xsetroot starts: the change happens
+					// somewhere before it exits (its XCloseDisplay waits for
+					// the server), so this counts xsetroot's own few ms too.
+					// Its exit is a worse start: on a loaded machine Go saw it
+					// after the canvas had already changed.
+					t0 := MonotonicNow()
+					x.SetRootColor(rgbString(col))
+					xsetroot = append(xsetroot, bench.Ms(MonotonicNow()-t0))
+					xSamples = append(xSamples, sample{bench.Ms(t0) + offset, latencySample{}})
+					xSamples[len(xSamples)-1].res = latencyResult(b, br, c)
+					time.Sleep(200 * time.Millisecond)
+				}
+				return nil
+			})
+			cancel()
+			if err != nil {
+				b.Fatalf("%s: %v", c.name, err)
+			}
+			// Each change ends at the displayed frame that showed it
+			// (bench.ChangeShown): the screen stands still otherwise.
+			frames := displayed(events)
+			var keyMs, xMs []float64
+			unrefined := 0
+			for _, set := range []struct {
+				samples []sample
+				out     *[]float64
+			}{{keySamples, &keyMs}, {xSamples, &xMs}} {
+				for _, s := range set.samples {
+					end, ok := refine(frames, offset, s.res.Miss, s.res.Seen)
+					if !ok {
+						unrefined++
+					}
+					*set.out = append(*set.out, end-s.start)
+				}
+			}
+			if unrefined > 0 {
+				b.Logf("%s: %d samples had no displayed frame between the probe's checks; timed at the check", c.name, unrefined)
 			}
 			errs.add(br, i, mark)
 			values[i][0] = append(values[i][0], bench.MedianFloat(keyMs))
@@ -425,10 +459,12 @@ func names(clients []*benchClient) []string {
 	return out
 }
 
-// latencySample is what the probe reports: when the change was seen and
-// when it started (the keydown's timeStamp), in the page's clock (ms).
+// latencySample is what the probe reports, in the page's clock (ms): the
+// check that saw the change, the one before it, and when the change
+// started (the keydown's timeStamp; 0 for an X change).
 type latencySample struct {
 	Seen  float64 `json:"seen"`
+	Miss  float64 `json:"miss"`
 	Start float64 `json:"start"`
 }
 

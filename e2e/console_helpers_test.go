@@ -339,11 +339,10 @@ func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFi
 	if err != nil {
 		b.Fatalf("e2e: measuring: %v", err)
 	}
-	var shown []time.Duration
+	shown := displayed(events)
 	pids := map[int]bool{}
 	for _, e := range events {
 		if e.Name == frameDisplayed {
-			shown = append(shown, time.Duration(e.Ts)*time.Microsecond)
 			pids[e.Pid] = true
 		}
 	}
@@ -544,21 +543,47 @@ func statsTable(clients []string, stats []map[string][]float64) string {
 	return b.String()
 }
 
-// pageClock maps Go's clock to the page's performance.now(): the offset
-// (page ms minus ms since base) from the round trip with the smallest
-// time, and that round trip, which bounds the error (half of it).
-func pageClock(b *testing.B, br *Browser) (base time.Time, offset float64, rtt time.Duration) {
-	b.Helper()
-	base = time.Now()
+// pageClock maps CLOCK_MONOTONIC (trace timestamps, MonotonicNow) to the
+// page's performance.now(): page ms = monotonic ms + offset, from the
+// round trip with the smallest time, which bounds the error (half of it).
+// Valid for the document that is loaded (performance.now() counts from
+// its navigation).
+func pageClock(t testing.TB, br *Browser) (offset float64, rtt time.Duration) {
+	t.Helper()
 	rtt = time.Duration(math.MaxInt64)
 	for range 7 {
-		t0 := time.Since(base)
-		now := Eval[float64](br, "window.__consoleProbe.now()")
-		t1 := time.Since(base)
+		t0 := MonotonicNow()
+		now := Eval[float64](br, "performance.now()")
+		t1 := MonotonicNow()
 		if t1-t0 < rtt {
 			rtt = t1 - t0
 			offset = now - bench.Ms((t0+t1)/2)
 		}
 	}
-	return base, offset, rtt
+	return offset, rtt
+}
+
+// displayed returns the times of the frames the display compositor drew,
+// from a trace of frameDisplayedCategory.
+func displayed(events []TraceEvent) []time.Duration {
+	var out []time.Duration
+	for _, e := range events {
+		if e.Name == frameDisplayed {
+			out = append(out, time.Duration(e.Ts)*time.Microsecond)
+		}
+	}
+	return out
+}
+
+// refine returns the page time (ms) of the displayed frame that showed a
+// change a probe missed at miss and saw at seen (page times; see
+// bench.ChangeShown). frames are on the monotonic clock, offset maps them
+// (see pageClock). Without such a frame it returns seen.
+func refine(frames []time.Duration, offset, miss, seen float64) (float64, bool) {
+	toMono := func(ms float64) time.Duration { return time.Duration((ms - offset) * float64(time.Millisecond)) }
+	f, ok := bench.ChangeShown(frames, toMono(miss), toMono(seen), 100*time.Millisecond)
+	if !ok {
+		return seen, false
+	}
+	return bench.Ms(f) + offset, true
 }
