@@ -26,6 +26,14 @@
 //   - browser.go: StartBrowser, Navigate, Eval, WaitJS, Canvas, Console.
 //   - compare.go, match.go: DiffImages, CompareImages, WaitImagesMatch,
 //     SubImage, PointerBox.
+//   - trace.go: Browser.Trace (a Chrome trace of chosen categories while a
+//     function runs), RendererPID (the tab's renderer), MonotonicNow (the
+//     trace's clock).
+//   - procstat.go: ReadProcCPU (a process's CPU by thread), ReadProcs and
+//     Others (the CPU of everything outside the test), ReadMachineCPU.
+//
+// The browser benchmarks (bench_test.go, console_bench_test.go) use these
+// and print their figures; see the top of console_bench_test.go.
 //
 // Gating: the tools come from Debian packages that scripts/install-deps.sh
 // installs. When one is missing, a test skips with a message naming that
