@@ -71,9 +71,9 @@ func (c *benchClient) url() string {
 // freshServer is an Xspice with a workload, started for one client's
 // window, with websockify serving that client. Each window gets a server
 // of its own: under the xterm flood, Xspice answered the link of a client
-// that came after another had left only 20 s and more later (spice-html5
-// gives up after 30 s, ours after 20 s), and neither client should inherit
-// the server state the other left.
+// that came after another had left only 20-25 s later (by then either
+// client may have given up: spice-html5 waits 30 s), and neither client
+// should inherit the server state the other left.
 type freshServer struct {
 	x    *Xspice
 	work *Proc // paused until the client shows the desktop
