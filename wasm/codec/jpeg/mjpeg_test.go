@@ -146,6 +146,9 @@ func TestStreamErrors(t *testing.T) {
 func FuzzStream(f *testing.F) {
 	f1, f2 := testFrame(f, 5), testFrame(f, 6)
 	f.Add(f1, f2)
+	for _, seq := range loadMJPEG(f) {
+		f.Add(seq.Frames[0], seq.Frames[1])
+	}
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		for _, frame := range [][]byte{a, b} {
 			if w, h, err := DecodeConfig(frame); err == nil && w*h > 1<<20 {
@@ -292,6 +295,9 @@ func FuzzComplete(f *testing.F) {
 	f.Add(f1, strip(f, testFrame(f, 12), 0xc4))
 	f.Add(strip(f, f1, 0xc4), strip(f, testFrame(f, 13), 0xdb, 0xc4))
 	f.Add(f1, []byte{0xff, 0xd8, 0xff, 0xff, 0xff, 0xda, 0, 2})
+	for _, seq := range loadMJPEG(f) {
+		f.Add(seq.Frames[0], seq.Frames[1])
+	}
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		var prev Tables
 		for _, frame := range [][]byte{a, b} {
