@@ -1,0 +1,212 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"spiceweb/wasm/codec/jpeg"
+	"spiceweb/wasm/raster"
+)
+
+// JPEGDecoder decodes JPEG images outside Go: in the browser, with its own
+// image decoders (jsbridge). The display channel calls DecodeJPEG from its
+// goroutine and waits for it, so the decoder may block that goroutine until
+// the browser answers (never a browser callback); the channel handles
+// nothing else meanwhile, which keeps frames in order.
+type JPEGDecoder interface {
+	// Name identifies the decoder in the log ("createImageBitmap").
+	Name() string
+	// DecodeJPEG decodes jfif, a complete baseline JPEG whose frame header
+	// says dst.W x dst.H (dst is already that size), into dst as opaque
+	// RGBA rows, top row first. On error dst may hold anything; the
+	// session then decodes the frame with Go.
+	DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.Image) error
+}
+
+// Choosing a decoder. Which way decodes fastest depends on the browser,
+// on the context (main thread or worker) and on the frame size: Go's
+// decoder pays for Go in wasm, the browser's for the round trip through
+// JavaScript and the copy of the pixels back into Go. So the first frames
+// of each size are decoded by every way in turn and timed, and the rest go
+// to the one with the lowest median. Every frame is decoded in full by one
+// of them, so the stream shows every frame while this is measured.
+const (
+	// jpegWarmup frames per way are decoded but not timed: the first calls
+	// pay for one-time work (the canvas, the browser's decoder threads).
+	jpegWarmup = 1
+	// jpegSamples timed frames per way decide.
+	jpegSamples = 3
+	// jpegMaxSizes bounds the frame sizes remembered; a server that sends
+	// frames of ever new sizes makes the chooser start over.
+	jpegMaxSizes = 16
+	// jpegMaxFailures in a row disable an external decoder for the
+	// channel.
+	jpegMaxFailures = 3
+)
+
+// jpegWay is one way of decoding: Go's decoder (ext nil) or an external one.
+type jpegWay struct {
+	name     string
+	ext      JPEGDecoder
+	failures int // in a row
+	off      bool
+}
+
+// jpegTrial is what the chooser knows about one frame size.
+type jpegTrial struct {
+	runs    []int             // frames decoded per way
+	samples [][]time.Duration // timed frames per way
+	chosen  int               // index into ways; -1 while measuring
+}
+
+// jpegChooser decodes the complete JPEG frames of a display channel's
+// video streams, choosing per frame size the fastest of Go's decoder and
+// the external ones.
+type jpegChooser struct {
+	ways   []*jpegWay // [0] is Go's decoder
+	trials map[[2]int]*jpegTrial
+	log    func(level, msg string)
+	// now and goDecode are time.Now and jpeg.Decode; tests substitute a
+	// fake clock and a Go decoder that advances it.
+	now      func() time.Time
+	goDecode func(jfif []byte, dst *raster.Image) error
+}
+
+func newJPEGChooser(ext []JPEGDecoder, log func(level, msg string)) *jpegChooser {
+	c := &jpegChooser{ways: []*jpegWay{{name: "Go"}}, trials: map[[2]int]*jpegTrial{}, log: log,
+		now: time.Now, goDecode: jpeg.Decode}
+	for _, d := range ext {
+		if d != nil {
+			c.ways = append(c.ways, &jpegWay{name: d.Name(), ext: d})
+		}
+	}
+	return c
+}
+
+// decode decodes jfif, whose frame header says w x h, into dst.
+func (c *jpegChooser) decode(ctx context.Context, jfif []byte, w, h int, dst *raster.Image) error {
+	if err := dst.Resize(w, h); err != nil {
+		return fmt.Errorf("jpeg: %w", err)
+	}
+	if len(c.ways) == 1 {
+		return c.goDecode(jfif, dst)
+	}
+	key := [2]int{w, h}
+	tr := c.trials[key]
+	if tr == nil {
+		if len(c.trials) >= jpegMaxSizes {
+			clear(c.trials)
+		}
+		tr = &jpegTrial{runs: make([]int, len(c.ways)), samples: make([][]time.Duration, len(c.ways)), chosen: -1}
+		c.trials[key] = tr
+	}
+	i := tr.chosen
+	if i < 0 {
+		i = tr.next(c.ways)
+	}
+	way := c.ways[i]
+	t0 := c.now()
+	var err error
+	if way.ext == nil {
+		err = c.goDecode(jfif, dst)
+	} else {
+		err = way.ext.DecodeJPEG(ctx, jfif, dst)
+	}
+	elapsed := c.now().Sub(t0)
+	if way.ext != nil {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if gerr := c.goDecode(jfif, dst); gerr != nil {
+				return gerr // the frame is bad, not the decoder
+			}
+			c.failed(i, w, h, err)
+			return nil
+		}
+		way.failures = 0
+	}
+	if err != nil || tr.chosen >= 0 {
+		return err
+	}
+	if tr.runs[i]++; tr.runs[i] > jpegWarmup {
+		tr.samples[i] = append(tr.samples[i], elapsed)
+	}
+	c.maybeChoose(tr, w, h)
+	return nil
+}
+
+// next is the way to measure next: the one with the fewest frames, so the
+// ways take turns and a burst of load on the machine hits them alike.
+func (tr *jpegTrial) next(ways []*jpegWay) int {
+	best := -1
+	for i, w := range ways {
+		if !w.off && (best < 0 || tr.runs[i] < tr.runs[best]) {
+			best = i
+		}
+	}
+	return best // never -1: Go's way is never off
+}
+
+// maybeChoose picks the way with the lowest median once every way has its
+// samples, and logs the figures.
+func (c *jpegChooser) maybeChoose(tr *jpegTrial, w, h int) {
+	best := -1
+	medians := make([]time.Duration, len(c.ways))
+	for i, way := range c.ways {
+		if way.off {
+			continue
+		}
+		if len(tr.samples[i]) < jpegSamples {
+			return
+		}
+		medians[i] = median(tr.samples[i])
+		if best < 0 || medians[i] < medians[best] {
+			best = i
+		}
+	}
+	tr.chosen = best
+	var figs []string
+	for i, way := range c.ways {
+		if !way.off {
+			figs = append(figs, fmt.Sprintf("%s %.2f ms", way.name, float64(medians[i].Microseconds())/1000))
+		}
+	}
+	c.log("info", fmt.Sprintf("display: MJPEG %dx%d frames decoded by %s (per frame, median of %d: %s)",
+		w, h, c.ways[best].name, jpegSamples, strings.Join(figs, ", ")))
+}
+
+// failed counts a failure of external way i; after jpegMaxFailures in a
+// row the way is off for the channel, and sizes that had chosen it are
+// measured again among the others.
+func (c *jpegChooser) failed(i, w, h int, err error) {
+	way := c.ways[i]
+	way.failures++
+	if way.failures == 1 {
+		c.log("warn", fmt.Sprintf("display: %s could not decode a %dx%d MJPEG frame, decoded with Go instead: %v", way.name, w, h, err))
+	}
+	if way.failures < jpegMaxFailures {
+		return
+	}
+	way.off = true
+	c.log("warn", fmt.Sprintf("display: %s failed %d frames in a row; MJPEG frames are no longer decoded with it", way.name, way.failures))
+	for _, tr := range c.trials {
+		if tr.chosen == i {
+			tr.chosen = -1
+		}
+		tr.samples[i] = nil
+		tr.runs[i] = 0
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
