@@ -132,6 +132,19 @@ func testChooser(clock *fakeClock, goCost func(w, h int) time.Duration, logs *lo
 	return c
 }
 
+// streamOf returns n complete frames of a recorded stream, repeating its
+// frames (complete, they decode in any order), and Go's decode of each.
+func streamOf(t *testing.T, name string, n int) ([][]byte, []*raster.Image) {
+	t.Helper()
+	jfifs, want := completeFrames(t, mjpegFrames(t, name))
+	var js [][]byte
+	var ws []*raster.Image
+	for i := range n {
+		js, ws = append(js, jfifs[i%len(jfifs)]), append(ws, want[i%len(want)])
+	}
+	return js, ws
+}
+
 func perFrame(d time.Duration) func(w, h int) time.Duration {
 	return func(int, int) time.Duration { return d }
 }
@@ -152,7 +165,7 @@ func decodeAll(t *testing.T, c *jpegChooser, jfifs [][]byte, want []*raster.Imag
 }
 
 func TestJPEGChooserTakesTurnsThenKeepsFastest(t *testing.T) {
-	jfifs, want := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-320x240"))
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 30)
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	logs := &logRec{}
 	fast := &fakeJPEG{name: "fast", clock: clock, cost: perFrame(time.Millisecond)}
@@ -170,19 +183,19 @@ func TestJPEGChooserTakesTurnsThenKeepsFastest(t *testing.T) {
 		t.Errorf("fast decoded %d frames, want %d", fast.calls, wantFast)
 	}
 	for i, j := range slow.jfifs {
-		if !bytes.Equal(j, jfifs[3*i+1]) {
+		if !bytes.Equal(j, jfifs[3*i+1]) { // Go, slow, fast, Go, ...
 			t.Errorf("slow's call %d got another frame than the %dth: turns are not in order", i, 3*i+1)
 		}
 	}
 	got := logs.matching("decoded by")
 	if len(got) != 1 || !strings.Contains(got[0], "320x240 frames decoded by fast") ||
-		!strings.Contains(got[0], "Go 4.00 ms, slow 2.00 ms, fast 1.00 ms") {
+		!strings.Contains(got[0], "median of 5: Go 4.00 ms, slow 2.00 ms, fast 1.00 ms") {
 		t.Errorf("log %q, want one line naming fast and each way's median", got)
 	}
 }
 
 func TestJPEGChooserGoWins(t *testing.T) {
-	jfifs, want := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-320x240"))
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 30)
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	logs := &logRec{}
 	ext := &fakeJPEG{name: "browser", clock: clock, cost: perFrame(3 * time.Millisecond)}
@@ -199,8 +212,8 @@ func TestJPEGChooserGoWins(t *testing.T) {
 // Each frame size is measured on its own: here Go wins on small frames
 // and the external decoder on large ones.
 func TestJPEGChooserPerSize(t *testing.T) {
-	small, smallWant := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-320x240"))
-	large, largeWant := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-640x480"))
+	small, smallWant := streamOf(t, "mjpeg-xspice-320x240", 20)
+	large, largeWant := streamOf(t, "mjpeg-xspice-640x480", 20)
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	logs := &logRec{}
 	// The external decoder has a fixed round trip; Go costs by the pixel.
@@ -224,7 +237,7 @@ func TestJPEGChooserPerSize(t *testing.T) {
 }
 
 func TestJPEGChooserFallsBackToGo(t *testing.T) {
-	jfifs, want := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-320x240"))
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 16)
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	logs := &logRec{}
 	broken := &fakeJPEG{name: "broken", clock: clock, cost: perFrame(0),
@@ -245,12 +258,14 @@ func TestJPEGChooserFallsBackToGo(t *testing.T) {
 // A failure now and then does not turn a decoder off, and a decoder that
 // fails after it was chosen is replaced by measuring the others again.
 func TestJPEGChooserIntermittentFailures(t *testing.T) {
-	jfifs, want := completeFrames(t, mjpegFrames(t, "mjpeg-xspice-320x240"))
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 50)
 	clock := &fakeClock{t: time.Unix(0, 0)}
 	logs := &logRec{}
+	// Every other frame fails while measuring, none for a while after,
+	// then every one.
 	flaky := &fakeJPEG{name: "flaky", clock: clock, cost: perFrame(time.Millisecond),
 		fail: func(call int) error {
-			if call%2 == 0 || call > 8 {
+			if call%2 == 0 && call < 12 || call > 30 {
 				return errors.New("flake")
 			}
 			return nil
@@ -265,6 +280,39 @@ func TestJPEGChooserIntermittentFailures(t *testing.T) {
 	}
 	if got := logs.matching("decoded by Go"); len(got) != 1 {
 		t.Errorf("logs %q, want Go chosen after flaky was turned off", logs.lines)
+	}
+}
+
+// After c.recheck frames the ways within jpegRecheckWithin of the chosen
+// one are measured again, the others not, and a new winner takes over.
+func TestJPEGChooserRechecks(t *testing.T) {
+	const recheck = 20
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 100)
+	clock := &fakeClock{t: time.Unix(0, 0)}
+	logs := &logRec{}
+	cost := time.Millisecond
+	a := &fakeJPEG{name: "a", clock: clock, cost: func(int, int) time.Duration { return cost }}
+	b := &fakeJPEG{name: "b", clock: clock, cost: perFrame(1500 * time.Microsecond)}
+	far := &fakeJPEG{name: "far", clock: clock, cost: perFrame(10 * time.Millisecond)}
+	c := testChooser(clock, perFrame(2500*time.Microsecond), logs, a, b, far)
+	c.recheck = recheck
+	measured := jpegWarmup + jpegSamples
+	n := 4*measured + recheck
+	decodeAll(t, c, jfifs[:n], want[:n])
+	if got := logs.matching("decoded by a"); len(got) != 1 || !strings.HasPrefix(got[0], "info:") {
+		t.Fatalf("logs %q, want a chosen", logs.lines)
+	}
+	cost = 2 * time.Millisecond // a got slower
+	farCalls := far.calls
+	decodeAll(t, c, jfifs[n:], want[n:])
+	if far.calls != farCalls {
+		t.Errorf("far (4x slower than the choice) was measured again: %d calls, had %d", far.calls, farCalls)
+	}
+	if got := logs.matching("info: display: MJPEG 320x240 frames decoded by b"); len(got) != 1 {
+		t.Errorf("logs %q, want b chosen after the recheck, once at info level", logs.lines)
+	}
+	if got := logs.matching("debug: display: MJPEG 320x240 frames decoded by b"); len(got) == 0 {
+		t.Errorf("logs %q, want the next recheck, which keeps b, at debug level", logs.lines)
 	}
 }
 
