@@ -180,14 +180,24 @@ func (d *browserJPEG) await(ctx context.Context, promise, closer js.Value) (js.V
 	defer d.waiting.Store(0)
 	js.Global().Get("Promise").Call("allSettled", []any{d.seq, promise, closer}).Call("then", d.settled)
 	var out js.Value
+	var err error
 	select {
 	case out = <-d.results:
 	case <-ctx.Done():
-		d.out = js.Undefined() // a late copy must not land in the next frame
-		return js.Value{}, ctx.Err()
+		err = ctx.Err()
 	case <-d.deadline:
+		err = fmt.Errorf("%s: no answer in %v", d.name, jpegTimeout)
+	}
+	if err != nil {
+		// A result that came with the deadline must not be taken for the
+		// next one's, and a late copy must not land in the next frame.
+		select {
+		case late := <-d.results:
+			closeResult(late)
+		default:
+		}
 		d.out = js.Undefined()
-		return js.Value{}, fmt.Errorf("%s: no answer in %v", d.name, jpegTimeout)
+		return js.Value{}, err
 	}
 	if out.Get("status").String() != "fulfilled" {
 		return js.Value{}, fmt.Errorf("%s: %s", d.name, jsString(out.Get("reason")))
