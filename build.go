@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"spiceweb/tools/wasmfile"
 )
 
 type options struct {
@@ -141,6 +143,14 @@ func buildWasm(o options) (raw, gz int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	// Go's linker splits the initial memory into ~45,000 data segments
+	// around runs of zeros; their headers gzip worse than the zeros.
+	// Merging segments less than 4 KiB apart gives the same memory and
+	// a gzipped module ~75 KB (7%) smaller, for ~450 KB more raw bytes
+	// (tools/wasmfile).
+	if b, err = wasmfile.PackData(b, 4096); err != nil {
+		return 0, 0, fmt.Errorf("packing the data segments of %s: %v", wasm, err)
+	}
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
@@ -153,10 +163,13 @@ func buildWasm(o options) (raw, gz int, err error) {
 	if err := writeFile(wasm+".gz", buf.Bytes()); err != nil {
 		return 0, 0, err
 	}
-	if !o.keepRaw {
-		if err := os.Remove(wasm); err != nil {
-			return 0, 0, err
-		}
+	if o.keepRaw {
+		err = writeFile(wasm, b) // the packed module, as served
+	} else {
+		err = os.Remove(wasm)
+	}
+	if err != nil {
+		return 0, 0, err
 	}
 	return len(b), buf.Len(), nil
 }

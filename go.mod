@@ -6,7 +6,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0 // drives headless Chromium in e2e/ (tests only)
 	github.com/coder/websocket v1.8.15 // websocket proxy in serve/
 	github.com/evanw/esbuild v0.28.2 // bundles webui/ (build tool, webui tests)
-	github.com/pierrec/lz4/v4 v4.1.33 // LZ4 image blocks in wasm/codec/lz4 (package-notes.md)
+	github.com/pierrec/lz4/v4 v4.1.33 // reference LZ4 decoder for wasm/codec/lz4 tests (package-notes.md)
 )
 
 require (

@@ -237,20 +237,19 @@ func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 	}
 }
 
-// canvasJS reads a canvas as base64 RGBA. A canvas whose context is not 2d
-// (webgl, bitmaprenderer) is first drawn into a 2d one. getImageData gives
+// canvasJS reads a canvas as base64 RGBA. It always goes through
+// drawImage into a 2d canvas of its own: the client's screen is the
+// placeholder of a worker's OffscreenCanvas (getContext on it throws) and
+// other canvases may be webgl or bitmaprenderer. getImageData gives
 // unpremultiplied bytes, equal to the stored ones for an opaque canvas.
 const canvasJS = `(() => {
 	const c = document.querySelector(%q);
 	if (!c) throw new Error("no element matches " + %q);
 	if (!(c instanceof HTMLCanvasElement)) throw new Error(%q + " is not a canvas");
-	let g = c.getContext("2d");
-	if (!g) {
-		const copy = document.createElement("canvas");
-		copy.width = c.width; copy.height = c.height;
-		g = copy.getContext("2d");
-		g.drawImage(c, 0, 0);
-	}
+	const copy = document.createElement("canvas");
+	copy.width = c.width; copy.height = c.height;
+	const g = copy.getContext("2d", {willReadFrequently: true});
+	g.drawImage(c, 0, 0);
 	const d = g.getImageData(0, 0, c.width, c.height).data;
 	let s = "";
 	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));

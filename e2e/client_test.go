@@ -210,16 +210,28 @@ func TestClientQEMU(t *testing.T) {
 	b := StartBrowser(t, BrowserOptions{})
 	openClient(t, b, s.URL, s.Port, "", "connected")
 	WaitImagesMatch(t, "qemu", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
+	wantMode(t, b, "worker")
+}
+
+// wantMode checks where the page runs the client: "worker" (the default
+// in Chromium) or "page" (?worker=0, and browsers without OffscreenCanvas).
+func wantMode(t *testing.T, b *Browser, want string) {
+	t.Helper()
+	if got := Eval[string](b, `SpiceWeb.pageConsole.stats().then((s) => s ? s.mode : "no session")`); got != want {
+		t.Errorf("client runs in %q, want %q", got, want)
+	}
 }
 
 // TestClientQEMUPassword: QEMU with a SPICE password, the password given
-// in the page URL as nova's spice-html5 setups do.
+// in the page URL as nova's spice-html5 setups do; the client runs on the
+// page (?worker=0), as in browsers without OffscreenCanvas.
 func TestClientQEMUPassword(t *testing.T) {
 	Require(t, append(append(append([]Tool{}, qemuTools...), browserTools...), wsTools...)...)
 	t.Parallel()
 	q := StartQEMU(t, QEMUOptions{Password: "qemu-s3cret"})
 	ws := StartWebsockify(t, Site(t), q.Port)
 	b := StartBrowser(t, BrowserOptions{})
-	openClient(t, b, ws.URL, ws.Port, "&password=qemu-s3cret", "connected")
+	openClient(t, b, ws.URL, ws.Port, "&password=qemu-s3cret&worker=0", "connected")
 	WaitImagesMatch(t, "qemu-password", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
+	wantMode(t, b, "page")
 }

@@ -29,16 +29,18 @@ const EnvRecord = "SPICEWEB_RECORD"
 
 // lastFrame is a session.Sink that keeps a copy of the primary surface.
 type lastFrame struct {
-	mu    sync.Mutex
-	img   *raster.Image
-	first chan struct{}
+	mu     sync.Mutex
+	img    *raster.Image
+	first  chan struct{}
+	client *session.Client // set after session.New; Invalidate presents at once
 }
 
 func (s *lastFrame) State(session.State, string) {}
 func (s *lastFrame) Log(string, string)          {}
 func (s *lastFrame) MouseMode(uint32)            {}
 func (s *lastFrame) Resize(int, int)             {}
-func (s *lastFrame) Present(img *raster.Image, _ []image.Rectangle) {
+func (s *lastFrame) Invalidate()                 { s.client.Present(s.show) }
+func (s *lastFrame) show(img *raster.Image, _ []image.Rectangle) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.img == nil || s.img.W != img.W || s.img.H != img.H {
@@ -74,6 +76,7 @@ func TestRecordSessionFixture(t *testing.T) {
 	}
 	sink := &lastFrame{first: make(chan struct{})}
 	c := session.New(session.Config{Sink: sink, Dial: spicetest.RecordingDialer(tmp, dial)})
+	sink.client = c
 	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Second)
 	defer cancel()
 	done := make(chan error, 1)

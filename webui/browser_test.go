@@ -270,7 +270,7 @@ func TestPageInBrowser(t *testing.T) {
 		ctx := tab(t, ctx)
 		// nova appends ?token= to a base URL that already has a query, and
 		// Horizon appends &title=name(uuid).
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959?token=tok-1&title=my+vm(0c8e-11)"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959?token=tok-1&title=my+vm(0c8e-11)&worker=0"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 
 		type connectOpts struct{ URL, Password, Protocol string }
@@ -393,7 +393,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	t.Run("server mouse mode", func(t *testing.T) {
 		ctx := tab(t, ctx)
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959#fake-size=640x480"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0#fake-size=640x480"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 		type overlay struct {
 			Hint             bool
@@ -457,7 +457,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	t.Run("wrong password asks, never retries", func(t *testing.T) {
 		ctx := tab(t, ctx)
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&password=bad#fake-password=right"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&password=bad&worker=0#fake-password=right"))
 		waitFor(t, ctx, `document.body.dataset.state === "auth-failed"`)
 		waitFor(t, ctx, `!document.getElementById("password-form").hidden && document.activeElement.id === "password"`)
 		screenshot(t, ctx, "auth-failed")
@@ -477,7 +477,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	t.Run("disconnect and reconnect", func(t *testing.T) {
 		ctx := tab(t, ctx)
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&token=t2"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&token=t2&worker=0"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 		msg := "the console proxy refused the connection: the console link may have expired"
 		eval[bool](t, ctx, fmt.Sprintf(`fakeSpice.session.events.status("disconnected", %q), true`, msg))
@@ -532,7 +532,7 @@ func TestPageInBrowser(t *testing.T) {
 		}
 		eval[bool](t, ctx, `(() => {
 			const con = new SpiceWeb.SpiceConsole(document.getElementById("box"),
-				{url: "ws://127.0.0.1:1/x", password: "pw", scaling: "fit"});
+				{url: "ws://127.0.0.1:1/x", password: "pw", scaling: "fit", worker: false});
 			window.con = con;
 			window.seen = [];
 			for (const type of ["status", "resize", "firstframe", "disconnect", "mousemode"]) {
@@ -587,7 +587,7 @@ func TestPageInBrowser(t *testing.T) {
 		// APIs are missing; loading and running the page must not need them.
 		ctx := tab(t, ctx)
 		u := strings.Replace(srv.URL, "127.0.0.1", "console.test", 1)
-		do(t, ctx, chromedp.Navigate(u+"/plain/spice_auto.html?port=5959"))
+		do(t, ctx, chromedp.Navigate(u+"/plain/spice_auto.html?port=5959&worker=0"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 		type ctxInfo struct {
 			Secure bool
@@ -598,6 +598,60 @@ func TestPageInBrowser(t *testing.T) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
+
+	// The default: the client in a dedicated worker drawing into the page's
+	// canvas through an OffscreenCanvas. fakeSpice lives in the worker there,
+	// so what reaches the fake is read from its log events.
+	for _, host := range []string{"127.0.0.1", "console.test"} {
+		t.Run("worker on "+host, func(t *testing.T) {
+			ctx := tab(t, ctx)
+			u := strings.Replace(srv.URL, "127.0.0.1", host, 1)
+			do(t, ctx, chromedp.Navigate(u+"/plain/spice_auto.html?port=5959"))
+			eval[bool](t, ctx, `(window.logs = [], SpiceWeb.pageConsole.addEventListener("log", (e) => logs.push(e.detail.message)), true)`)
+			// The placeholder takes the worker's size with its first frame.
+			waitFor(t, ctx, `document.body.dataset.state === "connected" && SpiceWeb.pageConsole.canvas.width > 0`)
+			type info struct {
+				Mode           string
+				Secure         bool
+				PageConnects   int // the fake on the page must stay unused
+				ContextThrows  bool
+				W, H           int
+				Corner, Middle []int
+			}
+			got := eval[info](t, ctx, `(async () => {
+				const c = SpiceWeb.pageConsole.canvas;
+				// The worker's frames reach the placeholder asynchronously.
+				await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+				let throws = false;
+				try { c.getContext("2d"); } catch { throws = true; }
+				const copy = document.createElement("canvas");
+				copy.width = c.width; copy.height = c.height;
+				const g = copy.getContext("2d");
+				g.drawImage(c, 0, 0);
+				const px = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
+				const st = await SpiceWeb.pageConsole.stats();
+				return {Mode: st ? st.mode : "", Secure: isSecureContext, PageConnects: fakeSpice.connects.length,
+					ContextThrows: throws, W: c.width, H: c.height, Corner: px(2, 2), Middle: px(520, 5)};
+			})()`)
+			want := info{Mode: "worker", Secure: host == "127.0.0.1", ContextThrows: true, W: 1024, H: 768,
+				Corner: []int{255, 255, 255, 255}, Middle: []int{0, 192, 0, 255}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("worker console:\n got %+v\nwant %+v", got, want)
+			}
+			r := canvasRect(t, ctx)
+			do(t, ctx, chromedp.Focus(chromedp.CSS("canvas.spiceweb-screen")),
+				key(input.DispatchKeyEventTypeKeyDown, "KeyA", "a", 65, false), key(input.DispatchKeyEventTypeKeyUp, "KeyA", "a", 65, false),
+				mouse(chromedp.MousePressed, r.Left+r.Width/2, r.Top+10, input.MouseButtonLeft, 1), mouse(chromedp.MouseReleased, r.Left+r.Width/2, r.Top+10, input.MouseButtonLeft, 0))
+			waitFor(t, ctx, `logs.some((m) => m.includes('"mouseButton",0,false'))`)
+			calls := eval[[]string](t, ctx, `logs.filter((m) => m.startsWith("fake call: ")).map((m) => m.slice(11))`)
+			for _, want := range []string{`["key","KeyA",true]`, `["key","KeyA",false]`, `["mouseButton",0,true]`} {
+				if !slices.Contains(calls, want) {
+					t.Errorf("the fake in the worker saw %v; want %s among them", calls, want)
+				}
+			}
+			screenshot(t, ctx, "worker-"+host)
+		})
+	}
 
 	t.Run("bad URL", func(t *testing.T) {
 		ctx := tab(t, ctx)

@@ -18,6 +18,25 @@
   });
   window.__spicewebLoad = t;
 
+  // A canvas whose pixels come from a worker (the placeholder of an
+  // OffscreenCanvas) has no context of its own: read it through a copy.
+  let scratch = null;
+  function context2d(c) {
+    try {
+      const g = c.getContext("2d");
+      if (g) return g;
+    } catch {
+      // transferred to a worker
+    }
+    if (!scratch) {
+      scratch = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+    }
+    scratch.canvas.width = c.width;
+    scratch.canvas.height = c.height;
+    scratch.drawImage(c, 0, 0);
+    return scratch;
+  }
+
   function matches() {
     let c = null;
     for (const sel of cfg.selectors) {
@@ -25,7 +44,7 @@
       if (c) break;
     }
     if (!(c instanceof HTMLCanvasElement) || c.width !== cfg.w || c.height !== cfg.h) return false;
-    const g = c.getContext("2d");
+    const g = context2d(c);
     if (!g) return false;
     t.checks++;
     // Row by row, stopping at the first difference: cheap while the

@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"spiceweb/tools/wasmfile"
 )
 
 func main() {
@@ -40,6 +42,11 @@ func main() {
 	fmt.Printf("%s: %d bytes, %d gzipped\n\nsections:\n", flag.Arg(0), len(b), gzSize(b))
 	for _, s := range m.sections {
 		fmt.Printf("  %-10s %9d\n", s.name, s.size)
+	}
+	// Segment headers are part of the data section's size; Go's linker
+	// writes tens of thousands (see tools/wasmfile).
+	if segs, headers, err := wasmfile.DataSegments(b); err == nil && len(segs) > 0 {
+		fmt.Printf("  (data: %d segments, %d bytes of segment headers)\n", len(segs), headers)
 	}
 	groups := map[string]int{}
 	gzGroups := map[string]*bytes.Buffer{}

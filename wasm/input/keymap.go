@@ -255,3 +255,15 @@ func Release(down uint32) uint32 {
 func CtrlAltDelete() [3]uint32 {
 	return [3]uint32{0x1d, 0x38, ext | 0x53<<8}
 }
+
+// Codes returns every KeyboardEvent.code value that has a scancode, sorted.
+// The page runs the client in a worker and must decide synchronously
+// whether a key event is the guest's (and so preventDefault it); it asks
+// once for this list instead of asking per key.
+func Codes() []string {
+	out := make([]string, len(keymap))
+	for i, k := range keymap {
+		out[i] = k.code
+	}
+	return out
+}

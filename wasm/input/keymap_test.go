@@ -3,6 +3,7 @@ package input
 import (
 	"encoding/csv"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -186,4 +187,20 @@ func TestKeymapAgainstKeycodemapdb(t *testing.T) {
 		}
 	}
 	t.Logf("%d codes checked against %s", len(checked), path)
+}
+
+// TestCodes: the list the page gets has exactly the codes Scancode knows.
+func TestCodes(t *testing.T) {
+	codes := Codes()
+	if len(codes) != len(keymap) {
+		t.Fatalf("%d codes, want %d", len(codes), len(keymap))
+	}
+	for _, c := range codes {
+		if _, ok := Scancode(c); !ok {
+			t.Errorf("Codes lists %q, which has no scancode", c)
+		}
+	}
+	if _, ok := Scancode("Fn"); ok || slices.Contains(codes, "Fn") {
+		t.Error("Fn must have no scancode and not be listed")
+	}
 }

@@ -1,6 +1,8 @@
 // Package jsbridge is the only package that touches syscall/js: the
-// browser WebSocket transport, the canvas presenter, and the API object the
-// page calls (described in webui/src/goapi.ts).
+// websockets the page hands over, the canvas presenter, and the API object
+// the page calls (described in webui/src/goapi.ts). It runs wherever the
+// page starts the module: in a dedicated Worker drawing into an
+// OffscreenCanvas, or on the page itself.
 package jsbridge
 
 import (
@@ -9,6 +11,7 @@ import (
 	"io"
 	"syscall/js"
 
+	"spiceweb/wasm/input"
 	"spiceweb/wasm/session"
 	"spiceweb/wasm/spice"
 )
@@ -17,10 +20,18 @@ import (
 var Version = "dev"
 
 // Install sets globalThis.spicewebGo. The functions it holds live as long
-// as the page, so they are never released.
+// as the module, so they are never released.
 func Install() {
 	api := js.Global().Get("Object").New()
 	api.Set("version", Version)
+	api.Set("keyCodes", js.FuncOf(func(js.Value, []js.Value) any {
+		codes := input.Codes()
+		out := make([]any, len(codes))
+		for i, c := range codes {
+			out[i] = c
+		}
+		return js.ValueOf(out)
+	}))
 	api.Set("connect", js.FuncOf(safe(func(this js.Value, args []js.Value) any {
 		if len(args) < 2 || args[0].Type() != js.TypeObject || args[1].Type() != js.TypeObject {
 			js.Global().Get("console").Call("error", "spicewebGo.connect(opts, events): two objects are required")
@@ -33,19 +44,15 @@ func Install() {
 
 // connect starts a session and returns its handle object.
 func connect(opts, events js.Value) js.Value {
-	url := opts.Get("url").String()
 	password := ""
 	if p := opts.Get("password"); p.Type() == js.TypeString {
 		password = p.String()
-	}
-	protocol := "binary"
-	if p := opts.Get("protocol"); p.Type() == js.TypeString {
-		protocol = p.String()
 	}
 	var compression spice.ImageCompression
 	if c := opts.Get("compression"); c.Type() == js.TypeString {
 		compression = spice.ParseImageCompression(c.String())
 	}
+	pool := opts.Get("sockets")
 	scr := newScreen(opts.Get("canvas"), events)
 	ctx, cancel := context.WithCancel(context.Background())
 	client := session.New(session.Config{
@@ -55,9 +62,11 @@ func connect(opts, events js.Value) js.Value {
 		Random:               cryptoRandom{},
 		JPEGDecoders:         JPEGDecoders(), // MJPEG frames: the browser's decoders too (jpeg_js.go)
 		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
-			return DialWebSocket(ctx, url, protocol)
+			return dialSocket(ctx, pool)
 		},
+		Prepare: func(n int) { pool.Call("prepare", n) },
 	})
+	scr.client = client
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -69,7 +78,10 @@ func connect(opts, events js.Value) js.Value {
 	var fns []js.Func
 	var names []string
 	method := func(name string, f func(args []js.Value) any) {
-		fn := js.FuncOf(safe(func(this js.Value, args []js.Value) any { return f(args) }))
+		fn := js.FuncOf(safe(func(this js.Value, args []js.Value) any {
+			counters.callbacks++
+			return f(args)
+		}))
 		fns = append(fns, fn)
 		names = append(names, name)
 		h.Set(name, fn)
@@ -82,8 +94,18 @@ func connect(opts, events js.Value) js.Value {
 	method("releaseAll", func(a []js.Value) any { client.ReleaseAll(); return nil })
 	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
+	method("stats", func(a []js.Value) any {
+		return map[string]any{
+			"callbacks":      counters.callbacks,
+			"calls":          counters.calls,
+			"frames":         counters.frames,
+			"rects":          counters.rects,
+			"presentedBytes": counters.presentedBytes,
+		}
+	})
 	go func() {
 		<-done
+		scr.end()
 		// The handle is dead once the session ends: later calls hit a
 		// shared no-op instead of a released function.
 		for i, fn := range fns {
@@ -94,12 +116,12 @@ func connect(opts, events js.Value) js.Value {
 	return h
 }
 
-// noop replaces a session's methods after it ends; it lives as long as the page.
+// noop replaces a session's methods after it ends; it lives as long as the module.
 var noop = js.FuncOf(func(js.Value, []js.Value) any { return nil })
 
 // safe wraps a callback so that a panic (a JavaScript exception from a
 // bad argument, or a bug) is logged instead of killing the Go program and
-// with it every session on the page.
+// with it every session of the module.
 func safe(f func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
 	return func(this js.Value, args []js.Value) (ret any) {
 		defer func() {

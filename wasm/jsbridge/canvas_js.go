@@ -8,23 +8,89 @@ import (
 	"spiceweb/wasm/session"
 )
 
-// screen is the session.Sink of one connection: it draws the primary
-// surface into the page's canvas and forwards events to the page's
-// SessionEvents object (webui/src/goapi.ts).
+// counters are the crossings between Go and JavaScript on the hot paths
+// and what presenting cost, since the module started (GoSession.stats).
+var counters struct {
+	callbacks, calls, frames, rects, presentedBytes int
+}
+
+// screen is the session.Sink of one connection: it presents the primary
+// surface into the canvas (an OffscreenCanvas in the worker, or the page's
+// canvas) at most once per animation frame, and forwards events to the
+// page's SessionEvents object (webui/src/goapi.ts).
 type screen struct {
 	canvas js.Value
 	ctx2d  js.Value
 	events js.Value
+	client *session.Client // set right after session.New
 
 	w, h      int
 	pixels    js.Value // Uint8ClampedArray backing imageData, w*h*4
 	imageData js.Value
 	cursorBuf js.Value // reused Uint8ClampedArray for cursor shapes
+
+	frameFn      js.Func
+	frameID      js.Value // the pending request's id, to cancel it
+	framePending bool
+	firstPending bool // FirstFrame came; emit it after the next frame
+	useRAF       bool // requestAnimationFrame exists here (window or worker)
+	ended        bool
 }
 
 func newScreen(canvas, events js.Value) *screen {
 	ctx := canvas.Call("getContext", "2d", map[string]any{"alpha": false})
-	return &screen{canvas: canvas, ctx2d: ctx, events: events}
+	s := &screen{canvas: canvas, ctx2d: ctx, events: events,
+		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction}
+	s.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
+		counters.callbacks++
+		s.frame()
+		return nil
+	})
+	return s
+}
+
+// end stops frames and releases the frame callback once the session is over.
+func (s *screen) end() {
+	s.ended = true
+	if s.framePending {
+		if s.useRAF {
+			js.Global().Call("cancelAnimationFrame", s.frameID)
+		} else {
+			js.Global().Call("clearTimeout", s.frameID)
+		}
+	}
+	s.frameFn.Release()
+}
+
+// requestFrame asks for one call of frame at the next animation frame
+// (where the browser has none, in about a display refresh).
+func (s *screen) requestFrame() {
+	if s.framePending || s.ended {
+		return
+	}
+	s.framePending = true
+	counters.calls++
+	if s.useRAF {
+		s.frameID = js.Global().Call("requestAnimationFrame", s.frameFn)
+	} else {
+		s.frameID = js.Global().Call("setTimeout", s.frameFn, 16)
+	}
+}
+
+func (s *screen) frame() {
+	s.framePending = false
+	if s.ended {
+		return
+	}
+	if !s.client.Present(s.show) {
+		// The display is inside a message that waits; next frame.
+		s.requestFrame()
+		return
+	}
+	if s.firstPending {
+		s.firstPending = false
+		s.call("firstFrame")
+	}
 }
 
 // call invokes an event callback, keeping a throwing page handler from
@@ -57,10 +123,12 @@ func (s *screen) Resize(w, h int) {
 	s.call("resize", w, h)
 }
 
-// Present copies the rows spanned by the damage into the ImageData with
-// one CopyBytesToJS (the surface's rows are packed, so the span is
-// contiguous) and paints only the damaged rectangles.
-func (s *screen) Present(img *raster.Image, damage []image.Rectangle) {
+func (s *screen) Invalidate() { s.requestFrame() }
+
+// show copies the rows spanned by the damage into the ImageData with one
+// CopyBytesToJS (the surface's rows are packed, so the span is
+// contiguous) and puts only the damaged rectangles into the canvas.
+func (s *screen) show(img *raster.Image, damage []image.Rectangle) {
 	if s.pixels.IsUndefined() || img.W != s.w || img.H != s.h || len(damage) == 0 || img.Stride != img.W*4 {
 		return
 	}
@@ -74,15 +142,23 @@ func (s *screen) Present(img *raster.Image, damage []image.Rectangle) {
 	}
 	lo, hi := span.Min.Y*img.Stride, span.Max.Y*img.Stride
 	js.CopyBytesToJS(s.pixels.Call("subarray", lo, hi), img.Pix[lo:hi])
+	counters.calls += 2
+	counters.frames++
+	counters.presentedBytes += hi - lo
 	for _, r := range damage {
 		r = r.Intersect(span)
 		if !r.Empty() {
 			s.ctx2d.Call("putImageData", s.imageData, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+			counters.calls++
+			counters.rects++
 		}
 	}
 }
 
-func (s *screen) FirstFrame() { s.call("firstFrame") }
+func (s *screen) FirstFrame() {
+	s.firstPending = true
+	s.requestFrame()
+}
 
 func (s *screen) Cursor(c *session.CursorShape) {
 	if c == nil {

@@ -1,8 +1,8 @@
 package raster
 
 import (
-	"cmp"
 	"slices"
+	"sort"
 )
 
 // Area selects the pixels a draw may change: Box ∩ union(Clip) ∩ Mask,
@@ -121,15 +121,17 @@ func (g *region) sweep() {
 	for _, r := range g.rects {
 		g.ys = append(g.ys, r.Y0, r.Y1)
 	}
-	slices.Sort(g.ys)
+	sort.Sort((*intsAsc)(&g.ys))
 	g.ys = slices.Compact(g.ys)
-	slices.SortFunc(g.rects, func(a, b Rect) int { return cmp.Compare(a.Y0, b.Y0) })
+	sort.Sort((*rectsByY0)(&g.rects))
+	// active holds the rects covering the current slice in X0 order, so
+	// their spans come out ready to merge without a sort per slice.
 	g.active = g.active[:0]
 	next := 0
 	for k := 0; k+1 < len(g.ys); k++ {
 		ya, yb := g.ys[k], g.ys[k+1]
 		for next < len(g.rects) && g.rects[next].Y0 <= ya {
-			g.active = append(g.active, g.rects[next])
+			g.active = insertByX0(g.active, g.rects[next])
 			next++
 		}
 		n := 0
@@ -147,10 +149,38 @@ func (g *region) sweep() {
 		for _, r := range g.active {
 			g.xs = append(g.xs, span{r.X0, r.X1})
 		}
-		slices.SortFunc(g.xs, func(a, b span) int { return cmp.Compare(a.x0, b.x0) })
 		g.addBand(ya, yb, mergeSpans(g.xs))
 	}
 }
+
+// insertByX0 inserts r into rs, which is in X0 order, keeping the order.
+func insertByX0(rs []Rect, r Rect) []Rect {
+	i := len(rs)
+	for i > 0 && rs[i-1].X0 > r.X0 {
+		i--
+	}
+	rs = append(rs, Rect{})
+	copy(rs[i+1:], rs[i:])
+	rs[i] = r
+	return rs
+}
+
+// The sweep sorts through package sort, not slices: every element type
+// given to slices.Sort or slices.SortFunc is another copy of pdqsort
+// (about 15 KB) in the wasm binary, while sort.Sort is one copy for all.
+// The pointer receivers let sort.Sort take the region's own slices
+// without allocating.
+type intsAsc []int
+
+func (p *intsAsc) Len() int           { return len(*p) }
+func (p *intsAsc) Less(i, j int) bool { return (*p)[i] < (*p)[j] }
+func (p *intsAsc) Swap(i, j int)      { (*p)[i], (*p)[j] = (*p)[j], (*p)[i] }
+
+type rectsByY0 []Rect
+
+func (p *rectsByY0) Len() int           { return len(*p) }
+func (p *rectsByY0) Less(i, j int) bool { return (*p)[i].Y0 < (*p)[j].Y0 }
+func (p *rectsByY0) Swap(i, j int)      { (*p)[i], (*p)[j] = (*p)[j], (*p)[i] }
 
 // mergeSpans merges overlapping and touching spans of a list sorted by x0,
 // in place.

@@ -2,8 +2,8 @@ package raster
 
 import (
 	"encoding/binary"
-	"fmt"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -39,7 +39,7 @@ func (r ROP) String() string {
 	if r < 16 {
 		return ropNames[r]
 	}
-	return fmt.Sprintf("ROP(%d)", uint8(r))
+	return "ROP(" + errfmt.Int(r) + ")"
 }
 
 // eval computes the operation on one bit (or a word, bit by bit). The GX

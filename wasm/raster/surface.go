@@ -2,8 +2,9 @@ package raster
 
 import (
 	"encoding/binary"
-	"fmt"
+	"errors"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -36,7 +37,7 @@ func (f Format) String() string {
 	case FormatARGB32:
 		return "ARGB32"
 	}
-	return fmt.Sprintf("Format(%d)", uint32(f))
+	return "Format(" + errfmt.Int(f) + ")"
 }
 
 // Valid reports whether f is one of the six SPICE surface formats.
@@ -81,7 +82,7 @@ type Surface struct {
 // black), and A=0 for A8 and A1. spice-gtk's canvases start zeroed too.
 func NewSurface(w, h int, f Format) (*Surface, error) {
 	if !f.Valid() {
-		return nil, fmt.Errorf("raster: unknown surface format %d", uint32(f))
+		return nil, errors.New("raster: unknown surface format " + errfmt.Int(f))
 	}
 	s := &Surface{Format: f}
 	if err := s.Resize(w, h); err != nil {

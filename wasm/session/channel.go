@@ -18,20 +18,18 @@ type handler func(ctx context.Context, t spice.MsgType, body []byte) error
 // channel is one linked SPICE channel: its connection, framing, and the
 // base-channel duties every channel has (ack window, ping, notify, wait for
 // channels, message lists). Reads happen on the goroutine running run;
-// sends may come from any goroutine.
+// sends may come from any goroutine and are written in batches by out.
 type channel struct {
 	client *Client
 	id     spice.ChannelID
 	conn   io.ReadWriteCloser
 	r      bufferedReader // reads conn
-	idle   func()         // called when no received bytes are waiting
 
 	commonCaps  spice.Caps // the server's
 	channelCaps spice.Caps
 
-	wmu   sync.Mutex
-	frame spice.Frame // its Mini field is fixed after linking; serial is guarded by wmu
-	wbuf  []byte
+	out   *sendQueue
+	frame spice.Frame // its Mini field is fixed after linking; serial is guarded by out.mu
 
 	rframe    spice.Frame
 	ackWindow uint32
@@ -42,16 +40,10 @@ type channel struct {
 	unknown map[spice.MsgType]bool // logged once each
 }
 
-// send frames and writes one message.
+// send frames one message and queues it; it goes out with whatever else
+// the channel sends before the writer next runs.
 func (ch *channel) send(m spice.ClientMessage) error {
-	ch.wmu.Lock()
-	defer ch.wmu.Unlock()
-	ch.wbuf = ch.frame.AppendMessage(ch.wbuf[:0], m)
-	_, err := ch.conn.Write(ch.wbuf)
-	if cap(ch.wbuf) > 64<<10 {
-		ch.wbuf = nil // don't pin a large buffer after an occasional big message
-	}
-	return err
+	return ch.out.add(func(dst []byte) []byte { return ch.frame.AppendMessage(dst, m) })
 }
 
 // run reads and dispatches messages until the connection fails or ctx ends.
@@ -65,9 +57,6 @@ func (ch *channel) run(ctx context.Context, h handler) (err error) {
 		}
 	}()
 	for {
-		if ch.idle != nil && ch.r.Buffered() == 0 {
-			ch.idle()
-		}
 		t, body, err := ch.rframe.ReadMessage(ch.r)
 		if err != nil {
 			return err

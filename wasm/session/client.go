@@ -8,11 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"sync"
-
-	"spiceweb/wasm/raster"
+	"time"
 
 	"spiceweb/wasm/spice"
 )
@@ -32,6 +30,11 @@ type Config struct {
 	// Random is the cryptographic random source for the ticket; natively
 	// crypto/rand by default, in the browser crypto.getRandomValues.
 	Random io.Reader
+	// Prepare, when set, hears that the session will dial n more
+	// connections soon (when the main channel's INIT gives the session
+	// id), so that the transport can open them while the channel list is
+	// on its way instead of one by one after it.
+	Prepare func(n int)
 	// ImageHook, when set, sees every image the display channel parses
 	// before it is decoded (recording tools use it). It must not retain
 	// img.Data beyond the call.
@@ -67,7 +70,12 @@ type Client struct {
 	sessionID uint32
 	mouseMode uint32
 
-	caches *caches // shared by every display channel of the session
+	caches *caches  // shared by every display channel of the session
+	screen *display // display channel 0, which Present shows
+
+	// dialTimeout, linkTimeout and startTimeout are the package
+	// constants; tests shorten them.
+	dialTimeout, linkTimeout, startTimeout time.Duration
 
 	wg sync.WaitGroup
 }
@@ -77,7 +85,8 @@ func New(cfg Config) *Client {
 	if cfg.Sink == nil {
 		cfg.Sink = nopSink{}
 	}
-	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches()}
+	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
+		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout}
 }
 
 func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }
@@ -118,20 +127,40 @@ func (c *Client) Run(ctx context.Context) error {
 	return err
 }
 
-// dialAndLink opens and links one channel.
+// dialAndLink opens one channel within dialTimeout and links it within
+// linkTimeout of the connection opening.
 func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	conn, err := c.cfg.Dial(ctx)
+	dctx, cancel := context.WithTimeout(ctx, c.dialTimeout)
+	defer cancel()
+	conn, err := c.cfg.Dial(dctx)
 	if err != nil {
+		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.dialTimeout)
+		}
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
-	ch, err := c.link(ctx, conn, id, connID, caps)
+	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	defer cancel()
+	ch, err := c.link(lctx, conn, id, connID, caps)
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
 	c.mu.Lock()
+	if err := ctx.Err(); err != nil {
+		// The session is ending and closeAll may have run already: this
+		// channel would never be closed.
+		c.mu.Unlock()
+		conn.Close()
+		return nil, err
+	}
 	c.channels[id] = ch
 	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		ch.out.run(conn, func() { conn.Close() })
+	}()
 	return ch, nil
 }
 
@@ -146,7 +175,7 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 		if err == nil {
 			var h handler
 			if h, err = setup(ch); err == nil {
-				err = ch.run(ctx, h)
+				err = channelError(ch, ch.run(ctx, h))
 			}
 		}
 		if err != nil && ctx.Err() == nil {
@@ -155,12 +184,22 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 	}()
 }
 
+// channelError names the channel in an error from its framing, which
+// knows nothing of channels; handler errors already carry the name.
+func channelError(ch *channel, err error) error {
+	if errors.Is(err, spice.ErrTooLarge) {
+		return fmt.Errorf("%s: %w", ch.name(), err)
+	}
+	return err
+}
+
 // closeAll closes every connection, which unblocks every reader.
 func (c *Client) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, ch := range c.channels {
 		ch.conn.Close()
+		ch.out.close()
 	}
 }
 
@@ -184,11 +223,11 @@ func (c *Client) waitFor(ctx context.Context, waits []spice.WaitForChannel) erro
 
 type nopSink struct{}
 
-func (nopSink) State(State, string)                      {}
-func (nopSink) Log(string, string)                       {}
-func (nopSink) MouseMode(uint32)                         {}
-func (nopSink) Resize(int, int)                          {}
-func (nopSink) Present(*raster.Image, []image.Rectangle) {}
-func (nopSink) FirstFrame()                              {}
-func (nopSink) Cursor(*CursorShape)                      {}
-func (nopSink) CursorPosition(int, int, bool)            {}
+func (nopSink) State(State, string)           {}
+func (nopSink) Log(string, string)            {}
+func (nopSink) MouseMode(uint32)              {}
+func (nopSink) Resize(int, int)               {}
+func (nopSink) Invalidate()                   {}
+func (nopSink) FirstFrame()                   {}
+func (nopSink) Cursor(*CursorShape)           {}
+func (nopSink) CursorPosition(int, int, bool) {}

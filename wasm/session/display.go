@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"time"
+	"sync"
 
 	"spiceweb/wasm/codec/quic"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
-
-// presentInterval bounds how often a busy stream is presented; when the
-// stream goes idle the damage is presented at once.
-const presentInterval = 16 * time.Millisecond
 
 // maxSurfaces bounds the surface ids a server may use (Xspice and the QXL
 // drivers stay far below; spice-gtk allows up to 10000 too).
@@ -31,14 +27,19 @@ type display struct {
 	c  *Client
 	ch *channel
 
-	surfaces  map[uint32]*raster.Surface
-	pixels    int // total pixels of surfaces, against budget
-	budget    int
-	primaryID uint32
-	primary   *raster.Surface // nil until the server creates it
-	rects     []image.Rectangle
-	lastShow  time.Time
-	marked    bool
+	// mu is held while a message is handled, so that Client.Present sees
+	// the surfaces between messages only.
+	mu sync.Mutex
+
+	surfaces    map[uint32]*raster.Surface
+	pixels      int // total pixels of surfaces, against budget
+	budget      int
+	primaryID   uint32
+	primary     *raster.Surface // nil until the server creates it
+	rects       []image.Rectangle
+	invalidated bool // Sink.Invalidate was called since the last present
+	marked      bool
+	firstFrame  bool // the first MARK came; tell the sink after the message
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
@@ -95,7 +96,11 @@ func (c *Client) setupDisplay(ch *channel) (handler, error) {
 			return nil, err
 		}
 	}
-	ch.idle = d.present
+	if ch.id.ID == 0 {
+		c.mu.Lock()
+		c.screen = d
+		c.mu.Unlock()
+	}
 	return d.handle, nil
 }
 
@@ -104,13 +109,26 @@ func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) erro
 	if h == nil {
 		return errUnknownMessage
 	}
-	if err := h(d, ctx, body); err != nil {
-		return err
+	d.mu.Lock()
+	err := h(d, ctx, body)
+	// The sink hears of damage once per presentation, not per message.
+	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
+	if invalidate {
+		d.invalidated = true
 	}
-	if d.primary != nil && !d.primary.Damage.Empty() && time.Since(d.lastShow) >= presentInterval {
-		d.present()
+	first := d.firstFrame
+	d.firstFrame = false
+	d.mu.Unlock()
+	if d.ch.id.ID == 0 {
+		// Outside the lock: the sink may call Present from here.
+		if invalidate {
+			d.c.cfg.Sink.Invalidate()
+		}
+		if first {
+			d.c.cfg.Sink.FirstFrame()
+		}
 	}
-	return nil
+	return err
 }
 
 var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) error{
@@ -147,24 +165,41 @@ var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) 
 
 func ignoreDisplay(*display, context.Context, []byte) error { return nil }
 
-// present shows the primary surface's accumulated damage.
-func (d *display) present() {
+// Present shows what changed on the screen (the primary surface of
+// display channel 0) since the last call: show gets the surface and the
+// damaged rectangles, both valid only during the call. The sink calls it
+// when the screen can show a new frame, after Sink.Invalidate; many
+// messages' damage then costs one presentation.
+//
+// Present never blocks: it reports false when the display is in the
+// middle of a message that waits (for another channel, or a cached
+// image), and the caller tries again at its next frame. In the browser a
+// blocking lock in a JavaScript callback would stall the event loop.
+func (c *Client) Present(show func(img *raster.Image, damage []image.Rectangle)) bool {
+	c.mu.Lock()
+	d := c.screen
+	c.mu.Unlock()
+	if d == nil {
+		return true
+	}
+	if !d.mu.TryLock() {
+		return false
+	}
+	defer d.mu.Unlock()
+	d.invalidated = false
 	if d.primary == nil || d.primary.Damage.Empty() {
-		return
+		return true
 	}
 	d.rects = d.primary.Damage.AppendRectangles(d.rects[:0])
 	d.primary.Damage.Reset()
-	if d.ch.id.ID == 0 {
-		d.c.cfg.Sink.Present(&d.primary.Image, d.rects)
-	}
-	d.lastShow = time.Now()
+	show(&d.primary.Image, d.rects)
+	return true
 }
 
 func (d *display) mark(ctx context.Context, body []byte) error {
 	if !d.marked {
 		d.marked = true
-		d.present()
-		d.c.cfg.Sink.FirstFrame()
+		d.firstFrame = true
 	}
 	return nil
 }

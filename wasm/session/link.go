@@ -11,8 +11,27 @@ import (
 	"spiceweb/wasm/ticket"
 )
 
-// linkTimeout bounds the handshake of one channel.
-const linkTimeout = 20 * time.Second
+// linkTimeout bounds the link stage of one channel, from its connection
+// opening. A server that accepts the connection and then says nothing
+// must not leave the page at "Connecting…": spice-server answers at once,
+// and ten seconds leaves a loaded host room while the user still gets an
+// answer within fifteen.
+const linkTimeout = 10 * time.Second
+
+// dialTimeout bounds opening one connection. It is separate from and
+// longer than linkTimeout because a proxy opening a websocket can be slow
+// for reasons that are no fault of the server: Debian's websockify forks
+// a process per connection, and on a loaded 2-core machine the later
+// channels' sockets were seen opening 5 to 14 s after the main one.
+const dialTimeout = 30 * time.Second
+
+// startTimeout bounds the wait, once the main channel is linked, for the
+// server's INIT and channel list: a server that links and then stays
+// silent gets the same clear end as one that never answers the link.
+// spice-server sends INIT as soon as the link completes (reds.c
+// reds_handle_main_link, before its network test) and the list as soon as
+// it is asked.
+const startTimeout = 10 * time.Second
 
 // LinkError is a refusal by the server during the link stage.
 type LinkError struct {
@@ -48,9 +67,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // link performs the link stage on conn for channel id and returns the
 // linked channel. connID is 0 for main, the session id otherwise.
+// ctx carries the link deadline (dialAndLink).
 func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	ctx, cancel := context.WithTimeout(ctx, linkTimeout)
-	defer cancel()
 	// Reads below block; closing the connection is how they are unblocked
 	// on timeout or cancellation.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -65,12 +83,12 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 	if _, err := conn.Write(mess.AppendLink(nil)); err != nil {
 		// Nothing has come from the server yet: a socket already closed
 		// by the proxy is a refusal too.
-		return nil, linkIOError(ctx, id, err, true)
+		return nil, c.linkIOError(ctx, id, err, true)
 	}
 	cr := &countingReader{r: conn}
 	reply, err := spice.ReadLinkReply(cr)
 	if err != nil {
-		return nil, linkIOError(ctx, id, err, cr.n == 0)
+		return nil, c.linkIOError(ctx, id, err, cr.n == 0)
 	}
 	if reply.Error != spice.LinkErrOK {
 		return nil, linkErr(id, reply.Error)
@@ -80,7 +98,7 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 			return nil, fmt.Errorf("%s channel: the server requires SASL authentication, which this client does not support", id.Type)
 		}
 		if _, err := conn.Write(spice.AppendAuthMechanism(nil, spice.CommonCapAuthSpice)); err != nil {
-			return nil, linkIOError(ctx, id, err, false)
+			return nil, c.linkIOError(ctx, id, err, false)
 		}
 	}
 	random := c.cfg.Random
@@ -95,17 +113,17 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
 	}
 	if _, err := conn.Write(tk); err != nil {
-		return nil, linkIOError(ctx, id, err, false)
+		return nil, c.linkIOError(ctx, id, err, false)
 	}
-	result, err := spice.ReadLinkResult(conn)
+	result, err := spice.ReadLinkResult(cr)
 	if err != nil {
 		// Some servers close instead of answering a bad ticket.
-		return nil, linkIOError(ctx, id, err, false)
+		return nil, c.linkIOError(ctx, id, err, false)
 	}
 	if result != spice.LinkErrOK {
 		return nil, linkErr(id, result)
 	}
-	ch := &channel{client: c, id: id, conn: conn, r: newBufferedReader(conn),
+	ch := &channel{client: c, id: id, conn: conn, r: newBufferedReader(conn), out: newSendQueue(),
 		commonCaps: reply.CommonCaps, channelCaps: reply.ChannelCaps}
 	mini := reply.CommonCaps.Has(spice.CommonCapMiniHeader)
 	ch.frame.Mini, ch.rframe.Mini = mini, mini
@@ -119,9 +137,12 @@ func linkErr(id spice.ChannelID, code spice.LinkErr) error {
 	return &LinkError{Channel: id.Type, Code: code}
 }
 
-func linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead bool) error {
+func (c *Client) linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead bool) error {
 	if ctx.Err() == context.DeadlineExceeded {
-		return fmt.Errorf("%s channel: the server did not complete the handshake in %v", id.Type, linkTimeout)
+		if nothingRead {
+			return fmt.Errorf("%s channel: the server did not answer within %v", id.Type, c.linkTimeout)
+		}
+		return fmt.Errorf("%s channel: the server did not complete the link within %v", id.Type, c.linkTimeout)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

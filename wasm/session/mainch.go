@@ -3,6 +3,10 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	"spiceweb/wasm/spice"
 )
@@ -14,6 +18,35 @@ type mainChannel struct {
 	cancel   context.CancelCauseFunc
 	attached bool
 	agent    bool // the guest agent is running
+
+	inited     atomic.Bool // INIT arrived; read by startTimer's goroutine
+	startTimer *time.Timer // ends the session if INIT or the channel list never come
+}
+
+// maxConnections bounds the sockets of one session, main included. A
+// channel list is the server's to write: without a bound, one naming
+// hundreds of channels would make the browser open hundreds of websockets.
+// Real servers list a handful (a display and a cursor per QXL head,
+// inputs, sound, usbredir, a few ports).
+const maxConnections = 16
+
+// channelKind is how the client runs a channel type it implements.
+type channelKind struct {
+	caps  func() spice.Caps // channel capabilities to announce; nil for none
+	setup func(*Client, *channel) (handler, error)
+	// single: the session uses one channel of the type (the client keeps
+	// one inputs channel to send to), so further ids are duplicates.
+	single bool
+}
+
+// channelKinds are the channel types the client opens when the server
+// lists them, besides main, which Run opens itself. Any other listed type
+// (playback, record, usbredir, smartcard, port, webdav, types not yet
+// defined) is skipped; supporting one is one entry here.
+var channelKinds = map[spice.ChannelType]channelKind{
+	spice.ChannelDisplay: {caps: displayCaps, setup: (*Client).setupDisplay},
+	spice.ChannelInputs:  {setup: (*Client).setupInputs, single: true},
+	spice.ChannelCursor:  {setup: (*Client).setupCursor},
 }
 
 var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte) error{
@@ -35,6 +68,10 @@ var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte)
 	spice.MsgTypeMainMigrateSwitchHost:    ignore,
 }
 
+// expectedChannels is how many channels besides main a session opens on
+// every server: display, inputs and cursor.
+const expectedChannels = 3
+
 func ignore(*mainChannel, context.Context, []byte) error { return nil }
 
 // runMain links the main channel and runs it; the session lives as long as
@@ -46,13 +83,22 @@ func (c *Client) runMain(ctx context.Context, cancel context.CancelCauseFunc) er
 		return err
 	}
 	m := &mainChannel{c: c, ch: ch, cancel: cancel}
-	return ch.run(ctx, func(ctx context.Context, t spice.MsgType, body []byte) error {
+	m.startTimer = time.AfterFunc(c.startTimeout, func() {
+		if m.inited.Load() {
+			cancel(fmt.Errorf("main channel: the server did not send its channel list within %v", c.startTimeout))
+		} else {
+			cancel(fmt.Errorf("main channel: the server did not start the session within %v (no INIT message)", c.startTimeout))
+		}
+	})
+	defer m.startTimer.Stop()
+	err = ch.run(ctx, func(ctx context.Context, t spice.MsgType, body []byte) error {
 		h := mainHandlers[t]
 		if h == nil {
 			return errUnknownMessage
 		}
 		return h(m, ctx, body)
 	})
+	return channelError(ch, err)
 }
 
 func (m *mainChannel) init(ctx context.Context, body []byte) error {
@@ -60,6 +106,7 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	if err := msg.Decode(body); err != nil {
 		return err
 	}
+	m.inited.Store(true)
 	c := m.c
 	c.mu.Lock()
 	c.sessionID = msg.SessionID
@@ -67,6 +114,10 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	c.mu.Unlock()
 	m.agent = msg.AgentConnected != 0
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
+	if c.cfg.Prepare != nil {
+		// Display, inputs and cursor: what every server offers.
+		c.cfg.Prepare(expectedChannels)
+	}
 	if err := m.ch.send(&spice.MsgcMainAttachChannels{}); err != nil {
 		return err
 	}
@@ -88,19 +139,110 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 		return nil // the list comes once per ATTACH_CHANNELS; ignore repeats
 	}
 	m.attached = true
+	m.startTimer.Stop()
 	c := m.c
-	for _, id := range msg.Channels {
-		switch id.Type {
-		case spice.ChannelDisplay:
-			c.startChannel(ctx, m.cancel, id, displayCaps(), c.setupDisplay)
-		case spice.ChannelInputs:
-			c.startChannel(ctx, m.cancel, id, nil, c.setupInputs)
-		case spice.ChannelCursor:
-			c.startChannel(ctx, m.cancel, id, nil, c.setupCursor)
+	open, skipped, odd := pickChannels(msg.Channels, maxConnections-1)
+	if skipped != "" {
+		// Types not implemented are routine (QEMU lists sound and
+		// usbredir); duplicates or a list past the limit are the
+		// server's fault.
+		level := "info"
+		if odd {
+			level = "warn"
 		}
+		c.log(level, skipped)
+	}
+	for _, id := range open {
+		kind := channelKinds[id.Type]
+		var caps spice.Caps
+		if kind.caps != nil {
+			caps = kind.caps()
+		}
+		c.startChannel(ctx, m.cancel, id, caps, func(ch *channel) (handler, error) { return kind.setup(c, ch) })
 	}
 	c.cfg.Sink.State(StateConnected, "Connected")
 	return nil
+}
+
+// pickChannels chooses the entries of a channel list to open: types in
+// channelKinds, each (type, id) once, at most limit in all. Lower ids go
+// first, so that each type's channel 0 (the screen the page shows, the
+// inputs it sends to) is never crowded out by extra heads.
+// skipped describes the rest in one line, or is empty; odd reports
+// duplicates or entries beyond the limit, which no sane server sends.
+func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, skipped string, odd bool) {
+	var unknown, dup, over channelTally
+	seen := map[spice.ChannelID]bool{}
+	sorted := slices.Clone(list)
+	slices.SortStableFunc(sorted, func(a, b spice.ChannelID) int { return int(a.ID) - int(b.ID) })
+	for _, id := range sorted {
+		kind := channelKinds[id.Type]
+		key := id
+		if kind.single {
+			key.ID = 0
+		}
+		switch {
+		case id.Type == spice.ChannelMain:
+			dup.add(id.Type) // the session's main channel is already open
+		case kind.setup == nil:
+			unknown.add(id.Type)
+		case seen[key]:
+			dup.add(id.Type)
+		default:
+			seen[key] = true
+			open = append(open, id)
+		}
+	}
+	if len(open) > limit {
+		for _, id := range open[limit:] {
+			over.add(id.Type)
+		}
+		open = open[:limit]
+	}
+	odd = dup.total+over.total > 0
+	if unknown.total == 0 && !odd {
+		return open, "", false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "channel list: opening %d of %d listed channels; skipped", len(open), len(list))
+	sep := " "
+	for _, part := range []struct {
+		what string
+		t    *channelTally
+	}{{"not implemented", &unknown}, {"duplicates", &dup}, {fmt.Sprintf("beyond %d connections per session", limit+1), &over}} {
+		if part.t.total > 0 {
+			fmt.Fprintf(&b, "%s%s: %s", sep, part.what, part.t)
+			sep = "; "
+		}
+	}
+	return open, b.String(), odd
+}
+
+// channelTally counts channel-list entries per type, in order of first
+// appearance.
+type channelTally struct {
+	order []spice.ChannelType
+	n     map[spice.ChannelType]int
+	total int
+}
+
+func (t *channelTally) add(ct spice.ChannelType) {
+	if t.n == nil {
+		t.n = map[spice.ChannelType]int{}
+	}
+	if t.n[ct] == 0 {
+		t.order = append(t.order, ct)
+	}
+	t.n[ct]++
+	t.total++
+}
+
+func (t *channelTally) String() string {
+	parts := make([]string, len(t.order))
+	for i, ct := range t.order {
+		parts[i] = fmt.Sprintf("%d %s", t.n[ct], ct)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (m *mainChannel) mouseMode(ctx context.Context, body []byte) error {

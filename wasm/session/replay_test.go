@@ -23,6 +23,7 @@ func TestReplayXspiceDesktop(t *testing.T) {
 	}
 	sink := newRecSink()
 	c := New(Config{Dial: r.Dial, Sink: sink})
+	sink.client = c
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	done := make(chan error, 1)

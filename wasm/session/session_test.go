@@ -27,6 +27,7 @@ type recSink struct {
 	modes    []uint32
 	cursors  []*CursorShape
 	first    chan struct{}
+	client   *Client // set after New; Invalidate presents at once
 }
 
 func newRecSink() *recSink { return &recSink{first: make(chan struct{})} }
@@ -47,7 +48,12 @@ func (s *recSink) MouseMode(m uint32) {
 	s.mu.Unlock()
 }
 func (s *recSink) Resize(w, h int) {}
-func (s *recSink) Present(img *raster.Image, d []image.Rectangle) {
+func (s *recSink) Invalidate() {
+	if s.client != nil && !s.client.Present(s.show) {
+		panic("Present refused right after Invalidate: the display lock is held")
+	}
+}
+func (s *recSink) show(img *raster.Image, d []image.Rectangle) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.img == nil || s.img.W != img.W || s.img.H != img.H {
@@ -99,6 +105,7 @@ func serveMain(t *testing.T, ch *spicetest.ServerChannel, sessionID uint32, ids 
 func run(t *testing.T, srv *spicetest.Server, password string) (*Client, *recSink, <-chan error, context.CancelFunc) {
 	sink := newRecSink()
 	c := New(Config{Dial: srv.Dial, Password: password, Sink: sink})
+	sink.client = c
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	done := make(chan error, 1)
 	stopped := make(chan struct{})
@@ -221,7 +228,9 @@ func TestSessionProxyRefused(t *testing.T) {
 		return a, nil
 	}
 	sink := newRecSink()
-	err := New(Config{Dial: dial, Sink: sink}).Run(context.Background())
+	c := New(Config{Dial: dial, Sink: sink})
+	sink.client = c
+	err := c.Run(context.Background())
 	if !errors.Is(err, ErrProxyRefused) {
 		t.Fatalf("Run = %v, want ErrProxyRefused", err)
 	}

@@ -1,11 +1,5 @@
 package session
 
-import (
-	"image"
-
-	"spiceweb/wasm/raster"
-)
-
 // Sink receives what the session shows. Methods are called from channel
 // goroutines, one at a time per channel; implementations must not block
 // for long and must not call back into the Client synchronously.
@@ -19,10 +13,14 @@ type Sink interface {
 	// Resize reports the size of a new primary surface, before anything
 	// is presented from it.
 	Resize(w, h int)
-	// Present shows the damaged rectangles of the primary surface. img is
-	// only valid during the call: copy what is needed.
-	Present(img *raster.Image, damage []image.Rectangle)
-	// FirstFrame reports the first complete frame (display MARK).
+	// Invalidate reports that the screen changed since the last
+	// Client.Present. It comes once until the next Present, from the
+	// display channel's goroutine with no lock held: the sink may call
+	// Present at once, or (in the browser) at the next animation frame, so
+	// that the screen is updated at most as often as it can be shown.
+	Invalidate()
+	// FirstFrame reports the first complete frame (display MARK); the
+	// Invalidate for its damage comes first.
 	FirstFrame()
 	// Cursor sets the pointer shape; nil hides it.
 	Cursor(c *CursorShape)

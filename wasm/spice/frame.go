@@ -53,7 +53,7 @@ func (f *Frame) ReadMessage(r io.Reader) (MsgType, []byte, error) {
 		}
 	}
 	if size > MaxMessageSize {
-		return 0, nil, ErrTooLarge
+		return 0, nil, &TooLargeError{Type: t, Size: size}
 	}
 	if cap(f.buf) < int(size) {
 		f.buf = make([]byte, size)

@@ -3,9 +3,11 @@
 
 import { CursorView } from "./cursor";
 import type { GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
+import { type SessionOptions, type SessionStats, startSession } from "./host";
 import { InputCapture } from "./input";
 import { type Scaling, fitScreen } from "./layout";
-import { errorText, loadGo } from "./load";
+import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL } from "./load";
+import { ClientWorker, workerSupported } from "./remote";
 
 export interface ConsoleOptions {
   /** Websocket URL for every channel, token included (see socketURL). */
@@ -26,6 +28,23 @@ export interface ConsoleOptions {
   go?: GoModule;
   /** Show "click to control the mouse" in server mouse mode; default true. */
   hints?: boolean;
+  /**
+   * Run the client in a dedicated Worker that draws through an
+   * OffscreenCanvas, leaving the page's thread to the page. Default: where
+   * the browser supports it; false runs it on the page. Ignored with `go`.
+   */
+  worker?: boolean;
+}
+
+/** Counters of the running session (see SpiceConsole.stats). */
+export interface ConsoleStats extends SessionStats {
+  /** Where the client runs: "worker" or "page". */
+  mode: "worker" | "page";
+  /**
+   * When the client's load reached each step, in ms since the page's
+   * navigation started: module response, compiled, instantiated, Go ready.
+   */
+  load: { response?: number; compiled?: number; instantiated?: number; ready?: number };
 }
 
 export interface StatusDetail {
@@ -69,17 +88,22 @@ const hintStyle =
   "padding:4px 10px;border-radius:4px;background:rgba(0,0,0,.7);color:#fff;font:13px/1.4 system-ui,sans-serif;white-space:nowrap;";
 
 export class SpiceConsole extends EventTarget {
-  /** The screen. Go sizes its backing store to the guest resolution. */
-  readonly canvas: HTMLCanvasElement;
+  private screen: HTMLCanvasElement;
   private readonly root: HTMLDivElement;
   private readonly stage: HTMLDivElement;
+  private readonly overlay: HTMLCanvasElement;
   private readonly hint: HTMLDivElement;
-  private readonly cursor: CursorView;
-  private readonly input: InputCapture;
+  private cursor: CursorView;
+  private input: InputCapture;
   private readonly resizeObserver: ResizeObserver;
   private readonly opts: ConsoleOptions;
   private password: string;
   private session: GoSession | null = null;
+  private sessionStats: (() => Promise<SessionStats | null>) | null = null;
+  private worker: ClientWorker | null = null;
+  private workerRefused = false; // the browser would not start one: stay on the page
+  private screenW = 0; // the guest screen, from Go's resize
+  private screenH = 0;
   private generation = 0; // events from older sessions are dropped
   private live = false; // the current session has not ended
   private connected = false;
@@ -96,37 +120,57 @@ export class SpiceConsole extends EventTarget {
     this.root.style.cssText = rootStyle + (options.scaling === "none" ? "overflow:auto;" : "");
     this.stage = document.createElement("div");
     this.stage.style.cssText = stageStyle;
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "spiceweb-screen";
-    this.canvas.style.cssText = canvasStyle;
-    this.canvas.width = 0;
-    this.canvas.height = 0;
-    this.canvas.setAttribute("aria-label", "Remote screen");
-    const overlay = document.createElement("canvas");
-    overlay.setAttribute("aria-hidden", "true");
+    this.screen = newScreenCanvas();
+    this.overlay = document.createElement("canvas");
+    this.overlay.setAttribute("aria-hidden", "true");
     this.hint = document.createElement("div");
     this.hint.style.cssText = hintStyle;
     this.hint.textContent = "Click to control the mouse · Esc releases it";
-    this.stage.append(this.canvas, overlay, this.hint);
+    this.stage.append(this.screen, this.overlay, this.hint);
     this.root.append(this.stage);
     container.append(this.root);
 
-    this.cursor = new CursorView(this.canvas, overlay);
-    this.input = new InputCapture(this.canvas, {
-      session: () => (this.connected ? this.session : null),
-      mouseMode: () => this.mode,
-      lockChanged: (locked) => {
-        this.locked = locked;
-        this.cursor.setLocked(locked);
-        this.updateHint();
-      },
-      log: (level, message) => this.emit("log", { level, message }),
-    });
+    this.cursor = new CursorView(this.screen, this.overlay);
+    this.input = this.capture();
     // The container may change size without the window doing so (a
     // sidebar, Horizon's iframe), so watch the element itself.
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.root);
     this.layout();
+  }
+
+  /**
+   * The screen: its pixels are the guest's, one canvas pixel per guest
+   * pixel, whatever the CSS scaling. When the client runs in a worker this
+   * is the placeholder of the worker's OffscreenCanvas: getContext() on it
+   * throws, but drawImage(console.canvas, 0, 0) into another canvas gives
+   * the guest's pixels (as do screenshots and toDataURL()).
+   */
+  get canvas(): HTMLCanvasElement {
+    return this.screen;
+  }
+
+  /** The guest screen's size in pixels; 0×0 before the first frame. */
+  get screenSize(): { width: number; height: number } {
+    return { width: this.screenW, height: this.screenH };
+  }
+
+  /**
+   * Counters of the running session: calls between Go and JavaScript,
+   * frames presented, websocket messages and the batches Go read and sent.
+   * null when no session runs.
+   */
+  async stats(): Promise<ConsoleStats | null> {
+    const get = this.sessionStats;
+    if (!get) return null;
+    const s = await get();
+    if (!s) return null;
+    const w = this.worker;
+    const inWorker = w !== null && w.hasCanvas;
+    const times = w && inWorker ? w.times : loadTimes;
+    const load: ConsoleStats["load"] = {};
+    for (const [k, v] of Object.entries(times) as Array<[keyof LoadTimes, number]>) load[k] = v - performance.timeOrigin;
+    return { ...s, mode: inWorker ? "worker" : "page", load };
   }
 
   /** The last status: state and message. */
@@ -154,34 +198,98 @@ export class SpiceConsole extends EventTarget {
     this.cursor.reset();
     this.input.modeChanged("client");
     this.setStatus("connecting", "Loading the client…");
-    let go: GoModule;
-    try {
-      // The load is shared by every connect() until it finishes, so its
-      // progress is shown for whichever attempt is current.
-      const onProgress = (m: string) => this.live && !this.session && this.setStatus("connecting", m);
-      go = this.opts.go ?? (await loadGo({ ...(this.opts.wasmURL ? { wasmURL: this.opts.wasmURL } : {}), onProgress }));
-    } catch (e) {
-      if (gen === this.generation) this.ended(`Could not start the client: ${errorText(e)}`, false);
+    const opts: SessionOptions = {
+      url: this.opts.url,
+      protocol: this.opts.protocol ?? "binary",
+      password: this.password,
+      ...(this.opts.compression ? { compression: this.opts.compression } : {}),
+    };
+    const events = this.events(gen);
+
+    const worker = await this.startWorker();
+    if (gen !== this.generation) return; // disconnect() or another connect() came first
+    if (worker) {
+      const s = worker.connect(this.screen, opts, events);
+      this.session = s;
+      this.sessionStats = () => worker.stats(s.id);
       return;
     }
-    if (gen !== this.generation) return; // disconnect() or another connect() came first
-    this.setStatus("connecting", "Connecting…");
-    try {
-      const s = go.connect(
-        {
-          url: this.opts.url,
-          password: this.password,
-          canvas: this.canvas,
-          protocol: this.opts.protocol ?? "binary",
-          ...(this.opts.compression ? { compression: this.opts.compression } : {}),
-        },
-        this.events(gen),
-      );
-      if (gen === this.generation && this.live) this.session = s;
-      else s.disconnect(); // it ended during connect(); make sure Go lets go
-    } catch (e) {
-      if (gen === this.generation) this.ended(`Could not connect: ${errorText(e)}`, false);
+    // On the page: the same start as in the worker.
+    const go = this.opts.go ? Promise.resolve(this.opts.go) : loadGo({ ...(this.opts.wasmURL ? { wasmURL: this.opts.wasmURL } : {}), onProgress: this.progress });
+    const s = startSession(go, this.screen, opts, events);
+    this.session = s;
+    this.sessionStats = () => Promise.resolve(s.sessionStats());
+  }
+
+  // Shows load progress while the current session has not connected.
+  private readonly progress = (message: string): void => {
+    if (this.live && !this.connected) this.setStatus("connecting", message);
+  };
+
+  // The worker to run the session in, started on first use; null to run
+  // it on the page (no support, turned off, or the browser refused).
+  private async startWorker(): Promise<ClientWorker | null> {
+    if (this.opts.go || this.workerRefused || !(this.opts.worker ?? workerSupported())) return null;
+    if (this.worker?.failed) {
+      // Its canvas went with it: the next worker needs a fresh one.
+      if (this.worker.hasCanvas) this.replaceScreen();
+      this.worker = null;
     }
+    if (!this.worker) {
+      const wasm = this.opts.wasmURL ? new URL(this.opts.wasmURL, location.href) : defaultWasmURL();
+      const script = scriptURL ?? new URL("app.js", location.href).href;
+      this.worker = ClientWorker.start(
+        { script, wasm: wasm.href, wasmExec: wasmExecURL(script) },
+        {
+          progress: this.progress,
+          failed: (message) => this.emit("log", { level: "error", message: `client worker: ${message}` }),
+          log: (level, message) => this.emit("log", { level, message }),
+        },
+      );
+      if (!this.worker) {
+        this.workerRefused = true;
+        this.emit("log", { level: "warn", message: "the browser refused to start the client's worker; running it on the page" });
+        return null;
+      }
+    }
+    const w = this.worker;
+    try {
+      await w.started;
+      return w;
+    } catch (e) {
+      // It never ran, so it never had the canvas: run on the page.
+      this.worker = null;
+      this.workerRefused = true;
+      this.emit("log", { level: "warn", message: `the client's worker did not start (${e instanceof Error ? e.message : String(e)}); running it on the page` });
+      w.terminate();
+      return null;
+    }
+  }
+
+  // A screen canvas to replace one given to a worker that has died.
+  private replaceScreen(): void {
+    this.input.detach();
+    const fresh = newScreenCanvas();
+    this.screen.replaceWith(fresh);
+    this.screen = fresh;
+    this.screenW = this.screenH = 0;
+    this.cursor = new CursorView(this.screen, this.overlay);
+    this.input = this.capture();
+    this.layout();
+  }
+
+  private capture(): InputCapture {
+    return new InputCapture(this.screen, {
+      session: () => (this.connected ? this.session : null),
+      mouseMode: () => this.mode,
+      screenSize: () => this.screenSize,
+      lockChanged: (locked) => {
+        this.locked = locked;
+        this.cursor.setLocked(locked);
+        this.updateHint();
+      },
+      log: (level, message) => this.emit("log", { level, message }),
+    });
   }
 
   /** Closes the session. Emits status "disconnected" and a disconnect event. */
@@ -199,7 +307,7 @@ export class SpiceConsole extends EventTarget {
   }
 
   focus(): void {
-    this.canvas.focus({ preventScroll: true });
+    this.screen.focus({ preventScroll: true });
   }
 
   /** Disconnects and removes the console's elements and listeners. */
@@ -209,6 +317,8 @@ export class SpiceConsole extends EventTarget {
     this.live = false;
     this.input.detach();
     this.resizeObserver.disconnect();
+    this.worker?.terminate();
+    this.worker = null;
     this.root.remove();
   }
 
@@ -253,6 +363,8 @@ export class SpiceConsole extends EventTarget {
       },
       resize: (width, height) => {
         if (!current()) return;
+        this.screenW = width;
+        this.screenH = height;
         this.layout();
         this.emit("resize", { width, height });
       },
@@ -278,6 +390,7 @@ export class SpiceConsole extends EventTarget {
     const s = this.session;
     if (this.connected) this.input.releaseAll();
     this.session = null;
+    this.sessionStats = null;
     this.connected = false;
     this.updateHint();
     if (closeIt) s?.disconnect();
@@ -308,12 +421,32 @@ export class SpiceConsole extends EventTarget {
   // Sizes the stage (and so the canvas) to fit the container.
   private layout(): void {
     const scaling = this.opts.scaling ?? "down";
-    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, this.canvas.width, this.canvas.height, scaling);
+    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, this.screenW, this.screenH, scaling);
     this.stage.style.width = `${fit.width}px`;
     this.stage.style.height = `${fit.height}px`;
-    this.stage.style.visibility = this.canvas.width > 0 ? "visible" : "hidden";
+    this.stage.style.visibility = this.screenW > 0 ? "visible" : "hidden";
     // Enlarged pixels stay sharp; reduced ones are smoothed.
-    this.canvas.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
+    this.screen.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
     this.cursor.setScale(fit.scale);
   }
+}
+
+function newScreenCanvas(): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.className = "spiceweb-screen";
+  c.style.cssText = canvasStyle;
+  c.width = 0;
+  c.height = 0;
+  c.setAttribute("aria-label", "Remote screen");
+  return c;
+}
+
+// Go's loader next to app.js, or wherever the page loaded it from.
+function wasmExecURL(script: string): string {
+  if (typeof document !== "undefined") {
+    for (const el of Array.from(document.scripts)) {
+      if (/(^|\/)wasm_exec\.js(\?|#|$)/.test(el.src)) return el.src;
+    }
+  }
+  return new URL("wasm_exec.js", script).href;
 }

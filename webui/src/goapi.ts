@@ -1,30 +1,68 @@
 // The contract between the page (TypeScript) and the client (Go compiled to
 // WebAssembly). Go implements GoModule in wasm/jsbridge; this file is the
 // single description of it. Change both sides together.
+//
+// The Go module runs in a dedicated Worker when the browser can draw there
+// (OffscreenCanvas 2D), otherwise on the page itself; the contract is the
+// same in both places. worker.ts and remote.ts carry it across postMessage.
 
 /** What the wasm module installs as globalThis.spicewebGo once it runs. */
 export interface GoModule {
   /** Client version string. */
   readonly version: string;
-  /** Starts a session: opens the main channel websocket, then the others. */
+  /** Every KeyboardEvent.code that has a PC scancode (GoSession.key returns true for exactly these). */
+  keyCodes(): string[];
+  /** Starts a session: takes the main channel's socket from opts.sockets, then the others. */
   connect(opts: ConnectOptions, events: SessionEvents): GoSession;
 }
 
 export interface ConnectOptions {
-  /** Websocket URL used for every channel (token already in the query). */
-  url: string;
   /** SPICE ticket password; "" when none. */
   password: string;
-  /** The screen canvas. Go sizes its backing store and draws into it. */
-  canvas: HTMLCanvasElement;
-  /** Websocket subprotocol to offer; "binary" unless overridden. "" offers none. */
-  protocol: string;
+  /** The screen: Go sizes its backing store and draws into it (2D context). */
+  canvas: HTMLCanvasElement | OffscreenCanvas;
+  /** Where the session's websockets come from (sockets.ts). */
+  sockets: GoSocketPool;
   /**
    * Image compression to ask the server for, when it lets clients choose:
    * "off", "auto_glz", "auto_lz", "quic", "glz", "lz" or "lz4". Absent or
    * unknown: the server's own setting.
    */
   compression?: string;
+}
+
+/**
+ * The websockets of one session. The pool knows the URL and subprotocol;
+ * it may have opened sockets before Go asks (the main channel's, while the
+ * module compiles; the other channels' as soon as the session id is known).
+ */
+export interface GoSocketPool {
+  /** Where every socket connects, and the subprotocol offered ("" for none); for diagnostics. */
+  readonly url: string;
+  readonly protocol: string;
+  /**
+   * A socket for the next channel: an opened spare if there is one, else a
+   * new one. wake is called (from a task of its own, never during a Go
+   * call) once after read() returned null, when data arrives or the state
+   * changes. Never throws: a socket that cannot be opened comes back closed.
+   */
+  take(wake: () => void): GoSocket;
+  /** The session will take n more sockets soon: open them now (bounded by the pool's limit). */
+  prepare(n: number): void;
+}
+
+/** A websocket as Go reads it: the page queues what arrives, Go takes it all in one call. */
+export interface GoSocket {
+  readonly state: "connecting" | "open" | "closed";
+  /** Once closed: the close code (1006 when the connection failed) and reason. */
+  readonly closeCode: number;
+  readonly closeReason: string;
+  /** Everything received since the last read, or null when nothing is waiting (which arms wake). */
+  read(): Uint8Array | null;
+  /** Sends one batch; ignored unless open. */
+  send(data: Uint8Array<ArrayBuffer>): void;
+  /** Closes the socket; wake is never called after this. */
+  close(): void;
 }
 
 export type SessionState =
@@ -40,7 +78,7 @@ export interface SessionEvents {
   status(state: SessionState, message: string): void;
   /** The primary surface changed size; Go has already resized the canvas. */
   resize(width: number, height: number): void;
-  /** The first complete frame (display MARK) has been drawn. */
+  /** The first complete frame (display MARK) has been presented. */
   firstFrame(): void;
   /**
    * New cursor shape. rgba is width*height*4 bytes of straight-alpha RGBA,
@@ -75,4 +113,19 @@ export interface GoSession {
   ctrlAltDel(): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
+  /** Counters of the Go side since connect (see SessionStats). */
+  stats(): GoStats;
+}
+
+/** What Go counts, for benchmarks and diagnostics. */
+export interface GoStats {
+  /** Calls from JavaScript into Go: socket wakes, animation frames, API calls. */
+  callbacks: number;
+  /** Calls from Go into JavaScript on the hot paths: socket reads and sends, presenting. */
+  calls: number;
+  /** Frames presented and rectangles put into the canvas. */
+  frames: number;
+  rects: number;
+  /** Bytes copied into the canvas's ImageData. */
+  presentedBytes: number;
 }

@@ -11,6 +11,8 @@ export interface InputHost {
   /** The session to send to, or null when not connected. */
   session(): GoSession | null;
   mouseMode(): MouseMode;
+  /** The guest screen's size in pixels (the canvas may be a worker's placeholder). */
+  screenSize(): { width: number; height: number };
   /** Pointer lock was taken or released (server mouse mode). */
   lockChanged(locked: boolean): void;
   log(level: string, message: string): void;
@@ -107,7 +109,8 @@ export class InputCapture {
 
   // Client mode: the guest pointer goes where the local one is.
   private sendPosition(s: GoSession, clientX: number, clientY: number): void {
-    const { x, y } = toGuest(clientX, clientY, this.canvas.getBoundingClientRect(), this.canvas.width, this.canvas.height);
+    const size = this.host.screenSize();
+    const { x, y } = toGuest(clientX, clientY, this.canvas.getBoundingClientRect(), size.width, size.height);
     if (x !== this.lastX || y !== this.lastY) {
       this.lastX = x;
       this.lastY = y;
@@ -123,7 +126,7 @@ export class InputCapture {
     }
     if (e.movementX || e.movementY) {
       const rect = this.canvas.getBoundingClientRect();
-      const { dx, dy } = this.motion.add(e.movementX, e.movementY, rect.width > 0 ? this.canvas.width / rect.width : 1);
+      const { dx, dy } = this.motion.add(e.movementX, e.movementY, rect.width > 0 ? this.host.screenSize().width / rect.width : 1);
       if (dx || dy) s.mouseMotion(dx, dy);
     }
     this.sendButtons(s, e.buttons);

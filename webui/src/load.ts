@@ -23,6 +23,37 @@ export interface LoadOptions {
   onProgress?: (message: string) => void;
   /** How long Go may take to install spicewebGo after it starts (default 15 s). */
   readyTimeoutMs?: number;
+  /**
+   * The module's response when someone else fetched it (the page, for its
+   * worker, to start the download before the worker runs); resolving to
+   * null means fetch it here after all.
+   */
+  response?: Promise<Response | null>;
+}
+
+/**
+ * When the module's load reached each step, in milliseconds since the
+ * epoch (performance.timeOrigin + now(), comparable between the worker and
+ * the page): the response's headers, compiled, instantiated, Go ready.
+ */
+export interface LoadTimes {
+  response?: number;
+  compiled?: number;
+  instantiated?: number;
+  ready?: number;
+}
+
+/** The steps of the module's load in this context (empty before it starts). */
+export const loadTimes: LoadTimes = {};
+
+/** Now, in milliseconds since the epoch, sub-millisecond where the browser allows. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Fetches the module the way the loader does (same credentials), for a prefetch. */
+export function fetchModule(url: string | URL): Promise<Response> {
+  return fetch(url, { credentials: "same-origin" });
 }
 
 /** True when b starts with the gzip magic 1f 8b. */
@@ -51,10 +82,10 @@ export function describeNonWasm(b: Uint8Array): string {
 
 // The script URL has to be read while the bundle first runs: afterwards
 // document.currentScript is null.
-const scriptURL: string | undefined =
+export const scriptURL: string | undefined =
   typeof document !== "undefined" && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : undefined;
 
-/** The default location of the module: next to app.js, else next to the page. */
+/** The default location of the module: next to app.js (in the worker, app.js is its location), else next to the page. */
 export function defaultWasmURL(): URL {
   return new URL("app.wasm.gz", scriptURL || (typeof location !== "undefined" ? location.href : "http://localhost/"));
 }
@@ -89,28 +120,19 @@ async function load(opts: LoadOptions): Promise<GoModule> {
   progress("Loading the client…");
   let resp: Response;
   try {
-    resp = await fetch(url, { credentials: "same-origin" });
+    resp = (await opts.response) ?? (await fetchModule(url));
   } catch (e) {
     throw new Error(`could not download the client (${String(url)}): ${errorText(e)}`);
   }
   if (!resp.ok) throw new Error(`could not download the client: HTTP ${resp.status} for ${resp.url || String(url)}`);
-  let bytes = await readWithProgress(resp, progress);
-
-  if (isGzip(bytes)) {
-    if (typeof DecompressionStream !== "function") throw new Error("this browser lacks DecompressionStream, needed to unpack the client");
-    progress("Unpacking the client…");
-    const body = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
-    try {
-      bytes = new Uint8Array(await new Response(body).arrayBuffer());
-    } catch (e) {
-      throw new Error(`the client module is damaged: ${errorText(e)}`);
-    }
-  }
-  if (!isWasm(bytes)) throw new Error(describeNonWasm(bytes));
+  loadTimes.response = epochNow();
+  const module = await compile(resp, progress);
+  loadTimes.compiled = epochNow();
 
   progress("Starting the client…");
   const go = new GoClass();
-  const { instance } = await WebAssembly.instantiate(bytes as BufferSource, go.importObject);
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  loadTimes.instantiated = epochNow();
   // run resolves only when Go exits, which must not happen while the page
   // lives; if it does, waitReady fails with the reason.
   let exited: string | undefined;
@@ -122,15 +144,118 @@ async function load(opts: LoadOptions): Promise<GoModule> {
       exited = `the client crashed: ${errorText(e)}`;
     },
   );
-  return waitReady(() => exited, opts.readyTimeoutMs ?? 15000);
+  const mod = await waitReady(() => exited, opts.readyTimeoutMs ?? 15000);
+  loadTimes.ready = epochNow();
+  return mod;
 }
 
-async function readWithProgress(resp: Response, progress: (m: string) => void): Promise<Uint8Array> {
+/**
+ * Compiles the module while it downloads: the body is inflated as it
+ * arrives (unless the server already did) and fed to compileStreaming
+ * under the application/wasm type that no proxy serving the page can be
+ * relied on to send. Browsers without streaming compilation or without
+ * response streams get the whole download compiled at once.
+ */
+async function compile(resp: Response, progress: (m: string) => void): Promise<WebAssembly.Module> {
+  const total = Number(resp.headers.get("Content-Length")) || 0;
+  if (!resp.body || typeof WebAssembly.compileStreaming !== "function" || typeof TransformStream !== "function") {
+    let bytes = await readWithProgress(resp, total, progress);
+    if (isGzip(bytes)) bytes = await inflate(new Blob([bytes as BlobPart]).stream());
+    if (!isWasm(bytes)) throw new Error(describeNonWasm(bytes));
+    return compileChecked(() => WebAssembly.compile(bytes as BufferSource));
+  }
+  // The first bytes tell gzip from a module from an error page.
+  const reader = resp.body.getReader();
+  const head = await readHead(reader, 64);
+  if (!isGzip(head) && !isWasm(head)) {
+    void reader.cancel();
+    throw new Error(describeNonWasm(head));
+  }
+  let got = 0;
+  let lastReport = 0;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      if (head.length > 0) c.enqueue(head);
+    },
+    async pull(c) {
+      const { done, value } = await reader.read();
+      if (done) {
+        c.close();
+        return;
+      }
+      got += value.length;
+      if (got - lastReport >= 256 * 1024) {
+        lastReport = got;
+        progress(loadingMessage(got + head.length, total));
+      }
+      c.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  let stream: ReadableStream<Uint8Array> = body;
+  if (isGzip(head)) {
+    if (typeof DecompressionStream !== "function") throw new Error("this browser lacks DecompressionStream, needed to unpack the client");
+    stream = body.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  }
+  const wasmResp = new Response(stream as ReadableStream<Uint8Array<ArrayBuffer>>, { headers: { "Content-Type": "application/wasm" } });
+  return compileChecked(() => WebAssembly.compileStreaming(wasmResp));
+}
+
+// compileChecked turns what a broken download looks like to the compiler
+// (a CompileError, a TypeError from the inflater) into words for the user.
+async function compileChecked(run: () => Promise<WebAssembly.Module>): Promise<WebAssembly.Module> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new Error(`the client module is damaged: ${errorText(e)}`);
+  }
+}
+
+async function inflate(src: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  if (typeof DecompressionStream !== "function") throw new Error("this browser lacks DecompressionStream, needed to unpack the client");
+  try {
+    const out = src.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+    return new Uint8Array(await new Response(out as ReadableStream<Uint8Array<ArrayBuffer>>).arrayBuffer());
+  } catch (e) {
+    throw new Error(`the client module is damaged: ${errorText(e)}`);
+  }
+}
+
+// readHead reads until it has at least n bytes or the stream ends.
+async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>, n: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  while (got < n) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+  }
+  return concat(chunks, got);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+function loadingMessage(got: number, total: number): string {
+  return total >= got ? `Loading the client… ${formatBytes(got)} of ${formatBytes(total)}` : `Loading the client… ${formatBytes(got)}`;
+}
+
+async function readWithProgress(resp: Response, total: number, progress: (m: string) => void): Promise<Uint8Array> {
   const reader = resp.body?.getReader();
   if (!reader) return new Uint8Array(await resp.arrayBuffer());
   // Content-Length is the encoded size when the server compresses on the
   // fly, so it is only a hint; never trust it for the buffer size.
-  const total = Number(resp.headers.get("Content-Length")) || 0;
   const chunks: Uint8Array[] = [];
   let got = 0;
   let lastReport = 0;
@@ -141,16 +266,10 @@ async function readWithProgress(resp: Response, progress: (m: string) => void): 
     got += value.length;
     if (got - lastReport >= 256 * 1024) {
       lastReport = got;
-      progress(total >= got ? `Loading the client… ${formatBytes(got)} of ${formatBytes(total)}` : `Loading the client… ${formatBytes(got)}`);
+      progress(loadingMessage(got, total));
     }
   }
-  const out = new Uint8Array(got);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concat(chunks, got);
 }
 
 function waitReady(exited: () => string | undefined, timeoutMs: number): Promise<GoModule> {

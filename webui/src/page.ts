@@ -63,6 +63,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     password: params.password,
     protocol: params.protocol,
     ...(params.compression ? { compression: params.compression } : {}),
+    ...(params.worker !== undefined ? { worker: params.worker } : {}),
   });
   con.addEventListener("status", (e) => {
     const { state, message } = e.detail;

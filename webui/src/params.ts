@@ -22,6 +22,8 @@ export interface Params {
    * glz, lz, lz4); undefined leaves the server's choice.
    */
   compression?: string;
+  /** worker=0 runs the client on the page, worker=1 in a worker; undefined: where supported. */
+  worker?: boolean;
 }
 
 /** The parts of window.location the defaults come from. */
@@ -91,6 +93,8 @@ export function parseParams(href: string): Params {
   if (compression) p.compression = compression;
   const encrypt = seen.get("encrypt");
   if (encrypt !== undefined) p.encrypt = parseBool(encrypt);
+  const worker = seen.get("worker");
+  if (worker !== undefined) p.worker = parseBool(worker);
   return p;
 }
 

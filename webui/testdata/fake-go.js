@@ -35,14 +35,17 @@ globalThis.Go = class {
   run(instance) {
     if (!(instance instanceof WebAssembly.Instance)) throw new Error("Go.run: WebAssembly.Instance expected");
     fakeSpice.runs++;
-    globalThis.spicewebGo = { version: "fake", connect };
+    globalThis.spicewebGo = { version: "fake", keyCodes: () => keyCodes, connect };
     return new Promise(() => {});
   }
 };
 
+// The codes the fake accepts, as the real module lists its keymap's.
+const keyCodes = ["KeyA", "KeyB", "Tab", "Enter", "Escape", "ControlLeft", "AltLeft", "Delete", "ShiftLeft"];
+
 function connect(opts, events) {
   const f = globalThis.fakeSpice;
-  f.connects.push({ url: opts.url, password: opts.password, protocol: opts.protocol });
+  f.connects.push({ url: opts.sockets.url, password: opts.password, protocol: opts.sockets.protocol });
   const s = { opts, events, closed: false };
   f.session = s;
   events.status("connecting", `Connecting to ${opts.url}…`);
@@ -64,14 +67,17 @@ function connect(opts, events) {
     events.firstFrame();
   }, f.connectDelayMs);
 
+  // Calls are also logged, so that a test can see them when the fake runs
+  // in the client's worker, where fakeSpice is out of the page's reach.
   const record = (...call) => {
     if (s.closed) return;
     f.calls.push(call);
+    events.log("debug", `fake call: ${JSON.stringify(call)}`);
     drawPattern(opts.canvas, call.join(" "));
   };
   return {
     key(code, down) {
-      if (!code || code === "Unidentified") return false;
+      if (!keyCodes.includes(code)) return false;
       record("key", code, down);
       return true;
     },
@@ -81,6 +87,7 @@ function connect(opts, events) {
     wheel: (steps) => record("wheel", steps),
     releaseAll: () => record("releaseAll"),
     ctrlAltDel: () => record("ctrlAltDel"),
+    stats: () => ({ callbacks: 0, calls: f.calls.length, frames: 0, rects: 0, presentedBytes: 0 }),
     disconnect() {
       if (s.closed) return;
       s.closed = true;

@@ -8,8 +8,7 @@
 package bitmap
 
 import (
-	"fmt"
-
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -73,21 +72,21 @@ func RowBytes(f Format, w int) int {
 // premultiplied form of pixman's a8.
 func Decode(src []byte, f Format, w, h, stride int, topDown bool, palette []uint32, dst *raster.Image) error {
 	if w < 0 || h < 0 {
-		return FormatError(fmt.Sprintf("negative size %dx%d", w, h))
+		return FormatError("negative size " + errfmt.Int(w) + "x" + errfmt.Int(h))
 	}
 	need := RowBytes(f, w)
 	if need < 0 {
-		return FormatError(fmt.Sprintf("unknown pixel format %d", f))
+		return FormatError("unknown pixel format " + errfmt.Int(f))
 	}
 	if err := raster.CheckSize(w, h); err != nil {
-		return fmt.Errorf("bitmap: %dx%d: %w", w, h, err)
+		return errfmt.Wrap("bitmap: "+errfmt.Int(w)+"x"+errfmt.Int(h), err)
 	}
 	if stride < need {
-		return FormatError(fmt.Sprintf("stride %d below %d bytes per row", stride, need))
+		return FormatError("stride " + errfmt.Int(stride) + " below " + errfmt.Int(need) + " bytes per row")
 	}
 	// Divide rather than multiply so a huge stride cannot overflow.
 	if h > 0 && stride > len(src)/h {
-		return FormatError(fmt.Sprintf("%d rows of %d bytes but only %d bytes of data", h, stride, len(src)))
+		return FormatError(errfmt.Int(h) + " rows of " + errfmt.Int(stride) + " bytes but only " + errfmt.Int(len(src)) + " bytes of data")
 	}
 	var pal paletteTable
 	if IsPalette(f) {
@@ -97,7 +96,7 @@ func Decode(src []byte, f Format, w, h, stride int, topDown bool, palette []uint
 		pal.set(palette)
 	}
 	if err := dst.Resize(w, h); err != nil {
-		return fmt.Errorf("bitmap: %w", err)
+		return errfmt.Wrap("bitmap", err)
 	}
 	for y := 0; y < h; y++ {
 		sy := y

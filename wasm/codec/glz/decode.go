@@ -2,9 +2,9 @@ package glz
 
 import (
 	"context"
-	"fmt"
 
 	"spiceweb/wasm/codec/lz"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -41,14 +41,14 @@ func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Im
 		return ErrClosed
 	}
 	if w.images.get(h.ID) != nil {
-		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
+		return FormatError("image " + errfmt.Int(h.ID) + " decoded twice")
 	}
 	n := h.Width * h.Height
 	if n > w.max {
 		// The server never codes an image this large
 		// (image-encoders.cpp image_encoders_compress_glz).
 		w.fail(h.ID, h.WinHeadDist)
-		return FormatError(fmt.Sprintf("%d-pixel image in a %d-pixel window", n, w.max))
+		return FormatError(errfmt.Int(n) + "-pixel image in a " + errfmt.Int(w.max) + "-pixel window")
 	}
 	if h.ID == w.tailGap {
 		// Nothing older is missing, so no later image can need what lies
@@ -104,7 +104,7 @@ func (w *Window) decode(ctx context.Context, h Header, in []byte, dst *raster.Im
 	}
 	if !w.add(h.ID, entry{pix: pix, n: n, alpha: d.alpha, dist: h.WinHeadDist}) {
 		// another channel delivered the same id while this one waited
-		return FormatError(fmt.Sprintf("image %d decoded twice", h.ID))
+		return FormatError("image " + errfmt.Int(h.ID) + " decoded twice")
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ var (
 // and enters them in d.refPix.
 func (d *decoder) ref(dist uint64) ([]byte, error) {
 	if dist > d.id {
-		return nil, FormatError(fmt.Sprintf("image %d references %d images back", d.id, dist))
+		return nil, FormatError("image " + errfmt.Int(d.id) + " references " + errfmt.Int(dist) + " images back")
 	}
 	id := d.id - dist
 	w := d.w
@@ -162,19 +162,19 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 		if e := w.images.get(id); e != nil {
 			switch {
 			case e.pix == nil:
-				return nil, FormatError(fmt.Sprintf("reference to image %d, which failed to decode", id))
+				return nil, FormatError("reference to image " + errfmt.Int(id) + ", which failed to decode")
 			case e.alpha != d.alpha:
 				// The server only matches images of the same type
 				// (glz-encoder-priv.h REF_SEG_IS_VALID); mixing would
 				// copy meaningless alpha.
-				return nil, FormatError(fmt.Sprintf("image %d references image %d of another type", d.id, id))
+				return nil, FormatError("image " + errfmt.Int(d.id) + " references image " + errfmt.Int(id) + " of another type")
 			}
 			i := dist % uint64(len(d.refDist))
 			d.refDist[i], d.refPix[i] = int(dist), e.pix
 			return e.pix, nil
 		}
 		if id < w.oldest {
-			return nil, FormatError(fmt.Sprintf("reference to released image %d", id))
+			return nil, FormatError("reference to released image " + errfmt.Int(id))
 		}
 		if w.closed {
 			return nil, ErrClosed
@@ -183,7 +183,7 @@ func (d *decoder) ref(dist uint64) ([]byte, error) {
 			return nil, ErrReset
 		}
 		if err := d.ctx.Err(); err != nil {
-			return nil, fmt.Errorf("glz: waiting for image %d: %w", id, err)
+			return nil, errfmt.Wrap("glz: waiting for image "+errfmt.Int(id), err)
 		}
 		w.wait(d.ctx)
 		d.refDist = [8]int{} // the window may have changed

@@ -15,9 +15,9 @@ package glz
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 
 	"spiceweb/wasm/codec/lz"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -62,7 +62,7 @@ var ErrReset = errors.New("glz: window reset while waiting for an image")
 
 // ErrTooLarge is returned for images beyond raster.MaxPixels or
 // raster.MaxDim; errors.Is(err, raster.ErrTooLarge) holds for it.
-var ErrTooLarge = fmt.Errorf("glz: %w", raster.ErrTooLarge)
+var ErrTooLarge = errfmt.Wrap("glz", raster.ErrTooLarge)
 
 // maxID bounds GLZ image ids.
 const maxID = 1 << 62
@@ -77,7 +77,7 @@ func DecodeConfig(src []byte) (Header, error) {
 		return Header{}, FormatError("bad magic")
 	}
 	if v := be.Uint32(src[4:]); v != lz.Version {
-		return Header{}, FormatError(fmt.Sprintf("unknown version %#x", v))
+		return Header{}, FormatError("unknown version " + errfmt.Hex(v, 0))
 	}
 	// One byte: the type in the low 4 bits, top_down above them
 	// (glz-encoder.c glz_encode; decode-glz.c decode_header tests all
@@ -98,7 +98,7 @@ func DecodeConfig(src []byte) (Header, error) {
 		// decode these with (canvas_get_glz passes none).
 		return Header{}, UnsupportedError("palette image type " + t.String())
 	default:
-		return Header{}, FormatError(fmt.Sprintf("image type %v", t))
+		return Header{}, FormatError("image type " + t.String())
 	}
 	if w > raster.MaxDim || h > raster.MaxDim || raster.CheckSize(int(w), int(h)) != nil {
 		return Header{}, ErrTooLarge
@@ -109,10 +109,10 @@ func DecodeConfig(src []byte) (Header, error) {
 	if hd.ID >= maxID {
 		// Ids count a session's images from 0; this bound keeps id
 		// arithmetic in the window far from overflow.
-		return Header{}, FormatError(fmt.Sprintf("image id %d out of range", hd.ID))
+		return Header{}, FormatError("image id " + errfmt.Int(hd.ID) + " out of range")
 	}
 	if uint64(hd.WinHeadDist) > hd.ID {
-		return Header{}, FormatError(fmt.Sprintf("window head %d images before image %d", hd.WinHeadDist, hd.ID))
+		return Header{}, FormatError("window head " + errfmt.Int(hd.WinHeadDist) + " images before image " + errfmt.Int(hd.ID))
 	}
 	hd.Width, hd.Height, hd.Stride = int(w), int(h), int(stride)
 	return hd, nil

@@ -2,7 +2,8 @@ package glz
 
 import (
 	"encoding/binary"
-	"fmt"
+
+	"spiceweb/wasm/internal/errfmt"
 )
 
 // The pass loop copies several pixels per step with 64-bit loads and
@@ -215,7 +216,7 @@ func (d *decoder) pass(in, out []byte, k kind) (int, error) {
 				}
 			}
 			if ofs+length > len(ref)/4 {
-				return 0, FormatError(fmt.Sprintf("match past the end of image %d", d.id-uint64(dist)))
+				return 0, FormatError("match past the end of image " + errfmt.Int(d.id-uint64(dist)))
 			}
 			if k != kindAlpha {
 				fr := ofs * 4

@@ -2,7 +2,7 @@ package glz
 
 import (
 	"context"
-	"slices"
+	"sort"
 	"sync"
 )
 
@@ -164,7 +164,9 @@ func (w *Window) evict(need int) {
 			ids = append(ids, s.id)
 		}
 	}
-	slices.Sort(ids)
+	// sort.Sort rather than slices.Sort: see idOrder.
+	w.evictIDs = ids
+	sort.Sort((*idOrder)(&w.evictIDs))
 	for _, id := range ids {
 		if need <= 0 {
 			break
@@ -287,3 +289,15 @@ func (w *Window) recycle(b []byte) {
 	w.free = append(w.free, b[:0])
 	w.freeBytes += cap(b)
 }
+
+// idOrder sorts image ids for evict through package sort, whose one copy
+// of its sorting code serves every element type in the wasm binary, where
+// each type given to slices.Sort adds another copy (about 15 KB). evict
+// sorts now and then, so the interface calls per comparison do not
+// matter; the pointer receiver lets sort.Sort take w.evictIDs without
+// allocating.
+type idOrder []uint64
+
+func (p *idOrder) Len() int           { return len(*p) }
+func (p *idOrder) Less(i, j int) bool { return (*p)[i] < (*p)[j] }
+func (p *idOrder) Swap(i, j int)      { (*p)[i], (*p)[j] = (*p)[j], (*p)[i] }

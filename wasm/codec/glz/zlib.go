@@ -3,9 +3,9 @@ package glz
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"hash/adler32"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -16,7 +16,7 @@ import (
 // decode-zlib.c, server zlib-encoder.c.
 func (w *Window) DecodeZlib(ctx context.Context, src []byte, glzSize int, dst *raster.Image) error {
 	if glzSize < HeaderLen {
-		return FormatError(fmt.Sprintf("GLZ size %d is shorter than a header", glzSize))
+		return FormatError("GLZ size " + errfmt.Int(glzSize) + " is shorter than a header")
 	}
 	z := w.takeInflater()
 	defer w.putInflater(z)
@@ -87,7 +87,7 @@ func (z *inflater) inflate(src []byte, size, maxPixels int) ([]byte, error) {
 	switch err {
 	case nil:
 	case errTooLong:
-		return nil, FormatError(fmt.Sprintf("zlib stream inflates to more than %d bytes", size))
+		return nil, FormatError("zlib stream inflates to more than " + errfmt.Int(size) + " bytes")
 	case errEOF:
 		return nil, FormatError("zlib stream shorter than its GLZ size")
 	default:
@@ -106,7 +106,7 @@ func (z *inflater) inflate(src []byte, size, maxPixels int) ([]byte, error) {
 	// RGBA image has two passes.
 	n := min(h.Width*h.Height, maxPixels)
 	if limit := HeaderLen + 16*n + 64; size > limit {
-		return nil, FormatError(fmt.Sprintf("GLZ size %d is too large for a %dx%d image", size, h.Width, h.Height))
+		return nil, FormatError("GLZ size " + errfmt.Int(size) + " is too large for a " + errfmt.Int(h.Width) + "x" + errfmt.Int(h.Height) + " image")
 	}
 	if len(buf) < size {
 		return nil, FormatError("zlib stream shorter than its GLZ size")

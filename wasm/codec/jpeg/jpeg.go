@@ -15,11 +15,11 @@ package jpeg
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	stdjpeg "image/jpeg"
 
 	"spiceweb/wasm/codec/lz"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -37,7 +37,7 @@ func DecodeConfig(src []byte) (w, h int, err error) {
 		return 0, 0, FormatError(err.Error())
 	}
 	if err := raster.CheckSize(cfg.Width, cfg.Height); err != nil {
-		return 0, 0, fmt.Errorf("jpeg: %dx%d: %w", cfg.Width, cfg.Height, err)
+		return 0, 0, errfmt.Wrap("jpeg: "+errfmt.Int(cfg.Width)+"x"+errfmt.Int(cfg.Height), err)
 	}
 	return cfg.Width, cfg.Height, nil
 }
@@ -65,7 +65,7 @@ func Decode(src []byte, dst *raster.Image) error {
 // are not clamped to alpha even where lossy coding pushed them above it).
 func DecodeAlpha(src []byte, jpegSize int, topDown bool, dst *raster.Image) error {
 	if jpegSize < 0 || jpegSize > len(src) {
-		return FormatError(fmt.Sprintf("jpeg_size %d outside the %d bytes of data", jpegSize, len(src)))
+		return FormatError("jpeg_size " + errfmt.Int(jpegSize) + " outside the " + errfmt.Int(len(src)) + " bytes of data")
 	}
 	jpg, alpha := src[:jpegSize], src[jpegSize:]
 	w, h, err := DecodeConfig(jpg)
@@ -74,13 +74,13 @@ func DecodeAlpha(src []byte, jpegSize int, topDown bool, dst *raster.Image) erro
 	}
 	hdr, err := lz.DecodeConfig(alpha)
 	if err != nil {
-		return fmt.Errorf("jpeg: alpha plane: %w", err)
+		return errfmt.Wrap("jpeg: alpha plane", err)
 	}
 	switch {
 	case hdr.Type != lz.TypeXXXA:
-		return FormatError(fmt.Sprintf("alpha plane of LZ type %v, want XXXA", hdr.Type))
+		return FormatError("alpha plane of LZ type " + hdr.Type.String() + ", want XXXA")
 	case hdr.Width != w || hdr.Height != h:
-		return FormatError(fmt.Sprintf("alpha plane %dx%d for a %dx%d JPEG", hdr.Width, hdr.Height, w, h))
+		return FormatError("alpha plane " + errfmt.Int(hdr.Width) + "x" + errfmt.Int(hdr.Height) + " for a " + errfmt.Int(w) + "x" + errfmt.Int(h) + " JPEG")
 	case hdr.TopDown != topDown:
 		return FormatError("alpha plane orientation differs from the image's TOP_DOWN flag")
 	}
@@ -88,7 +88,7 @@ func DecodeAlpha(src []byte, jpegSize int, topDown bool, dst *raster.Image) erro
 		return err
 	}
 	if err := lz.DecodeAlpha(alpha, dst); err != nil {
-		return fmt.Errorf("jpeg: alpha plane: %w", err)
+		return errfmt.Wrap("jpeg: alpha plane", err)
 	}
 	return nil
 }
@@ -101,10 +101,10 @@ func decodeRGB(src []byte, w, h int, dst *raster.Image) error {
 	}
 	r := img.Bounds()
 	if r.Dx() != w || r.Dy() != h {
-		return FormatError(fmt.Sprintf("decoded %dx%d after a %dx%d header", r.Dx(), r.Dy(), w, h))
+		return FormatError("decoded " + errfmt.Int(r.Dx()) + "x" + errfmt.Int(r.Dy()) + " after a " + errfmt.Int(w) + "x" + errfmt.Int(h) + " header")
 	}
 	if err := dst.Resize(w, h); err != nil {
-		return fmt.Errorf("jpeg: %w", err)
+		return errfmt.Wrap("jpeg", err)
 	}
 	toRGBA(img, dst)
 	return nil

@@ -12,8 +12,8 @@ package lz
 
 import (
 	"encoding/binary"
-	"fmt"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -45,7 +45,7 @@ func (t Type) String() string {
 	if t.Valid() {
 		return typeNames[t]
 	}
-	return fmt.Sprintf("Type(%d)", int(t))
+	return "Type(" + errfmt.Int(t) + ")"
 }
 
 // Valid reports whether t is one of the defined image types.
@@ -113,7 +113,7 @@ func (e FormatError) Error() string { return "lz: invalid format: " + string(e) 
 
 // ErrTooLarge is returned for images beyond raster.MaxPixels or
 // raster.MaxDim; errors.Is(err, raster.ErrTooLarge) holds for it.
-var ErrTooLarge = fmt.Errorf("lz: %w", raster.ErrTooLarge)
+var ErrTooLarge = errfmt.Wrap("lz", raster.ErrTooLarge)
 
 // DecodeConfig parses and validates the header of an LZ stream.
 func DecodeConfig(src []byte) (Header, error) {
@@ -125,12 +125,12 @@ func DecodeConfig(src []byte) (Header, error) {
 		return Header{}, FormatError("bad magic")
 	}
 	if v := be.Uint32(src[4:]); v != Version {
-		return Header{}, FormatError(fmt.Sprintf("unknown version %#x", v))
+		return Header{}, FormatError("unknown version " + errfmt.Hex(v, 0))
 	}
 	t := be.Uint32(src[8:])
 	w, h, stride := be.Uint32(src[12:]), be.Uint32(src[16:]), be.Uint32(src[20:])
 	if t < uint32(TypePLT1LE) || t > uint32(TypeA8) {
-		return Header{}, FormatError(fmt.Sprintf("unknown image type %d", t))
+		return Header{}, FormatError("unknown image type " + errfmt.Int(t))
 	}
 	if w > raster.MaxDim || h > raster.MaxDim {
 		return Header{}, ErrTooLarge
@@ -160,7 +160,7 @@ func DecodeConfig(src []byte) (Header, error) {
 		want = uint64(w) * uint64(hd.Type.BytesPerPixel())
 	}
 	if uint64(stride) != want {
-		return Header{}, FormatError(fmt.Sprintf("stride %d for %d pixels of %v", stride, w, hd.Type))
+		return Header{}, FormatError("stride " + errfmt.Int(stride) + " for " + errfmt.Int(w) + " pixels of " + hd.Type.String())
 	}
 	hd.Stride = int(stride)
 	return hd, nil

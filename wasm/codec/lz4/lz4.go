@@ -12,17 +12,15 @@
 //
 // The server compresses batches of rows with LZ4_compress_fast_continue on
 // a single stream, so a block may copy from bytes produced by earlier
-// blocks. This package decodes every block into one contiguous buffer and
-// hands the LZ4 library the preceding 64 KiB as the block's dictionary.
+// blocks. This package decodes every block into one contiguous buffer, so
+// that the preceding 64 KiB are there for the block's matches (block.go).
 // The image size is not in the stream: it comes from the image descriptor.
 package lz4
 
 import (
 	"encoding/binary"
-	"fmt"
 
-	lz4block "github.com/pierrec/lz4/v4"
-
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -45,9 +43,6 @@ type Header struct {
 
 // headerLen is the prefix before the first block.
 const headerLen = 2
-
-// historySize is LZ4's window: no match reaches further back.
-const historySize = 64 << 10
 
 // bytesPerPixel gives the raw row layout of each format LZ4 may carry.
 //
@@ -76,7 +71,7 @@ func DecodeConfig(src []byte) (Header, error) {
 	}
 	h := Header{TopDown: src[0] != 0, Format: spice.BitmapFmt(src[1])}
 	if bytesPerPixel(h.Format) == 0 {
-		return h, UnsupportedError(fmt.Sprintf("bitmap format %d", h.Format))
+		return h, UnsupportedError("bitmap format " + errfmt.Int(h.Format))
 	}
 	return h, nil
 }
@@ -93,19 +88,19 @@ func Decode(src []byte, w, h int, dst *raster.Image) error {
 		return err
 	}
 	if w < 0 || h < 0 {
-		return FormatError(fmt.Sprintf("negative size %dx%d", w, h))
+		return FormatError("negative size " + errfmt.Int(w) + "x" + errfmt.Int(h))
 	}
 	if err := raster.CheckSize(w, h); err != nil {
-		return fmt.Errorf("lz4: %dx%d: %w", w, h, err)
+		return errfmt.Wrap("lz4: "+errfmt.Int(w)+"x"+errfmt.Int(h), err)
 	}
 	bpp := bytesPerPixel(hdr.Format)
 	// Refuse before allocating: LZ4 expands at most 255:1 per byte, so a
 	// payload this short cannot be a w x h image.
 	if rawLen := w * h * bpp; rawLen > 255*len(src) {
-		return FormatError(fmt.Sprintf("%d bytes cannot hold a %dx%d image", len(src), w, h))
+		return FormatError(errfmt.Int(len(src)) + " bytes cannot hold a " + errfmt.Int(w) + "x" + errfmt.Int(h) + " image")
 	}
 	if err := dst.Resize(w, h); err != nil {
-		return fmt.Errorf("lz4: %w", err)
+		return errfmt.Wrap("lz4", err)
 	}
 	n := w * h
 	// Decompress into the tail of dst.Pix so the expansion to 4 bytes per
@@ -133,7 +128,7 @@ func inflate(src, out []byte) error {
 		size := binary.BigEndian.Uint32(src[off:])
 		off += 4
 		if uint64(size) > uint64(len(src)-off) {
-			return FormatError(fmt.Sprintf("block of %d bytes exceeds the %d left", size, len(src)-off))
+			return FormatError("block of " + errfmt.Int(size) + " bytes exceeds the " + errfmt.Int(len(src)-off) + " left")
 		}
 		if size == 0 {
 			return FormatError("empty block")
@@ -143,15 +138,14 @@ func inflate(src, out []byte) error {
 		}
 		block := src[off : off+int(size)]
 		off += int(size)
-		dict := out[max(0, pos-historySize):pos]
-		k, err := lz4block.UncompressBlockWithDict(block, out[pos:len(out):len(out)], dict)
-		if err != nil || k <= 0 {
-			return FormatError(fmt.Sprintf("corrupt block at output byte %d", pos))
+		end, ok := inflateBlock(block, out, pos)
+		if !ok || end == pos {
+			return FormatError("corrupt block at output byte " + errfmt.Int(pos))
 		}
-		pos += k
+		pos = end
 	}
 	if pos != len(out) {
-		return FormatError(fmt.Sprintf("decoded %d bytes, want %d", pos, len(out)))
+		return FormatError("decoded " + errfmt.Int(pos) + " bytes, want " + errfmt.Int(len(out)))
 	}
 	return nil
 }

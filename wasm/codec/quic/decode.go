@@ -2,8 +2,8 @@ package quic
 
 import (
 	"encoding/binary"
-	"fmt"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -33,7 +33,7 @@ func (t Type) String() string {
 	case TypeRGBA:
 		return "RGBA"
 	}
-	return fmt.Sprintf("Type(%d)", int(t))
+	return "Type(" + errfmt.Int(t) + ")"
 }
 
 // Config is the image header.
@@ -65,28 +65,28 @@ const (
 func DecodeConfig(src []byte) (Config, error) {
 	if len(src)%4 != 0 {
 		// The encoder only ever emits whole words.
-		return Config{}, FormatError(fmt.Sprintf("data size %d is not a multiple of 4", len(src)))
+		return Config{}, FormatError("data size " + errfmt.Int(len(src)) + " is not a multiple of 4")
 	}
 	if len(src) < headerLen {
 		return Config{}, FormatError("short header")
 	}
 	word := func(i int) uint32 { return binary.LittleEndian.Uint32(src[4*i:]) }
 	if m := word(0); m != magic {
-		return Config{}, FormatError(fmt.Sprintf("bad magic %#08x", m))
+		return Config{}, FormatError("bad magic " + errfmt.Hex(m, 8))
 	}
 	if v := word(1); v != version {
-		return Config{}, FormatError(fmt.Sprintf("unsupported version %#x", v))
+		return Config{}, FormatError("unsupported version " + errfmt.Hex(v, 0))
 	}
 	t := Type(word(2))
 	if t < TypeGray || t > TypeRGBA {
-		return Config{}, FormatError(fmt.Sprintf("unknown image type %d", word(2)))
+		return Config{}, FormatError("unknown image type " + errfmt.Int(word(2)))
 	}
 	w, h := word(3), word(4)
 	if w == 0 || h == 0 {
-		return Config{}, FormatError(fmt.Sprintf("empty image %dx%d", w, h))
+		return Config{}, FormatError("empty image " + errfmt.Int(w) + "x" + errfmt.Int(h))
 	}
 	if err := raster.CheckSize(int(w), int(h)); err != nil {
-		return Config{}, fmt.Errorf("quic: %dx%d image: %w", w, h, err)
+		return Config{}, errfmt.Wrap("quic: "+errfmt.Int(w)+"x"+errfmt.Int(h)+" image", err)
 	}
 	return Config{Type: t, Width: int(w), Height: int(h)}, nil
 }

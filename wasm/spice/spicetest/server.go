@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,12 +33,21 @@ type Server struct {
 	LinkResult func(t spice.ChannelType) spice.LinkErr
 	// ChannelCaps are the server's channel capabilities per type.
 	ChannelCaps map[spice.ChannelType]spice.Caps
+	// Accept, when set, sees every accepted connection before the link
+	// stage; n counts connections from 1. Returning false ends the
+	// connection without linking. A broken server (one that never answers
+	// the link) is an Accept that reads until the client gives up.
+	Accept func(n int, c net.Conn) bool
 
-	t   testing.TB
-	ln  net.Listener
-	key *rsa.PrivateKey
-	der []byte
-	wg  sync.WaitGroup
+	t        testing.TB
+	ln       net.Listener
+	key      *rsa.PrivateKey
+	der      []byte
+	wg       sync.WaitGroup
+	accepted atomic.Int32
+
+	mu    sync.Mutex
+	conns map[net.Conn]bool // open connections, closed when the test ends
 }
 
 var (
@@ -63,9 +73,16 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, ln: ln, key: rsaKey, der: der, SessionID: 0x5eed}
+	s := &Server{t: t, ln: ln, key: rsaKey, der: der, SessionID: 0x5eed, conns: map[net.Conn]bool{}}
 	t.Cleanup(func() {
 		ln.Close()
+		// A handler blocked reading a client that never hangs up would
+		// otherwise keep the test from ending.
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
 		s.wg.Wait()
 	})
 	return s
@@ -81,10 +98,22 @@ func (s *Server) Start() {
 			if err != nil {
 				return
 			}
+			n := int(s.accepted.Add(1))
+			s.mu.Lock()
+			s.conns[c] = true
+			s.mu.Unlock()
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				defer c.Close()
+				defer func() {
+					c.Close()
+					s.mu.Lock()
+					delete(s.conns, c)
+					s.mu.Unlock()
+				}()
+				if s.Accept != nil && !s.Accept(n, c) {
+					return
+				}
 				ch, err := s.link(c)
 				if err != nil {
 					s.t.Logf("spicetest: link: %v", err)
@@ -97,6 +126,9 @@ func (s *Server) Start() {
 		}
 	}()
 }
+
+// Accepted is the number of TCP connections the server has accepted.
+func (s *Server) Accepted() int { return int(s.accepted.Load()) }
 
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -216,6 +248,22 @@ func (c *ServerChannel) Send(t spice.MsgType, body []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_, err := c.Conn.Write(c.frame.AppendMessage(nil, &spice.MsgcRaw{MsgType: t, Body: body}))
+	return err
+}
+
+// AppendMessage appends one framed server message to dst, for tests that
+// write many messages at once (WriteRaw) or hand-made frames.
+func (c *ServerChannel) AppendMessage(dst []byte, t spice.MsgType, body []byte) []byte {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.frame.AppendMessage(dst, &spice.MsgcRaw{MsgType: t, Body: body})
+}
+
+// WriteRaw writes bytes as they are, between whole messages of Send.
+func (c *ServerChannel) WriteRaw(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.Conn.Write(b)
 	return err
 }
 

@@ -1,0 +1,146 @@
+package jsbridge
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"syscall/js"
+)
+
+// socket adapts a GoSocket (webui/src/sockets.ts) to io.ReadWriteCloser: a
+// byte stream, since SPICE messages do not line up with websocket frames.
+// The page queues incoming messages; Read takes all of them with one call
+// and, when none are waiting, blocks its goroutine (never the event loop)
+// until the page's wake callback says more came.
+type socket struct {
+	v      js.Value
+	wakeFn js.Func
+	signal chan struct{}
+
+	buf    []byte // received, unread bytes are buf[r:]
+	r      int
+	err    error // set once the socket is closed or failed
+	closed bool
+}
+
+// dialSocket takes a socket from the pool and waits until it is open.
+func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
+	s := &socket{signal: make(chan struct{}, 1)}
+	s.wakeFn = js.FuncOf(func(js.Value, []js.Value) any {
+		counters.callbacks++
+		select {
+		case s.signal <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	s.v = pool.Call("take", s.wakeFn)
+	for {
+		switch s.v.Get("state").String() {
+		case "open":
+			return s, nil
+		case "closed":
+			err := s.closeError()
+			s.Close()
+			return nil, fmt.Errorf("cannot open the websocket: %w", err)
+		}
+		s.v.Call("read") // nothing can be waiting yet; this arms the wake
+		select {
+		case <-s.signal:
+		case <-ctx.Done():
+			s.Close()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// closeError turns the socket's close code into the error readers see. A
+// normal close is io.EOF; anything else keeps the browser's code.
+func (s *socket) closeError() error {
+	code := s.v.Get("closeCode").Int()
+	reason := s.v.Get("closeReason").String()
+	if code == 1000 || code == 1005 {
+		return io.EOF
+	}
+	if reason != "" {
+		return fmt.Errorf("websocket closed (code %d: %s)", code, reason)
+	}
+	if code == 1006 {
+		// Abnormal closure: no close frame, which includes a proxy that
+		// dropped the TCP connection.
+		return io.EOF
+	}
+	return fmt.Errorf("websocket closed (code %d)", code)
+}
+
+// Read implements io.Reader.
+func (s *socket) Read(p []byte) (int, error) {
+	for {
+		if s.r < len(s.buf) {
+			n := copy(p, s.buf[s.r:])
+			s.r += n
+			return n, nil
+		}
+		if s.err != nil {
+			return 0, s.err
+		}
+		if s.closed {
+			return 0, io.ErrClosedPipe
+		}
+		counters.calls++
+		u8 := s.v.Call("read")
+		if u8.IsNull() {
+			if s.v.Get("state").String() == "closed" {
+				s.err = s.closeError()
+				continue
+			}
+			<-s.signal
+			continue
+		}
+		counters.calls += 2
+		n := u8.Length()
+		if cap(s.buf) < n || cap(s.buf) > 4<<20 && n < 64<<10 {
+			// Grow for a big batch; give back what an occasional huge
+			// one took.
+			s.buf = make([]byte, n, max(n, 64<<10))
+		}
+		s.buf = s.buf[:n]
+		s.r = 0
+		js.CopyBytesToGo(s.buf, u8)
+	}
+}
+
+// Buffered reports how many received bytes Read holds.
+func (s *socket) Buffered() int { return len(s.buf) - s.r }
+
+// Write implements io.Writer: one websocket message per call (the session
+// batches its messages). The browser queues it; send never blocks.
+func (s *socket) Write(p []byte) (int, error) {
+	if s.closed {
+		return 0, io.ErrClosedPipe
+	}
+	if s.err != nil {
+		return 0, s.err
+	}
+	counters.calls += 3
+	u8 := js.Global().Get("Uint8Array").New(len(p))
+	js.CopyBytesToJS(u8, p)
+	s.v.Call("send", u8)
+	return len(p), nil
+}
+
+// Close closes the socket and releases the wake callback; a blocked Read
+// returns io.ErrClosedPipe.
+func (s *socket) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.v.Call("close") // the page calls wake no more after this
+	s.wakeFn.Release()
+	select {
+	case s.signal <- struct{}{}:
+	default:
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+// The messages between the page (remote.ts) and the client's worker
+// (worker.ts). Both sides import these types; nothing else crosses.
+
+import type { SessionEvents } from "./goapi";
+import type { SessionOptions, SessionStats } from "./host";
+import type { LoadTimes } from "./load";
+
+/** The GoSession methods the page forwards as they are. */
+export type SessionCall = "key" | "mousePosition" | "mouseMotion" | "mouseButton" | "wheel" | "releaseAll" | "ctrlAltDel";
+
+export type ToWorker =
+  /**
+   * First message: where Go's loader and the module are. With prefetch the
+   * page has started the module's download and a "module" message follows;
+   * otherwise the worker fetches it at once.
+   */
+  | { t: "init"; wasmURL: string; wasmExecURL: string; prefetch: boolean }
+  /**
+   * The prefetched module's response, its body moved here (transferable
+   * streams); null body: the page could not move it, fetch it. error: the
+   * download failed.
+   */
+  | { t: "module"; body: ReadableStream<Uint8Array> | null; status: number; statusText: string; headers: Array<[string, string]>; url: string; error?: string }
+  /** canvas comes with the first connect only; later sessions draw into the same one. */
+  | { t: "connect"; id: number; opts: SessionOptions; canvas?: OffscreenCanvas }
+  | { t: "call"; id: number; m: SessionCall; a: Array<string | number | boolean> }
+  | { t: "disconnect"; id: number }
+  | { t: "stats"; id: number; q: number };
+
+export type FromWorker =
+  /** The worker's script runs: the page may hand over the canvas. */
+  | { t: "hello" }
+  /** The module runs; keyCodes are the codes GoSession.key accepts. */
+  | { t: "ready"; version: string; keyCodes: string[]; times: LoadTimes }
+  /** The module could not be loaded; every session ends with this. */
+  | { t: "failed"; message: string }
+  | { t: "progress"; message: string }
+  | { t: "event"; id: number; e: keyof SessionEvents; a: unknown[] }
+  | { t: "stats"; q: number; stats: SessionStats | null }
+  /** Something in the worker threw outside Go's own error handling. */
+  | { t: "error"; message: string };
