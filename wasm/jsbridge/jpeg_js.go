@@ -3,12 +3,12 @@ package jsbridge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/session"
 )
@@ -140,7 +140,7 @@ func (d *browserJPEG) DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.I
 	// as a panic: it is this frame's error, and Go decodes it instead.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %v", d.name, r)
+			err = errors.New(d.name + ": " + errfmt.Value(r))
 		}
 	}()
 	if dst.Stride != dst.W*4 || len(dst.Pix) != dst.W*dst.H*4 {
@@ -167,7 +167,8 @@ func (d *browserJPEG) DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.I
 	defer closeValue(img)
 	w, h := imageSize(img)
 	if w != dst.W || h != dst.H {
-		return fmt.Errorf("%s: decoded %dx%d for a %dx%d JPEG", d.name, w, h, dst.W, dst.H)
+		return errors.New(d.name + ": decoded " + errfmt.Int(w) + "x" + errfmt.Int(h) + " for a " +
+			errfmt.Int(dst.W) + "x" + errfmt.Int(dst.H) + " JPEG")
 	}
 	return d.read(d, ctx, img, dst)
 }
@@ -186,7 +187,7 @@ func (d *browserJPEG) await(ctx context.Context, promise, closer js.Value) (js.V
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-d.deadline:
-		err = fmt.Errorf("%s: no answer in %v", d.name, jpegTimeout)
+		err = errors.New(d.name + ": no answer in " + jpegTimeout.String())
 	}
 	if err != nil {
 		// A result that came with the deadline must not be taken for the
@@ -200,7 +201,7 @@ func (d *browserJPEG) await(ctx context.Context, promise, closer js.Value) (js.V
 		return js.Value{}, err
 	}
 	if out.Get("status").String() != "fulfilled" {
-		return js.Value{}, fmt.Errorf("%s: %s", d.name, jsString(out.Get("reason")))
+		return js.Value{}, errors.New(d.name + ": " + jsString(out.Get("reason")))
 	}
 	return out.Get("value"), nil
 }

@@ -2,12 +2,13 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"spiceweb/wasm/codec/jpeg"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -105,7 +106,7 @@ func newJPEGChooser(ext []JPEGDecoder, log func(level, msg string)) *jpegChooser
 // decode decodes jfif, whose frame header says w x h, into dst.
 func (c *jpegChooser) decode(ctx context.Context, jfif []byte, w, h int, dst *raster.Image) error {
 	if err := dst.Resize(w, h); err != nil {
-		return fmt.Errorf("jpeg: %w", err)
+		return errfmt.Wrap("jpeg", err)
 	}
 	if len(c.ways) == 1 {
 		return c.goDecode(jfif, dst)
@@ -205,15 +206,15 @@ func (c *jpegChooser) maybeChoose(tr *jpegTrial, w, h int) {
 	var figs []string
 	for i, way := range c.ways {
 		if !way.off {
-			figs = append(figs, fmt.Sprintf("%s %.2f ms", way.name, float64(tr.medians[i].Microseconds())/1000))
+			figs = append(figs, way.name+" "+strconv.FormatFloat(float64(tr.medians[i].Microseconds())/1000, 'f', 2, 64)+" ms")
 		}
 	}
 	level := "info"
 	if best == tr.last {
 		level = "debug"
 	}
-	c.log(level, fmt.Sprintf("display: MJPEG %dx%d frames decoded by %s (per frame, median of %d: %s)",
-		w, h, c.ways[best].name, jpegSamples, strings.Join(figs, ", ")))
+	c.log(level, "display: MJPEG "+size(w, h)+" frames decoded by "+c.ways[best].name+
+		" (per frame, median of "+errfmt.Int(jpegSamples)+": "+strings.Join(figs, ", ")+")")
 }
 
 // failed counts a failure of external way i; after jpegMaxFailures in a
@@ -223,13 +224,13 @@ func (c *jpegChooser) failed(i, w, h int, err error) {
 	way := c.ways[i]
 	way.failures++
 	if way.failures == 1 {
-		c.log("warn", fmt.Sprintf("display: %s could not decode a %dx%d MJPEG frame, decoded with Go instead: %v", way.name, w, h, err))
+		c.log("warn", "display: "+way.name+" could not decode a "+size(w, h)+" MJPEG frame, decoded with Go instead: "+err.Error())
 	}
 	if way.failures < jpegMaxFailures {
 		return
 	}
 	way.off = true
-	c.log("warn", fmt.Sprintf("display: %s failed %d frames in a row; MJPEG frames are no longer decoded with it", way.name, way.failures))
+	c.log("warn", "display: "+way.name+" failed "+errfmt.Int(way.failures)+" frames in a row; MJPEG frames are no longer decoded with it")
 	for _, tr := range c.trials {
 		if tr.chosen == i {
 			tr.chosen = -1
@@ -238,6 +239,8 @@ func (c *jpegChooser) failed(i, w, h int, err error) {
 		tr.runs[i] = 0
 	}
 }
+
+func size(w, h int) string { return errfmt.Int(w) + "x" + errfmt.Int(h) }
 
 func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)

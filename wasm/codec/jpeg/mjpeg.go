@@ -2,8 +2,8 @@ package jpeg
 
 import (
 	"encoding/binary"
-	"fmt"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -103,8 +103,8 @@ func Complete(dst, frame []byte, prev Tables) (jpg []byte, next Tables, err erro
 	}
 	next = Tables{DQT: dqt.bytes(frame), DHT: dht.bytes(frame)}
 	if len(next.DQT) > MaxTableBytes || len(next.DHT) > MaxTableBytes {
-		return nil, Tables{}, FormatError(fmt.Sprintf("stream frame: %d bytes of quantisation and %d of Huffman tables, more than %d",
-			len(next.DQT), len(next.DHT), MaxTableBytes))
+		return nil, Tables{}, FormatError("stream frame: " + errfmt.Int(len(next.DQT)) + " bytes of quantisation and " +
+			errfmt.Int(len(next.DHT)) + " of Huffman tables, more than " + errfmt.Int(MaxTableBytes))
 	}
 	if next.DQT != nil && next.DHT != nil {
 		return frame, next, nil
