@@ -17,11 +17,8 @@ import (
 
 // pendingFmt lists the packages still allowed to import fmt, with why.
 // The check fails once one of them stops importing it, so the list only
-// shrinks; when it is empty, fmt is out of the client for good.
-var pendingFmt = map[string]string{
-	"spiceweb/wasm/session":  "being rewritten for the Web Worker; fmt goes after that merge",
-	"spiceweb/wasm/jsbridge": "being rewritten for the Web Worker; fmt goes after that merge",
-}
+// shrinks. It is empty: no package of the client imports fmt.
+var pendingFmt = map[string]string{}
 
 // reflectImporters are the packages in the client allowed to import
 // reflect. encoding/binary does so for Read, Write and Size, which the

@@ -7,11 +7,11 @@ package jsbridge
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"syscall/js"
 
 	"spiceweb/wasm/input"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/session"
 	"spiceweb/wasm/spice"
 )
@@ -126,7 +126,7 @@ func safe(f func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
 	return func(this js.Value, args []js.Value) (ret any) {
 		defer func() {
 			if r := recover(); r != nil {
-				js.Global().Get("console").Call("error", "spiceweb: internal error:", fmt.Sprint(r))
+				js.Global().Get("console").Call("error", "spiceweb: internal error:", errfmt.Value(r))
 				ret = nil
 			}
 		}()

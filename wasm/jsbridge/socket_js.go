@@ -2,9 +2,11 @@ package jsbridge
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"syscall/js"
+
+	"spiceweb/wasm/internal/errfmt"
 )
 
 // socket adapts a GoSocket (webui/src/sockets.ts) to io.ReadWriteCloser: a
@@ -42,7 +44,7 @@ func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
 		case "closed":
 			err := s.closeError()
 			s.Close()
-			return nil, fmt.Errorf("cannot open the websocket: %w", err)
+			return nil, errfmt.Wrap("cannot open the websocket", err)
 		}
 		s.v.Call("read") // nothing can be waiting yet; this arms the wake
 		select {
@@ -63,14 +65,14 @@ func (s *socket) closeError() error {
 		return io.EOF
 	}
 	if reason != "" {
-		return fmt.Errorf("websocket closed (code %d: %s)", code, reason)
+		return errors.New("websocket closed (code " + errfmt.Int(code) + ": " + reason + ")")
 	}
 	if code == 1006 {
 		// Abnormal closure: no close frame, which includes a proxy that
 		// dropped the TCP connection.
 		return io.EOF
 	}
-	return fmt.Errorf("websocket closed (code %d)", code)
+	return errors.New("websocket closed (code " + errfmt.Int(code) + ")")
 }
 
 // Read implements io.Reader.

@@ -3,11 +3,11 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"spiceweb/wasm/codec/glz"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -71,7 +71,7 @@ func (c *caches) put(id uint64, img *raster.Image, lossy bool) error {
 	// accounting of images we store at 4 bytes per pixel, but refuse a
 	// stream that would grow without bound.
 	if c.pixels+n > 2*pixmapCachePixels {
-		return fmt.Errorf("pixmap cache: server exceeded the announced cache size (%d pixels held)", c.pixels)
+		return errors.New("pixmap cache: server exceeded the announced cache size (" + errfmt.Int(c.pixels) + " pixels held)")
 	}
 	c.images[id] = cachedImage{img: img, lossy: lossy}
 	c.pixels += n
@@ -97,7 +97,7 @@ func (c *caches) get(ctx context.Context, id uint64, lossless bool) (*raster.Ima
 				return nil, errors.New("pixmap cache closed")
 			}
 			if lossless && e.lossy {
-				return nil, fmt.Errorf("pixmap cache: image %#x is only cached lossy", id)
+				return nil, errors.New("pixmap cache: image " + errfmt.Hex(id, 0) + " is only cached lossy")
 			}
 			return e.img, nil
 		}
@@ -111,7 +111,7 @@ func (c *caches) get(ctx context.Context, id uint64, lossless bool) (*raster.Ima
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-deadline.C:
-			return nil, fmt.Errorf("pixmap cache: image %#x never arrived", id)
+			return nil, errors.New("pixmap cache: image " + errfmt.Hex(id, 0) + " never arrived")
 		}
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -53,7 +53,7 @@ func (ch *channel) send(m spice.ClientMessage) error {
 func (ch *channel) run(ctx context.Context, h handler) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: internal error: %v", ch.name(), r)
+			err = errors.New(ch.name() + ": internal error: " + errfmt.Value(r))
 		}
 	}()
 	for {
@@ -108,14 +108,14 @@ func (ch *channel) dispatch(ctx context.Context, t spice.MsgType, body []byte, h
 		case spice.NotifySeverityError:
 			level = "error"
 		}
-		ch.client.log(level, fmt.Sprintf("%s: server notice: %s", ch.name(), m.Message))
+		ch.client.log(level, ch.name()+": server notice: "+m.Message)
 		return nil
 	case spice.MsgTypeDisconnecting:
 		var m spice.MsgDisconnecting
 		if err := m.Decode(body); err != nil {
 			return err
 		}
-		ch.client.log("info", fmt.Sprintf("%s: server is disconnecting: %s", ch.name(), m.Reason))
+		ch.client.log("info", ch.name()+": server is disconnecting: "+m.Reason.String())
 		return nil
 	case spice.MsgTypeWaitForChannels:
 		var m spice.MsgWaitForChannels
@@ -145,12 +145,12 @@ func (ch *channel) dispatch(ctx context.Context, t spice.MsgType, body []byte, h
 		}
 		if !ch.unknown[t] {
 			ch.unknown[t] = true
-			ch.client.log("debug", fmt.Sprintf("%s: skipping unhandled message type %d (%d bytes)", ch.name(), t, len(body)))
+			ch.client.log("debug", ch.name()+": skipping unhandled message type "+errfmt.Int(t)+" ("+errfmt.Int(len(body))+" bytes)")
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("%s: message %d: %w", ch.name(), t, err)
+		return errfmt.Wrap(ch.name()+": message "+errfmt.Int(t), err)
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ func (ch *channel) name() string {
 	if ch.id.ID == 0 {
 		return ch.id.Type.String()
 	}
-	return fmt.Sprintf("%s:%d", ch.id.Type, ch.id.ID)
+	return ch.id.Type.String() + ":" + errfmt.Int(ch.id.ID)
 }
 
 // bufferedReader is a reader that knows how much it holds: the browser

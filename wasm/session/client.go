@@ -7,16 +7,17 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
 // Dialer opens a new connection to the SPICE server, one per channel (in
-// the browser a websocket to the proxy, natively a TCP connection).
+// the browser a websocket to the proxy, natively a TCP connection). ctx
+// is cancelled when the dial timeout passes; it carries no deadline.
 type Dialer func(ctx context.Context) (io.ReadWriteCloser, error)
 
 // Config is what a session needs.
@@ -130,16 +131,16 @@ func (c *Client) Run(ctx context.Context) error {
 // dialAndLink opens one channel within dialTimeout and links it within
 // linkTimeout of the connection opening.
 func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uint32, caps spice.Caps) (*channel, error) {
-	dctx, cancel := context.WithTimeout(ctx, c.dialTimeout)
+	dctx, cancel := withTimeout(ctx, c.dialTimeout)
 	defer cancel()
 	conn, err := c.cfg.Dial(dctx)
 	if err != nil {
-		if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			return nil, fmt.Errorf("%s channel: the connection did not open within %v", id.Type, c.dialTimeout)
+		if timedOut(dctx) && ctx.Err() == nil {
+			return nil, errors.New(id.Type.String() + " channel: the connection did not open within " + c.dialTimeout.String())
 		}
-		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
+		return nil, errfmt.Wrap(id.Type.String()+" channel", err)
 	}
-	lctx, cancel := context.WithTimeout(ctx, c.linkTimeout)
+	lctx, cancel := withTimeout(ctx, c.linkTimeout)
 	defer cancel()
 	ch, err := c.link(lctx, conn, id, connID, caps)
 	if err != nil {
@@ -162,6 +163,32 @@ func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uin
 		ch.out.run(conn, func() { conn.Close() })
 	}()
 	return ch, nil
+}
+
+// errTimerExpired is the cause of a context ended by withTimeout's timer.
+var errTimerExpired = errors.New("session: timeout expired")
+
+// withTimeout is context.WithTimeout without its context type: that type's
+// String method, which the linker keeps because the runtime prints a
+// panic value through its String method, formats the deadline with
+// time.Time.String and so brings all of package time's formatting into
+// the wasm binary (about 16 KB). The returned context carries no
+// deadline; when d passes it is cancelled with cause errTimerExpired,
+// which timedOut tells apart.
+func withTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	t := time.AfterFunc(d, func() { cancel(errTimerExpired) })
+	return ctx, func() {
+		t.Stop()
+		cancel(context.Canceled)
+	}
+}
+
+// timedOut reports whether ctx ended on a deadline: withTimeout's timer,
+// or a deadline of a parent context (what ctx.Err() ==
+// context.DeadlineExceeded meant when ctx came from context.WithTimeout).
+func timedOut(ctx context.Context) bool {
+	return context.Cause(ctx) == errTimerExpired || ctx.Err() == context.DeadlineExceeded
 }
 
 // startChannel links and runs a child channel in its own goroutine; its
@@ -188,7 +215,7 @@ func (c *Client) startChannel(ctx context.Context, cancel context.CancelCauseFun
 // knows nothing of channels; handler errors already carry the name.
 func channelError(ch *channel, err error) error {
 	if errors.Is(err, spice.ErrTooLarge) {
-		return fmt.Errorf("%s: %w", ch.name(), err)
+		return errfmt.Wrap(ch.name(), err)
 	}
 	return err
 }

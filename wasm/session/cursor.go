@@ -2,8 +2,9 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -83,14 +84,14 @@ func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor)
 	case cur.Flags&spice.CursorFlagFromCache != 0:
 		shape = cc.cache[cur.Header.Unique]
 		if shape == nil {
-			return fmt.Errorf("cursor %#x is not in the cache", cur.Header.Unique)
+			return errors.New("cursor " + errfmt.Hex(cur.Header.Unique, 0) + " is not in the cache")
 		}
 	default:
 		rgba, err := cur.RGBA()
 		if err != nil {
 			// An odd shape type is not worth ending the session over:
 			// keep the current pointer and say why.
-			cc.c.log("warn", fmt.Sprintf("cursor: %v", err))
+			cc.c.log("warn", "cursor: "+err.Error())
 			return nil
 		}
 		hx, hy := cur.HotSpot()
@@ -98,7 +99,7 @@ func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor)
 		if cur.Flags&spice.CursorFlagCacheMe != 0 {
 			cc.drop(cur.Header.Unique)
 			if cc.bytes+len(rgba) > cursorCacheBytes {
-				return fmt.Errorf("cursor cache overflow: the server cached more than %d MiB of shapes", cursorCacheBytes>>20)
+				return errors.New("cursor cache overflow: the server cached more than " + errfmt.Int(cursorCacheBytes>>20) + " MiB of shapes")
 			}
 			cc.cache[cur.Header.Unique] = shape
 			cc.bytes += len(rgba)

@@ -2,11 +2,12 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"image"
 	"sync"
 
 	"spiceweb/wasm/codec/quic"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -230,7 +231,7 @@ func surfaceFormat(f spice.SurfaceFmt) (raster.Format, error) {
 	case spice.SurfaceFmt1A:
 		return raster.FormatA1, nil
 	}
-	return 0, spice.UnsupportedError(fmt.Sprintf("surface format %d", f))
+	return 0, spice.UnsupportedError("surface format " + errfmt.Int(f))
 }
 
 func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
@@ -239,22 +240,22 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 		return err
 	}
 	if m.SurfaceID >= maxSurfaces {
-		return fmt.Errorf("surface id %d out of range", m.SurfaceID)
+		return errors.New("surface id " + errfmt.Int(m.SurfaceID) + " out of range")
 	}
 	f, err := surfaceFormat(m.Format)
 	if err != nil {
 		return err
 	}
 	if err := raster.CheckSize(int(m.Width), int(m.Height)); err != nil {
-		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.removeSurface(m.SurfaceID) // a new surface replaces one with its id
 	if n := int(m.Width) * int(m.Height); d.pixels+n > d.budget {
-		return fmt.Errorf("surface %d (%dx%d): the server's surfaces would exceed %d MiB", m.SurfaceID, m.Width, m.Height, d.budget*4>>20)
+		return errors.New(surfaceName(&m) + ": the server's surfaces would exceed " + errfmt.Int(d.budget*4>>20) + " MiB")
 	}
 	s, err := raster.NewSurface(int(m.Width), int(m.Height), f)
 	if err != nil {
-		return fmt.Errorf("surface %d (%dx%d): %w", m.SurfaceID, m.Width, m.Height, err)
+		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.surfaces[m.SurfaceID] = s
 	d.pixels += s.W * s.H
@@ -265,6 +266,12 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// surfaceName names a surface being created in its errors, as
+// "surface 3 (640x480)".
+func surfaceName(m *spice.MsgDisplaySurfaceCreate) string {
+	return "surface " + errfmt.Int(m.SurfaceID) + " (" + errfmt.Int(m.Width) + "x" + errfmt.Int(m.Height) + ")"
 }
 
 func (d *display) surfaceDestroy(ctx context.Context, body []byte) error {
@@ -292,7 +299,7 @@ func (d *display) removeSurface(id uint32) {
 func (d *display) surface(id uint32) (*raster.Surface, error) {
 	s := d.surfaces[id]
 	if s == nil {
-		return nil, fmt.Errorf("draw to unknown surface %d", id)
+		return nil, errors.New("draw to unknown surface " + errfmt.Int(id))
 	}
 	return s, nil
 }

@@ -2,8 +2,9 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -32,7 +33,7 @@ func (d *display) area(ctx context.Context, body []byte, base *spice.DisplayBase
 	if mask != nil && mask.Bitmap != 0 {
 		m, err := d.mask(ctx, body, mask)
 		if err != nil {
-			return a, fmt.Errorf("mask: %w", err)
+			return a, errfmt.Wrap("mask", err)
 		}
 		a.Mask = m
 	}
@@ -52,7 +53,7 @@ func (d *display) mask(ctx context.Context, body []byte, q *spice.QMask) (raster
 	case spice.ImageTypeBitmap:
 		f := img.BitmapFormat
 		if f != spice.BitmapFmt1BitLE && f != spice.BitmapFmt1BitBE {
-			return raster.Mask{}, spice.UnsupportedError(fmt.Sprintf("mask bitmap format %d", f))
+			return raster.Mask{}, spice.UnsupportedError("mask bitmap format " + errfmt.Int(f))
 		}
 		topDown := img.BitmapFlags&spice.BitmapFlagTopDown != 0
 		b := &d.maskBits
@@ -83,7 +84,7 @@ func (d *display) mask(ctx context.Context, body []byte, q *spice.QMask) (raster
 	case spice.ImageTypeSurface:
 		s := d.surfaces[img.SurfaceID]
 		if s == nil {
-			return raster.Mask{}, fmt.Errorf("mask from unknown surface %d", img.SurfaceID)
+			return raster.Mask{}, errors.New("mask from unknown surface " + errfmt.Int(img.SurfaceID))
 		}
 		src = &s.Image
 	default:
@@ -104,7 +105,7 @@ func (d *display) brush(ctx context.Context, body []byte, b *spice.Brush) (raste
 	case spice.BrushTypePattern:
 		img, err := d.image(ctx, body, b.Pattern, &d.patternBuf)
 		if err != nil {
-			return raster.Brush{}, fmt.Errorf("brush pattern: %w", err)
+			return raster.Brush{}, errfmt.Wrap("brush pattern", err)
 		}
 		return raster.Brush{Pattern: img, Pos: raster.Point{X: int(b.Pos.X), Y: int(b.Pos.Y)}}, nil
 	}

@@ -2,12 +2,13 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"spiceweb/wasm/codec/bitmap"
 	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/codec/lz"
 	"spiceweb/wasm/codec/lz4"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -32,7 +33,7 @@ func (d *display) image(ctx context.Context, body []byte, ptr uint32, scratch *r
 	case spice.ImageTypeSurface:
 		s := d.surfaces[img.SurfaceID]
 		if s == nil {
-			return nil, fmt.Errorf("image from unknown surface %d", img.SurfaceID)
+			return nil, errors.New("image from unknown surface " + errfmt.Int(img.SurfaceID))
 		}
 		return &s.Image, nil
 	}
@@ -40,7 +41,7 @@ func (d *display) image(ctx context.Context, body []byte, ptr uint32, scratch *r
 	if !d.seenType[desc.Type] {
 		// Once per type: tells which codecs a session really uses.
 		d.seenType[desc.Type] = true
-		d.c.log("debug", fmt.Sprintf("display: decoding %s images", desc.Type))
+		d.c.log("debug", "display: decoding "+desc.Type.String()+" images")
 	}
 	cacheMe := desc.Flags&(spice.ImageFlagCacheMe|spice.ImageFlagCacheReplaceMe) != 0
 	dst := scratch
@@ -49,11 +50,11 @@ func (d *display) image(ctx context.Context, body []byte, ptr uint32, scratch *r
 	}
 	lossy, err := d.decode(ctx, img, dst)
 	if err != nil {
-		return nil, fmt.Errorf("%s image %dx%d: %w", desc.Type, desc.Width, desc.Height, err)
+		return nil, errfmt.Wrap(desc.Type.String()+" image "+errfmt.Int(desc.Width)+"x"+errfmt.Int(desc.Height), err)
 	}
 	if dst.W != int(desc.Width) || dst.H != int(desc.Height) {
-		return nil, fmt.Errorf("%s image: decoded %dx%d, descriptor says %dx%d",
-			desc.Type, dst.W, dst.H, desc.Width, desc.Height)
+		return nil, errors.New(desc.Type.String() + " image: decoded " + errfmt.Int(dst.W) + "x" + errfmt.Int(dst.H) +
+			", descriptor says " + errfmt.Int(desc.Width) + "x" + errfmt.Int(desc.Height))
 	}
 	if desc.Flags&spice.ImageFlagHighBitsSet != 0 {
 		// The image is x8r8g8b8 whose top byte is meaningful to the
@@ -115,7 +116,7 @@ func (d *display) palette(img *spice.Image) ([]uint32, error) {
 	if img.BitmapFlags&spice.BitmapFlagPalFromCache != 0 {
 		p, ok := d.palettes[img.PaletteID]
 		if !ok {
-			return nil, fmt.Errorf("palette %#x is not in the cache", img.PaletteID)
+			return nil, errors.New("palette " + errfmt.Hex(img.PaletteID, 0) + " is not in the cache")
 		}
 		return p, nil
 	}
@@ -124,7 +125,7 @@ func (d *display) palette(img *spice.Image) ([]uint32, error) {
 	}
 	if img.BitmapFlags&spice.BitmapFlagPalCacheMe != 0 {
 		if len(d.palettes) >= maxPalettes {
-			return nil, fmt.Errorf("palette cache overflow: the server cached more than %d palettes", maxPalettes)
+			return nil, errors.New("palette cache overflow: the server cached more than " + errfmt.Int(maxPalettes) + " palettes")
 		}
 		d.palettes[img.Palette.Unique] = img.Palette.Entries
 	}

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 
 	"spiceweb/wasm/spice"
 )
@@ -15,7 +14,7 @@ import (
 func (d *display) unsupportedDraw(what string) {
 	if !d.warned[what] {
 		d.warned[what] = true
-		d.c.log("warn", fmt.Sprintf("display: %s drawing is not supported; parts of the screen may be wrong", what))
+		d.c.log("warn", "display: "+what+" drawing is not supported; parts of the screen may be wrong")
 	}
 }
 

@@ -2,9 +2,10 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"spiceweb/wasm/codec/jpeg"
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -42,10 +43,10 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		return err
 	}
 	if m.ID >= spice.MaxNumStreams {
-		return fmt.Errorf("stream id %d out of range", m.ID)
+		return errors.New("stream id " + errfmt.Int(m.ID) + " out of range")
 	}
 	if d.surfaces[m.SurfaceID] == nil {
-		return fmt.Errorf("stream %d on unknown surface %d", m.ID, m.SurfaceID)
+		return errors.New("stream " + errfmt.Int(m.ID) + " on unknown surface " + errfmt.Int(m.SurfaceID))
 	}
 	d.streams[m.ID] = &stream{
 		surfaceID: m.SurfaceID,
@@ -54,12 +55,18 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		dest:      rect(m.Dest),
 		clip:      clipRects(&m.Clip, nil),
 	}
-	d.c.log("debug", fmt.Sprintf("display: video stream %d, codec %d, %dx%d into %v", m.ID, m.CodecType, m.SrcWidth, m.SrcHeight, rect(m.Dest)))
+	d.c.log("debug", "display: video stream "+errfmt.Int(m.ID)+", codec "+errfmt.Int(m.CodecType)+", "+
+		errfmt.Int(m.SrcWidth)+"x"+errfmt.Int(m.SrcHeight)+" into "+rectText(rect(m.Dest)))
 	if m.CodecType != spice.VideoCodecMJPEG {
 		// Only MJPEG is advertised, so no server should do this.
-		d.c.log("warn", fmt.Sprintf("stream %d uses codec %d, which this client cannot decode", m.ID, m.CodecType))
+		d.c.log("warn", "stream "+errfmt.Int(m.ID)+" uses codec "+errfmt.Int(m.CodecType)+", which this client cannot decode")
 	}
 	return nil
+}
+
+// rectText spells r as fmt's %v spells the struct: "{x0 y0 x1 y1}".
+func rectText(r raster.Rect) string {
+	return "{" + errfmt.Int(r.X0) + " " + errfmt.Int(r.Y0) + " " + errfmt.Int(r.X1) + " " + errfmt.Int(r.Y1) + "}"
 }
 
 func (d *display) streamData(ctx context.Context, body []byte) error {
@@ -69,7 +76,7 @@ func (d *display) streamData(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return fmt.Errorf("data for unknown stream %d", m.ID)
+		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
 	}
 	return d.streamFrame(ctx, st, m.ID, m.Data, st.dest)
 }
@@ -81,7 +88,7 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return fmt.Errorf("data for unknown stream %d", m.ID)
+		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
 	}
 	return d.streamFrame(ctx, st, m.ID, m.Data, rect(m.Dest))
 }
@@ -96,7 +103,7 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, data [
 	}
 	s := d.surfaces[st.surfaceID]
 	if s == nil {
-		return fmt.Errorf("stream %d: surface %d is gone", id, st.surfaceID)
+		return errors.New("stream " + errfmt.Int(id) + ": surface " + errfmt.Int(st.surfaceID) + " is gone")
 	}
 	frame := &d.streamBuf
 	jfif, err := st.mjpeg.Complete(data)
@@ -114,7 +121,7 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, data [
 		// A bad frame is dropped; the next key frame repairs the picture.
 		if !st.warned {
 			st.warned = true
-			d.c.log("warn", fmt.Sprintf("stream %d: dropping undecodable frame: %v", id, err))
+			d.c.log("warn", "stream "+errfmt.Int(id)+": dropping undecodable frame: "+err.Error())
 		}
 		return nil
 	}
@@ -148,7 +155,7 @@ func (d *display) streamClip(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return fmt.Errorf("clip for unknown stream %d", m.ID)
+		return errors.New("clip for unknown stream " + errfmt.Int(m.ID))
 	}
 	st.clip = clipRects(&m.Clip, st.clip)
 	return nil

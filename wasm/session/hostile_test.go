@@ -121,6 +121,54 @@ func TestSessionDialTimeout(t *testing.T) {
 	}
 }
 
+// withTimeout replaces context.WithTimeout (a smaller binary); timedOut
+// must say what ctx.Err() == context.DeadlineExceeded said of the
+// context.WithTimeout it replaces, in each way the context can end.
+func TestWithTimeoutEnds(t *testing.T) {
+	wait := func(ctx context.Context) {
+		t.Helper()
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the context did not end")
+		}
+	}
+	ctx, cancel := withTimeout(context.Background(), 10*time.Millisecond)
+	wait(ctx)
+	if !timedOut(ctx) {
+		t.Errorf("timer expired: timedOut false (Err %v, Cause %v)", ctx.Err(), context.Cause(ctx))
+	}
+	cancel()
+	if !timedOut(ctx) {
+		t.Error("cancel after the timer fired changed the verdict")
+	}
+
+	ctx, cancel = withTimeout(context.Background(), time.Hour)
+	cancel()
+	wait(ctx)
+	if timedOut(ctx) || ctx.Err() != context.Canceled {
+		t.Errorf("cancelled early: timedOut %v, Err %v", timedOut(ctx), ctx.Err())
+	}
+
+	parent, cancelParent := context.WithCancelCause(context.Background())
+	ctx, cancel = withTimeout(parent, time.Hour)
+	defer cancel()
+	cancelParent(errors.New("a channel failed"))
+	wait(ctx)
+	if timedOut(ctx) {
+		t.Error("parent cancelled: timedOut true")
+	}
+
+	dl, cancelDL := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancelDL()
+	ctx, cancel = withTimeout(dl, time.Hour)
+	defer cancel()
+	wait(ctx)
+	if !timedOut(ctx) {
+		t.Error("parent deadline passed: timedOut false, unlike a context.WithTimeout child")
+	}
+}
+
 func TestSessionStartTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		name string

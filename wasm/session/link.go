@@ -3,10 +3,10 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 	"spiceweb/wasm/ticket"
 )
@@ -40,7 +40,7 @@ type LinkError struct {
 }
 
 func (e *LinkError) Error() string {
-	return fmt.Sprintf("%s channel: server refused the link: %s", e.Channel, e.Code)
+	return e.Channel.String() + " channel: server refused the link: " + e.Code.String()
 }
 
 // ErrAuth reports a refused password (PERMISSION_DENIED). It is final: the
@@ -95,7 +95,7 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 	}
 	if reply.CommonCaps.Has(spice.CommonCapProtocolAuthSelection) {
 		if !reply.CommonCaps.Has(spice.CommonCapAuthSpice) {
-			return nil, fmt.Errorf("%s channel: the server requires SASL authentication, which this client does not support", id.Type)
+			return nil, errors.New(id.Type.String() + " channel: the server requires SASL authentication, which this client does not support")
 		}
 		if _, err := conn.Write(spice.AppendAuthMechanism(nil, spice.CommonCapAuthSpice)); err != nil {
 			return nil, c.linkIOError(ctx, id, err, false)
@@ -110,7 +110,7 @@ func (c *Client) link(ctx context.Context, conn io.ReadWriteCloser, id spice.Cha
 	}
 	tk, err := ticket.Encrypt(reply.PubKey, c.cfg.Password, random)
 	if err != nil {
-		return nil, fmt.Errorf("%s channel: %w", id.Type, err)
+		return nil, errfmt.Wrap(id.Type.String()+" channel", err)
 	}
 	if _, err := conn.Write(tk); err != nil {
 		return nil, c.linkIOError(ctx, id, err, false)
@@ -138,11 +138,11 @@ func linkErr(id spice.ChannelID, code spice.LinkErr) error {
 }
 
 func (c *Client) linkIOError(ctx context.Context, id spice.ChannelID, err error, nothingRead bool) error {
-	if ctx.Err() == context.DeadlineExceeded {
+	if timedOut(ctx) {
 		if nothingRead {
-			return fmt.Errorf("%s channel: the server did not answer within %v", id.Type, c.linkTimeout)
+			return errors.New(id.Type.String() + " channel: the server did not answer within " + c.linkTimeout.String())
 		}
-		return fmt.Errorf("%s channel: the server did not complete the link within %v", id.Type, c.linkTimeout)
+		return errors.New(id.Type.String() + " channel: the server did not complete the link within " + c.linkTimeout.String())
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -150,5 +150,5 @@ func (c *Client) linkIOError(ctx context.Context, id spice.ChannelID, err error,
 	if nothingRead && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.ErrClosedPipe)) {
 		return ErrProxyRefused
 	}
-	return fmt.Errorf("%s channel: connection lost during the handshake: %w", id.Type, err)
+	return errfmt.Wrap(id.Type.String()+" channel: connection lost during the handshake", err)
 }

@@ -2,12 +2,13 @@ package session
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -85,9 +86,9 @@ func (c *Client) runMain(ctx context.Context, cancel context.CancelCauseFunc) er
 	m := &mainChannel{c: c, ch: ch, cancel: cancel}
 	m.startTimer = time.AfterFunc(c.startTimeout, func() {
 		if m.inited.Load() {
-			cancel(fmt.Errorf("main channel: the server did not send its channel list within %v", c.startTimeout))
+			cancel(errors.New("main channel: the server did not send its channel list within " + c.startTimeout.String()))
 		} else {
-			cancel(fmt.Errorf("main channel: the server did not start the session within %v (no INIT message)", c.startTimeout))
+			cancel(errors.New("main channel: the server did not start the session within " + c.startTimeout.String() + " (no INIT message)"))
 		}
 	})
 	defer m.startTimer.Stop()
@@ -204,14 +205,14 @@ func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, sk
 		return open, "", false
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "channel list: opening %d of %d listed channels; skipped", len(open), len(list))
+	b.WriteString("channel list: opening " + errfmt.Int(len(open)) + " of " + errfmt.Int(len(list)) + " listed channels; skipped")
 	sep := " "
 	for _, part := range []struct {
 		what string
 		t    *channelTally
-	}{{"not implemented", &unknown}, {"duplicates", &dup}, {fmt.Sprintf("beyond %d connections per session", limit+1), &over}} {
+	}{{"not implemented", &unknown}, {"duplicates", &dup}, {"beyond " + errfmt.Int(limit+1) + " connections per session", &over}} {
 		if part.t.total > 0 {
-			fmt.Fprintf(&b, "%s%s: %s", sep, part.what, part.t)
+			b.WriteString(sep + part.what + ": " + part.t.String())
 			sep = "; "
 		}
 	}
@@ -240,7 +241,7 @@ func (t *channelTally) add(ct spice.ChannelType) {
 func (t *channelTally) String() string {
 	parts := make([]string, len(t.order))
 	for i, ct := range t.order {
-		parts[i] = fmt.Sprintf("%d %s", t.n[ct], ct)
+		parts[i] = errfmt.Int(t.n[ct]) + " " + ct.String()
 	}
 	return strings.Join(parts, ", ")
 }
@@ -274,7 +275,7 @@ func (m *mainChannel) name(ctx context.Context, body []byte) error {
 	if err := msg.Decode(body); err != nil {
 		return err
 	}
-	m.c.log("info", fmt.Sprintf("guest name: %q", msg.Name))
+	m.c.log("info", `guest name: "`+msg.Name+`"`)
 	return nil
 }
 
