@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,9 +241,18 @@ func (c *jpegChooser) failed(i, w, h int, err error) {
 
 func size(w, h int) string { return errfmt.Int(w) + "x" + errfmt.Int(h) }
 
+// median of a few samples. An insertion sort, because slices.Sort's
+// generic pdqsort would add 12 KB to the wasm binary for five numbers.
 func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
+	s := make([]time.Duration, 0, len(ds))
+	for _, d := range ds {
+		i := len(s)
+		s = append(s, d)
+		for ; i > 0 && s[i-1] > d; i-- {
+			s[i] = s[i-1]
+		}
+		s[i] = d
+	}
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
 	}
