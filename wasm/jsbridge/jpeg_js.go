@@ -43,6 +43,8 @@ type browserJPEG struct {
 	canvas   js.Value   // OffscreenCanvas for canvas reads
 	ctx2d    js.Value
 	deadline <-chan time.Time // of the decode under way
+	waited   time.Duration    // of the decode under way: time in await
+	lastBusy time.Duration    // the last decode's time minus its waits
 
 	seq     int64
 	waiting atomic.Int64 // seq of the promise being waited for, 0 for none
@@ -131,11 +133,19 @@ func newBrowserJPEG(name string, start func(js.Value) (js.Value, js.Value),
 
 func (d *browserJPEG) Name() string { return d.name }
 
+// ThreadTime implements session.JPEGThreadTime: how long the last decode
+// kept this thread busy, without the waits while the browser decoded
+// (when this thread ran the session's other work).
+func (d *browserJPEG) ThreadTime() time.Duration { return d.lastBusy }
+
 // DecodeJPEG implements session.JPEGDecoder. It blocks the calling
 // goroutine, never the JavaScript event loop, until the browser answers.
 func (d *browserJPEG) DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.Image) (err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	start := time.Now()
+	d.waited = 0
+	defer func() { d.lastBusy = time.Since(start) - d.waited }()
 	// A JavaScript exception (a constructor or method that throws) arrives
 	// as a panic: it is this frame's error, and Go decodes it instead.
 	defer func() {
@@ -182,6 +192,7 @@ func (d *browserJPEG) await(ctx context.Context, promise, closer js.Value) (js.V
 	js.Global().Get("Promise").Call("allSettled", []any{d.seq, promise, closer}).Call("then", d.settled)
 	var out js.Value
 	var err error
+	waitFrom := time.Now()
 	select {
 	case out = <-d.results:
 	case <-ctx.Done():
@@ -189,6 +200,7 @@ func (d *browserJPEG) await(ctx context.Context, promise, closer js.Value) (js.V
 	case <-d.deadline:
 		err = errors.New(d.name + ": no answer in " + jpegTimeout.String())
 	}
+	d.waited += time.Since(waitFrom)
 	if err != nil {
 		// A result that came with the deadline must not be taken for the
 		// next one's, and a late copy must not land in the next frame.

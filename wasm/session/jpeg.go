@@ -26,6 +26,16 @@ type JPEGDecoder interface {
 	DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.Image) error
 }
 
+// JPEGThreadTime is implemented by a JPEGDecoder that decodes away from
+// the calling thread (the browser's decoders run on threads of their own):
+// ThreadTime reports how long the last DecodeJPEG kept the calling thread
+// busy, handing the frame over and copying the pixels back. For the rest
+// of its wall-clock time the thread was free to run the session's other
+// work, so that rest is no cost to the client.
+type JPEGThreadTime interface {
+	ThreadTime() time.Duration
+}
+
 // Choosing a decoder. Which way decodes fastest depends on the browser,
 // on the context (main thread or worker), on how busy its event loop is
 // and on the frame size: Go's decoder pays for Go in wasm, the browser's
@@ -33,9 +43,13 @@ type JPEGDecoder interface {
 // back into Go. In the e2e video test (240x180 frames, the page's main
 // thread busy with the session) Go's took 2.3 ms, ImageDecoder 6.2 ms and
 // createImageBitmap 39 ms, while on an idle page ImageDecoder decodes a
-// 320x240 frame 3 to 4 times faster than Go. So the first frames of each
-// size are decoded by every way in turn and timed, and the rest go to the
-// one with the lowest median. Every frame is decoded in full by one of
+// 320x240 frame 3 to 4 times faster than Go. But most of a browser
+// decoder's wall-clock time is the event loop running other work while
+// another thread decodes: what the client pays is the time its own thread
+// is busy (JPEGThreadTime). So the first frames of each size are decoded by
+// every way in turn and timed, and the rest go to the way that keeps the
+// thread busy least, among those whose wall-clock time keeps up with a
+// stream (jpegMaxWall). Every frame is decoded in full by one of
 // them, so the stream shows every frame while this is measured. Now and
 // then the ways that came close are measured again, since the page's load
 // changes.
@@ -56,6 +70,11 @@ const (
 	// jpegMaxFailures in a row disable an external decoder for the
 	// channel.
 	jpegMaxFailures = 3
+	// jpegMaxWall is the median wall-clock time per frame above which a
+	// way is not chosen however little it keeps the thread busy: the
+	// display channel waits for each frame, so a slower way would hold a
+	// 30 frames-a-second stream back. Go's decoder is always eligible.
+	jpegMaxWall = 30 * time.Millisecond
 )
 
 // jpegWay is one way of decoding: Go's decoder (ext nil) or an external one.
@@ -69,8 +88,10 @@ type jpegWay struct {
 // jpegTrial is what the chooser knows about one frame size.
 type jpegTrial struct {
 	runs    []int             // frames decoded per way while measuring
-	samples [][]time.Duration // timed frames per way
+	samples [][]time.Duration // timed frames per way: the thread's busy time
+	walls   [][]time.Duration // and the wall-clock time
 	medians []time.Duration   // per way, from the last measurement
+	wallMed []time.Duration
 	chosen  int               // index into ways; -1 while measuring
 	last    int               // the way chosen before, -1 for none
 	since   int               // frames decoded since the choice
@@ -116,8 +137,9 @@ func (c *jpegChooser) decode(ctx context.Context, jfif []byte, w, h int, dst *ra
 		if len(c.trials) >= jpegMaxSizes {
 			clear(c.trials)
 		}
-		tr = &jpegTrial{runs: make([]int, len(c.ways)), samples: make([][]time.Duration, len(c.ways)),
-			medians: make([]time.Duration, len(c.ways)), chosen: -1, last: -1}
+		n := len(c.ways)
+		tr = &jpegTrial{runs: make([]int, n), samples: make([][]time.Duration, n), walls: make([][]time.Duration, n),
+			medians: make([]time.Duration, n), wallMed: make([]time.Duration, n), chosen: -1, last: -1}
 		c.trials[key] = tr
 	}
 	if tr.chosen >= 0 {
@@ -138,6 +160,10 @@ func (c *jpegChooser) decode(ctx context.Context, jfif []byte, w, h int, dst *ra
 		err = way.ext.DecodeJPEG(ctx, jfif, dst)
 	}
 	elapsed := c.now().Sub(t0)
+	busy := elapsed
+	if tt, ok := way.ext.(JPEGThreadTime); ok {
+		busy = min(tt.ThreadTime(), elapsed)
+	}
 	if way.ext != nil {
 		if err != nil {
 			if ctx.Err() != nil {
@@ -155,7 +181,8 @@ func (c *jpegChooser) decode(ctx context.Context, jfif []byte, w, h int, dst *ra
 		return err
 	}
 	if tr.runs[i]++; tr.runs[i] > jpegWarmup {
-		tr.samples[i] = append(tr.samples[i], elapsed)
+		tr.samples[i] = append(tr.samples[i], busy)
+		tr.walls[i] = append(tr.walls[i], elapsed)
 	}
 	c.maybeChoose(tr, w, h)
 	return nil
@@ -179,14 +206,16 @@ func (tr *jpegTrial) recheck(ways []*jpegWay) {
 	limit := tr.medians[tr.chosen] * jpegRecheckWithin
 	for i, w := range ways {
 		if !w.off && tr.medians[i] <= limit {
-			tr.runs[i], tr.samples[i] = 0, tr.samples[i][:0]
+			tr.runs[i], tr.samples[i], tr.walls[i] = 0, tr.samples[i][:0], tr.walls[i][:0]
 		}
 	}
 	tr.last, tr.chosen, tr.since = tr.chosen, -1, 0
 }
 
-// maybeChoose picks the way with the lowest median once every way has its
-// samples, and logs the figures: at info level when the choice is new.
+// maybeChoose picks, once every way has its samples, the way with the
+// lowest median busy time among those whose median wall-clock time is
+// within jpegMaxWall (Go's always is), and logs the figures: at info level
+// when the choice is new.
 func (c *jpegChooser) maybeChoose(tr *jpegTrial, w, h int) {
 	best := -1
 	for i, way := range c.ways {
@@ -197,6 +226,12 @@ func (c *jpegChooser) maybeChoose(tr *jpegTrial, w, h int) {
 			return
 		}
 		tr.medians[i] = median(tr.samples[i])
+		tr.wallMed[i] = median(tr.walls[i])
+	}
+	for i, way := range c.ways {
+		if way.off || (i > 0 && tr.wallMed[i] > jpegMaxWall) {
+			continue
+		}
 		if best < 0 || tr.medians[i] < tr.medians[best] {
 			best = i
 		}
@@ -204,16 +239,25 @@ func (c *jpegChooser) maybeChoose(tr *jpegTrial, w, h int) {
 	tr.chosen = best
 	var figs []string
 	for i, way := range c.ways {
-		if !way.off {
-			figs = append(figs, way.name+" "+strconv.FormatFloat(float64(tr.medians[i].Microseconds())/1000, 'f', 2, 64)+" ms")
+		if way.off {
+			continue
 		}
+		fig := way.name + " " + ms(tr.medians[i])
+		if tr.wallMed[i] != tr.medians[i] {
+			fig += " (" + ms(tr.wallMed[i]) + " wall)"
+		}
+		figs = append(figs, fig)
 	}
 	level := "info"
 	if best == tr.last {
 		level = "debug"
 	}
 	c.log(level, "display: MJPEG "+size(w, h)+" frames decoded by "+c.ways[best].name+
-		" (per frame, median of "+errfmt.Int(jpegSamples)+": "+strings.Join(figs, ", ")+")")
+		" (thread time per frame, median of "+errfmt.Int(jpegSamples)+": "+strings.Join(figs, ", ")+")")
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
 }
 
 // failed counts a failure of external way i; after jpegMaxFailures in a
@@ -234,7 +278,7 @@ func (c *jpegChooser) failed(i, w, h int, err error) {
 		if tr.chosen == i {
 			tr.chosen = -1
 		}
-		tr.samples[i] = nil
+		tr.samples[i], tr.walls[i] = nil, nil
 		tr.runs[i] = 0
 	}
 }

@@ -71,17 +71,27 @@ type fakeJPEG struct {
 	name  string
 	clock *fakeClock
 	cost  func(w, h int) time.Duration
-	fail  func(call int) error
-	calls int
-	jfifs [][]byte // what it was given, in order
+	// busy, when set, is the part of cost the calling thread is busy
+	// (JPEGThreadTime); the rest another thread decodes.
+	busy     func(w, h int) time.Duration
+	lastBusy time.Duration
+	fail     func(call int) error
+	calls    int
+	jfifs    [][]byte // what it was given, in order
 }
 
 func (f *fakeJPEG) Name() string { return f.name }
+
+func (f *fakeJPEG) ThreadTime() time.Duration { return f.lastBusy }
 
 func (f *fakeJPEG) DecodeJPEG(ctx context.Context, jfif []byte, dst *raster.Image) error {
 	f.calls++
 	f.jfifs = append(f.jfifs, bytes.Clone(jfif))
 	f.clock.t = f.clock.t.Add(f.cost(dst.W, dst.H))
+	f.lastBusy = f.cost(dst.W, dst.H)
+	if f.busy != nil {
+		f.lastBusy = f.busy(dst.W, dst.H)
+	}
 	if f.fail != nil {
 		if err := f.fail(f.calls); err != nil {
 			clear(dst.Pix) // garbage left behind must not show
@@ -207,6 +217,42 @@ func TestJPEGChooserGoWins(t *testing.T) {
 	}
 	if got := logs.matching("decoded by Go"); len(got) != 1 {
 		t.Errorf("logs %q, want one saying Go decodes", logs.lines)
+	}
+}
+
+// A browser decoder that takes longer than Go by the clock but keeps the
+// thread busy for less of it (another thread decodes) is chosen: what the
+// client pays is its own thread's time.
+func TestJPEGChooserThreadTime(t *testing.T) {
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 30)
+	clock := &fakeClock{t: time.Unix(0, 0)}
+	logs := &logRec{}
+	ext := &fakeJPEG{name: "browser", clock: clock, cost: perFrame(5 * time.Millisecond), busy: perFrame(500 * time.Microsecond)}
+	c := testChooser(clock, perFrame(3*time.Millisecond), logs, ext)
+	decodeAll(t, c, jfifs, want)
+	if got := logs.matching("decoded by browser"); len(got) != 1 ||
+		!strings.Contains(got[0], "thread time per frame, median of 5: Go 3.00 ms, browser 0.50 ms (5.00 ms wall)") {
+		t.Errorf("logs %q, want the browser chosen on its thread time, with both figures", logs.lines)
+	}
+	if wantCalls := len(jfifs) - (jpegWarmup + jpegSamples); ext.calls != wantCalls {
+		t.Errorf("browser decoded %d frames, want %d", ext.calls, wantCalls)
+	}
+}
+
+// A way too slow by the clock to keep up with a stream is not chosen,
+// however little it keeps the thread busy.
+func TestJPEGChooserTooSlowForAStream(t *testing.T) {
+	jfifs, want := streamOf(t, "mjpeg-xspice-320x240", 30)
+	clock := &fakeClock{t: time.Unix(0, 0)}
+	logs := &logRec{}
+	ext := &fakeJPEG{name: "browser", clock: clock, cost: perFrame(jpegMaxWall + time.Millisecond), busy: perFrame(100 * time.Microsecond)}
+	c := testChooser(clock, perFrame(3*time.Millisecond), logs, ext)
+	decodeAll(t, c, jfifs, want)
+	if got := logs.matching("decoded by Go"); len(got) != 1 {
+		t.Errorf("logs %q, want Go chosen", logs.lines)
+	}
+	if ext.calls != jpegWarmup+jpegSamples {
+		t.Errorf("browser decoded %d frames, want only its %d turns", ext.calls, jpegWarmup+jpegSamples)
 	}
 }
 
