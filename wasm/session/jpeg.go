@@ -92,9 +92,9 @@ type jpegTrial struct {
 	walls   [][]time.Duration // and the wall-clock time
 	medians []time.Duration   // per way, from the last measurement
 	wallMed []time.Duration
-	chosen  int               // index into ways; -1 while measuring
-	last    int               // the way chosen before, -1 for none
-	since   int               // frames decoded since the choice
+	chosen  int // index into ways; -1 while measuring
+	last    int // the way chosen before, -1 for none
+	since   int // frames decoded since the choice
 }
 
 // jpegChooser decodes the complete JPEG frames of a display channel's
