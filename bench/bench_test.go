@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"spiceweb/wasm/codec/jpeg"
+	"spiceweb/wasm/raster"
 	"spiceweb/wasm/raster/rastertest"
 )
 
@@ -324,5 +326,45 @@ func TestTopSelf(t *testing.T) {
 	}
 	if _, err := ParseCPUProfile([]byte("{")); err == nil {
 		t.Error("bad JSON gave no error")
+	}
+}
+
+// TestMJPEG loads the recorded streams and decodes them the way the
+// browser benchmark does with Go's decoder: every frame, in order, as
+// codec/jpeg's own Stream decodes it.
+func TestMJPEG(t *testing.T) {
+	seqs, err := LoadMJPEG(filepath.Join("..", "wasm", "codec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seqs {
+		if len(s.Seeds) != len(s.Frames) || len(s.PictureCRC) == 0 {
+			t.Errorf("%s: %d frames, %d seeds, %d picture checksums", s.Name, len(s.Frames), len(s.Seeds), len(s.PictureCRC))
+		}
+		for _, seed := range s.Seeds {
+			if _, ok := s.PictureCRC[seed]; !ok {
+				t.Errorf("%s: no checksum for picture %d", s.Name, seed)
+			}
+		}
+		c := &MJPEGCase{Seq: s}
+		var ref jpeg.Stream
+		var want raster.Image
+		for pass := range 2 { // a second pass starts the stream over
+			for i, f := range s.Frames {
+				got, err := c.Frame(t.Context(), i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Decode(f.Data, &want); err != nil {
+					t.Fatal(err)
+				}
+				if got.W != s.Width || got.H != s.Height {
+					t.Fatalf("%s frame %d: %dx%d, want %dx%d", s.Name, i, got.W, got.H, s.Width, s.Height)
+				}
+				if d := rastertest.Diff(got, &want, 0); d != "" {
+					t.Fatalf("%s pass %d frame %d: %s", s.Name, pass, i, d)
+				}
+			}
+		}
 	}
 }

@@ -31,6 +31,9 @@
 //	go test ./e2e -run '^$' -bench Console -benchtime 1x -timeout 30m
 //	                                              scrolling xterm, MJPEG stream, latencies,
 //	                                              ours vs spice-html5 on live Xspice (console.go)
+//	go test ./e2e -run '^$' -bench BrowserMJPEG -benchtime 1x
+//	                                              MJPEG frames: Go vs the browser's decoders, main
+//	                                              thread and worker, secure and insecure (about 2 min)
 //	GOOS=js GOARCH=wasm go test -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./bench -run '^$' -bench Decode
 //	                                              wasm in Node, no browser: a quick check
 //	                                              (Node's V8 is older than Chromium's)
@@ -47,4 +50,10 @@
 // native one into DIR and prints the wasm profile's top functions.
 // SPICEWEB_BENCH_RUNS sets the number of runs per client of PageLoad and
 // the console benchmarks (default 5; 3 for ConsoleLatency).
+//
+// BrowserMJPEG decodes the recorded MJPEG streams (MJPEGSequence,
+// LoadMJPEG) frame by frame as a display channel does (MJPEGCase), with
+// Go's decoder and with each browser decoder jsbridge gives the client,
+// from Go compiled to wasm, so that each figure includes what the client
+// pays to hand the frame to the browser and to copy the pixels back.
 package bench

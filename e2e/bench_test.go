@@ -243,14 +243,31 @@ func profileCases(b *testing.B, br *Browser, cases []*benchCase, dir string) {
 	}
 }
 
-// decodeServer serves the benchmark page on loopback: bench/web, the
-// benchmark compiled to wasm, Go's wasm_exec.js, the fixtures (as a
-// descriptor list and the codec testdata files) and spice-html5 from its
-// Debian install, unchanged.
+// decodeServer serves the decoder benchmark page on loopback: benchMux,
+// the fixtures' descriptor list and spice-html5 from its Debian install,
+// unchanged.
 func decodeServer(b *testing.B, root string, fixtures []*bench.Fixture) *httptest.Server {
 	b.Helper()
-	dir := b.TempDir()
-	wasm := filepath.Join(dir, "bench.wasm")
+	index, err := json.Marshal(fixtures)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := benchMux(b, root)
+	mux.HandleFunc("/fixtures.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(index)
+	})
+	mux.Handle("/spice-html5/", http.StripPrefix("/spice-html5/", http.FileServer(http.Dir(SpiceHTML5Dir))))
+	srv := httptest.NewServer(mux) // 127.0.0.1
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// benchMux serves what every benchmark page needs: bench/web, the
+// benchmark compiled to wasm, Go's wasm_exec.js and the codec fixtures.
+func benchMux(b testing.TB, root string) *http.ServeMux {
+	b.Helper()
+	wasm := filepath.Join(b.TempDir(), "bench.wasm")
 	ctx, cancel := context.WithTimeout(b.Context(), 5*time.Minute)
 	defer cancel()
 	// The flags of build.go's client build, so the code is compiled alike;
@@ -270,25 +287,14 @@ func decodeServer(b *testing.B, root string, fixtures []*bench.Fixture) *httptes
 	if err != nil {
 		b.Fatalf("go env GOROOT: %v", err)
 	}
-	index, err := json.Marshal(fixtures)
-	if err != nil {
-		b.Fatal(err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(root, "bench", "web"))))
 	mux.HandleFunc("/bench.wasm", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, wasm) })
 	mux.HandleFunc("/wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
 	})
-	mux.HandleFunc("/fixtures.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(index)
-	})
 	mux.Handle("/fixtures/", http.StripPrefix("/fixtures/", http.FileServer(http.Dir(filepath.Join(root, "wasm", "codec")))))
-	mux.Handle("/spice-html5/", http.StripPrefix("/spice-html5/", http.FileServer(http.Dir(SpiceHTML5Dir))))
-	srv := httptest.NewServer(mux) // 127.0.0.1
-	b.Cleanup(srv.Close)
-	return srv
+	return mux
 }
 
 // pageTimer times n decodes of case i in the page; the page reads

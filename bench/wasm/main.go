@@ -9,7 +9,8 @@
 //	check(id) -> "" or an error message      one more decode, compared with the first
 //
 // Timing is left to the page (performance.now around run) so that the Go
-// and JavaScript decoders are timed by the same clock.
+// and JavaScript decoders are timed by the same clock. mjpeg.go adds the
+// MJPEG benchmark's functions (bench/web/mjpeg.js).
 package main
 
 import (
@@ -80,7 +81,9 @@ func main() {
 	})
 	// The functions live as long as the program, so they are never
 	// released.
-	js.Global().Set("spicewebBench", map[string]any{"load": load, "run": run, "check": check})
+	api := map[string]any{"load": load, "run": run, "check": check}
+	installMJPEG(api)
+	js.Global().Set("spicewebBench", api)
 	select {}
 }
 

@@ -1,7 +1,7 @@
 // Command spicerec connects to a SPICE server over TCP as a display-only
-// client and writes every image payload the server sends, raw, with an
-// index describing each. Codec fixtures under wasm/codec/*/testdata are
-// recorded with it.
+// client and writes every image payload and every video stream frame the
+// server sends, raw, with an index describing each. Codec fixtures under
+// wasm/codec/*/testdata are recorded with it.
 //
 //	go run ./tools/spicerec -addr 127.0.0.1:5900 -out /tmp/rec -for 5s [-compression glz]
 //
@@ -46,7 +46,7 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	r := &recorder{addr: *addr, password: *password, out: *out, max: *max, pref: pref}
+	r := &recorder{addr: *addr, password: *password, out: *out, max: *max, pref: pref, codecs: map[uint32]uint8{}}
 	if err := r.run(*dur); err != nil {
 		log.Fatal(err)
 	}
@@ -58,6 +58,7 @@ type recorder struct {
 	max, n              int
 	pref                spice.ImageCompression
 	index               *os.File
+	codecs              map[uint32]uint8 // video codec by stream id
 }
 
 type conn struct {
@@ -239,6 +240,9 @@ func rect(b []byte) [4]int32 {
 func (r *recorder) message(t spice.MsgType, body []byte) {
 	var ptrAt int
 	switch {
+	case t == spice.MsgTypeDisplayStreamCreate, t == spice.MsgTypeDisplayStreamData, t == spice.MsgTypeDisplayStreamDataSized:
+		r.stream(t, body)
+		return
 	case imageOffset[t]:
 	case t == spice.MsgTypeDisplayDrawAlphaBlend:
 	default:
@@ -305,4 +309,49 @@ func (r *recorder) message(t spice.MsgType, body []byte) {
 	}
 	fmt.Fprintf(r.index, "%s\t%d\t%s\t%#x\t%d\t%d\t%d\t%d\t%v\t%v\t%s\n", base, t, d.Type, d.ID, d.Flags,
 		d.Width, d.Height, surface, box, src, strings.Join(extra, " "))
+}
+
+// stream records a STREAM_CREATE as an index line and each frame of
+// STREAM_DATA and STREAM_DATA_SIZED as NNNNN-stream<ID>-<codec>.bin, the
+// frame data exactly as sent (for MJPEG, frames after the first lack
+// their Huffman tables).
+func (r *recorder) stream(t spice.MsgType, body []byte) {
+	var err error
+	switch t {
+	case spice.MsgTypeDisplayStreamCreate:
+		var m spice.MsgDisplayStreamCreate
+		if err = m.Decode(body); err == nil {
+			r.codecs[m.ID] = m.CodecType
+			fmt.Fprintf(r.index, "stream-create\t%d\tcodec=%d\t%d\t%d\t%d\t%d\t%d\t%v\t-\tstream_size=%dx%d\n", t, m.CodecType, m.ID, m.Flags,
+				m.SrcWidth, m.SrcHeight, m.SurfaceID, [4]int32{m.Dest.Left, m.Dest.Top, m.Dest.Right, m.Dest.Bottom}, m.StreamWidth, m.StreamHeight)
+		}
+	case spice.MsgTypeDisplayStreamData:
+		var m spice.MsgDisplayStreamData
+		if err = m.Decode(body); err == nil {
+			r.frame(t, m.ID, m.Data, fmt.Sprintf("mm_time=%d", m.MultiMediaTime))
+		}
+	case spice.MsgTypeDisplayStreamDataSized:
+		var m spice.MsgDisplayStreamDataSized
+		if err = m.Decode(body); err == nil {
+			r.frame(t, m.ID, m.Data, fmt.Sprintf("mm_time=%d size=%dx%d dest=%v", m.MultiMediaTime, m.Width, m.Height,
+				[4]int32{m.Dest.Left, m.Dest.Top, m.Dest.Right, m.Dest.Bottom}))
+		}
+	}
+	if err != nil {
+		log.Printf("msg %d: %v", t, err)
+	}
+}
+
+var codecNames = map[uint8]string{spice.VideoCodecMJPEG: "mjpeg", spice.VideoCodecVP8: "vp8", spice.VideoCodecH264: "h264",
+	spice.VideoCodecVP9: "vp9", spice.VideoCodecH265: "h265"}
+
+func (r *recorder) frame(t spice.MsgType, id uint32, data []byte, extra string) {
+	r.n++
+	codec := codecNames[r.codecs[id]]
+	if codec == "" {
+		codec = fmt.Sprintf("codec%d", r.codecs[id])
+	}
+	base := fmt.Sprintf("%05d-stream%d-%s", r.n, id, codec)
+	os.WriteFile(filepath.Join(r.out, base+".bin"), data, 0o644)
+	fmt.Fprintf(r.index, "%s\t%d\tstream-data\t%d\t-\t-\t-\t-\t-\t-\t%s bytes=%d\n", base, t, id, extra, len(data))
 }

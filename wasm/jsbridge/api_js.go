@@ -60,6 +60,7 @@ func connect(opts, events js.Value) js.Value {
 		Sink:                 scr,
 		PreferredCompression: compression,
 		Random:               cryptoRandom{},
+		JPEGDecoders:         JPEGDecoders(), // MJPEG frames: the browser's decoders too (jpeg_js.go)
 		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return dialSocket(ctx, pool)
 		},

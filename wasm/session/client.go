@@ -40,6 +40,11 @@ type Config struct {
 	// before it is decoded (recording tools use it). It must not retain
 	// img.Data beyond the call.
 	ImageHook func(channel uint8, img *spice.Image)
+	// JPEGDecoders are decoders outside Go (the browser's) for MJPEG video
+	// frames. Each display channel times them against Go's own decoder on
+	// the first frames of each size and uses the fastest; without any, Go's
+	// decodes every frame.
+	JPEGDecoders []JPEGDecoder
 }
 
 // State is the session's state as shown to the user.

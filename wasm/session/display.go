@@ -44,6 +44,7 @@ type display struct {
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
+	jpegs    *jpegChooser // decodes MJPEG frames
 	seenType map[spice.ImageType]bool
 	warned   map[string]bool
 
@@ -75,7 +76,8 @@ func displayCaps() spice.Caps {
 func newDisplay(c *Client, ch *channel) *display {
 	return &display{c: c, ch: ch, budget: surfacePixelBudget,
 		surfaces: map[uint32]*raster.Surface{}, palettes: map[uint64][]uint32{},
-		streams: map[uint32]*stream{}, seenType: map[spice.ImageType]bool{}, warned: map[string]bool{}}
+		streams: map[uint32]*stream{}, jpegs: newJPEGChooser(c.cfg.JPEGDecoders, c.log),
+		seenType: map[spice.ImageType]bool{}, warned: map[string]bool{}}
 }
 
 func (c *Client) setupDisplay(ch *channel) (handler, error) {

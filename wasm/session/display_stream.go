@@ -78,7 +78,7 @@ func (d *display) streamData(ctx context.Context, body []byte) error {
 	if st == nil {
 		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
 	}
-	return d.streamFrame(st, m.ID, m.Data, st.dest)
+	return d.streamFrame(ctx, st, m.ID, m.Data, st.dest)
 }
 
 func (d *display) streamDataSized(ctx context.Context, body []byte) error {
@@ -90,12 +90,14 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 	if st == nil {
 		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
 	}
-	return d.streamFrame(st, m.ID, m.Data, rect(m.Dest))
+	return d.streamFrame(ctx, st, m.ID, m.Data, rect(m.Dest))
 }
 
 // streamFrame decodes one frame and puts it into dest, scaled with
-// NEAREST as canvas_put_image does.
-func (d *display) streamFrame(st *stream, id uint32, data []byte, dest raster.Rect) error {
+// NEAREST as canvas_put_image does. The frame is made a complete JPEG
+// (tables from earlier frames put in), so that the browser's decoders,
+// which keep nothing between images, can decode it too.
+func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, data []byte, dest raster.Rect) error {
 	if st.codec != spice.VideoCodecMJPEG {
 		return nil
 	}
@@ -104,7 +106,18 @@ func (d *display) streamFrame(st *stream, id uint32, data []byte, dest raster.Re
 		return errors.New("stream " + errfmt.Int(id) + ": surface " + errfmt.Int(st.surfaceID) + " is gone")
 	}
 	frame := &d.streamBuf
-	if err := st.mjpeg.Decode(data, frame); err != nil {
+	jfif, err := st.mjpeg.Complete(data)
+	var w, h int
+	if err == nil {
+		w, h, err = jpeg.DecodeConfig(jfif)
+	}
+	if err == nil {
+		err = d.jpegs.decode(ctx, jfif, w, h, frame)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		// A bad frame is dropped; the next key frame repairs the picture.
 		if !st.warned {
 			st.warned = true

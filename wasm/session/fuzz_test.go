@@ -1,8 +1,11 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"image"
+	stdjpeg "image/jpeg"
 	"io"
 	"testing"
 	"time"
@@ -71,6 +74,10 @@ func FuzzDisplay(f *testing.F) {
 		record(cursorBit|spice.MsgTypeCursorSet, body{}.u16(7).u16(8).u8(1).u16(spice.CursorFlagFromCache).
 			u64(9).u8(0).u16(2).u16(2).u16(0).u16(0)),
 		record(cursorBit|spice.MsgTypeCursorInvalOne, body{}.u64(9)),
+		record(spice.MsgTypeDisplayStreamCreate, streamCreateBody(2, spice.StreamFlagTopDown, 8, 8, 16, 8)),
+		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, false))),
+		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, true))),
+		record(spice.MsgTypeDisplayStreamDestroy, body{}.u32(2)),
 	}
 	var all []byte
 	for _, s := range seed {
@@ -110,4 +117,33 @@ func FuzzDisplay(f *testing.F) {
 			}
 		}
 	})
+}
+
+// smallJPEG encodes a w x h gradient with Go's encoder; without tables it
+// is an MJPEG frame that relies on an earlier one's.
+func smallJPEG(tb testing.TB, w, h int, noTables bool) []byte {
+	tb.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var b bytes.Buffer
+	if err := stdjpeg.Encode(&b, img, nil); err != nil {
+		tb.Fatal(err)
+	}
+	out := b.Bytes()
+	if !noTables {
+		return out
+	}
+	// Drop the DQT and DHT segments before SOS.
+	res := append([]byte(nil), out[:2]...)
+	off := 2
+	for off+4 <= len(out) && out[off+1] != 0xda {
+		n := int(binary.BigEndian.Uint16(out[off+2:]))
+		if m := out[off+1]; m != 0xdb && m != 0xc4 {
+			res = append(res, out[off:off+2+n]...)
+		}
+		off += 2 + n
+	}
+	return append(res, out[off:]...)
 }

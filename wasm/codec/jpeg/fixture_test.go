@@ -1,6 +1,7 @@
 package jpeg
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -131,6 +132,96 @@ func BenchmarkDecode(b *testing.B) {
 				if err := fx.decode(&dst); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// mjpegSeq is a recorded MJPEG stream: testdata/<Name>/NNNN.mjpeg in
+// order, listed by its manifest (see testdata/README).
+type mjpegSeq struct {
+	Name   string
+	Frames [][]byte
+}
+
+func loadMJPEG(tb testing.TB) []mjpegSeq {
+	tb.Helper()
+	mans, err := filepath.Glob(filepath.Join("testdata", "mjpeg-*", "manifest"))
+	if err != nil || len(mans) == 0 {
+		tb.Fatalf("no MJPEG fixtures (%v)", err)
+	}
+	var out []mjpegSeq
+	for _, man := range mans {
+		list, err := codectest.ReadList(man, "seed", "mae")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		seq := mjpegSeq{Name: filepath.Base(filepath.Dir(man))}
+		for _, e := range list {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(man), e.Name))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			seq.Frames = append(seq.Frames, b)
+		}
+		if len(seq.Frames) < 2 {
+			tb.Fatalf("%s lists %d frames", man, len(seq.Frames))
+		}
+		out = append(out, seq)
+	}
+	return out
+}
+
+// TestMJPEGFixtures decodes the recorded streams: every frame after the
+// first lacks tables and fails on its own, decodes in the stream, and
+// made standalone by Complete gives exactly what the stream decodes.
+func TestMJPEGFixtures(t *testing.T) {
+	for _, seq := range loadMJPEG(t) {
+		t.Run(seq.Name, func(t *testing.T) {
+			var s Stream
+			var prev Tables
+			var got, alone raster.Image
+			for i, f := range seq.Frames {
+				if err := Decode(f, &alone); (err == nil) != (i == 0) {
+					t.Errorf("frame %d decoded alone: error %v; want only the first to decode alone", i, err)
+				}
+				jpg, next, err := Complete(nil, f, prev)
+				if err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+				prev = Tables{DQT: bytes.Clone(next.DQT), DHT: bytes.Clone(next.DHT)}
+				if err := s.Decode(f, &got); err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+				if err := Decode(jpg, &alone); err != nil {
+					t.Fatalf("frame %d made standalone: %v", i, err)
+				}
+				if d := rastertest.Diff(&alone, &got, 0); d != "" {
+					t.Errorf("frame %d: standalone decode differs from the stream's: %s", i, d)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeMJPEG decodes a recorded stream frame by frame, as the
+// display channel does without a browser decoder; ns/op is per frame.
+func BenchmarkDecodeMJPEG(b *testing.B) {
+	for _, seq := range loadMJPEG(b) {
+		b.Run(seq.Name, func(b *testing.B) {
+			var s Stream
+			var dst raster.Image
+			if err := s.Decode(seq.Frames[0], &dst); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(dst.W * dst.H * 4))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if err := s.Decode(seq.Frames[i], &dst); err != nil {
+					b.Fatal(err)
+				}
+				i = (i + 1) % len(seq.Frames)
 			}
 		})
 	}

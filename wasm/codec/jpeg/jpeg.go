@@ -16,7 +16,6 @@ package jpeg
 import (
 	"bytes"
 	"image"
-	"image/color"
 	stdjpeg "image/jpeg"
 
 	"spiceweb/wasm/codec/lz"
@@ -119,15 +118,7 @@ func toRGBA(img image.Image, dst *raster.Image) {
 	r := img.Bounds()
 	switch src := img.(type) {
 	case *image.YCbCr:
-		for y := 0; y < dst.H; y++ {
-			row := dst.Row(y)
-			for x := 0; x < dst.W; x++ {
-				yi := src.YOffset(r.Min.X+x, r.Min.Y+y)
-				ci := src.COffset(r.Min.X+x, r.Min.Y+y)
-				row[4*x], row[4*x+1], row[4*x+2] = color.YCbCrToRGB(src.Y[yi], src.Cb[ci], src.Cr[ci])
-				row[4*x+3] = 0xff
-			}
-		}
+		FromYCbCr(src, dst)
 	case *image.Gray:
 		for y := 0; y < dst.H; y++ {
 			row := dst.Row(y)
@@ -145,4 +136,70 @@ func toRGBA(img image.Image, dst *raster.Image) {
 			}
 		}
 	}
+}
+
+// FromYCbCr converts src, a decoded JPEG's planes (image/jpeg's output, or
+// a browser decoder's I420 copied out of a VideoFrame), to opaque RGBA rows
+// in dst, which must be src's size. The arithmetic is the JFIF conversion
+// of color.YCbCrToRGB, bit for bit, with chroma taken from the sample that
+// covers each pixel (no interpolation), as image/draw would; the chroma
+// terms are computed once per chroma sample rather than per pixel.
+func FromYCbCr(src *image.YCbCr, dst *raster.Image) {
+	r := src.Rect
+	xShift, pairs := 0, false
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422:
+		xShift, pairs = 1, r.Min.X%2 == 0
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		xShift = 2
+	}
+	for y := 0; y < dst.H; y++ {
+		row := dst.Row(y)
+		yi := src.YOffset(r.Min.X, r.Min.Y+y)
+		ci := src.COffset(r.Min.X, r.Min.Y+y)
+		ys := src.Y[yi : yi+dst.W]
+		if pairs {
+			n := (dst.W + 1) / 2
+			cbs, crs := src.Cb[ci:ci+n], src.Cr[ci:ci+n]
+			for c := range n {
+				cb1, cr1 := int32(cbs[c])-128, int32(crs[c])-128
+				rc, gc, bc := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+				x := 2 * c
+				putRGB(row[4*x:4*x+4], ys[x], rc, gc, bc)
+				if x+1 < len(ys) {
+					putRGB(row[4*x+4:4*x+8], ys[x+1], rc, gc, bc)
+				}
+			}
+			continue
+		}
+		x0 := r.Min.X >> xShift
+		for x, yv := range ys {
+			c := ci + (r.Min.X+x)>>xShift - x0
+			cb1, cr1 := int32(src.Cb[c])-128, int32(src.Cr[c])-128
+			putRGB(row[4*x:4*x+4], yv, 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1)
+		}
+	}
+}
+
+// putRGB writes one opaque pixel from luma y and the chroma terms of
+// color.YCbCrToRGB, clamping as it does.
+func putRGB(p []byte, y uint8, rc, gc, bc int32) {
+	yy1 := int32(y) * 0x10101
+	r, g, b := yy1+rc, yy1+gc, yy1+bc
+	if uint32(r)&0xff000000 == 0 {
+		r >>= 16
+	} else {
+		r = ^(r >> 31)
+	}
+	if uint32(g)&0xff000000 == 0 {
+		g >>= 16
+	} else {
+		g = ^(g >> 31)
+	}
+	if uint32(b)&0xff000000 == 0 {
+		b >>= 16
+	} else {
+		b = ^(b >> 31)
+	}
+	p[0], p[1], p[2], p[3] = uint8(r), uint8(g), uint8(b), 0xff
 }

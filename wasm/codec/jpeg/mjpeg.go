@@ -3,6 +3,7 @@ package jpeg
 import (
 	"encoding/binary"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 )
 
@@ -12,33 +13,73 @@ import (
 // the first frame only), so a frame may lack its quantisation or Huffman
 // tables and rely on those of earlier frames, which libjpeg in spice-gtk
 // keeps in its decompressor. Stream keeps them too and puts them back into
-// frames that lack them; a stream whose frames never carried Huffman tables
-// gets the standard ones (ITU T.81 Annex K.3), as libjpeg assumes for
-// MJPEG.
+// frames that lack them (see Complete).
 type Stream struct {
-	dqt, dht []byte // the last table segments seen, marker included
-	buf      []byte // the frame with tables put back
+	dqt, dht []byte // copies of the last tables seen
+	buf      []byte // the last frame made standalone
 }
 
-// Decode decodes one frame into dst (see Decode).
+// Complete returns frame as a standalone JPEG, with the tables of earlier
+// frames put in where it lacks them, and remembers the tables it carries.
+// The result is valid until the next call; it is frame itself when the
+// frame needs nothing.
+func (s *Stream) Complete(frame []byte) ([]byte, error) {
+	jpg, next, err := Complete(s.buf[:0], frame, Tables{DQT: s.dqt, DHT: s.dht})
+	if err != nil {
+		return nil, err
+	}
+	if &jpg[0] != &frame[0] {
+		s.buf = jpg // grown to fit: reused for the next frame
+	}
+	// next aliases frame (or s's own copies): keep copies, since the
+	// caller reuses the frame's memory. Copying a slice onto itself is a
+	// no-op, so the aliasing case needs no test.
+	s.dqt = append(s.dqt[:0], next.DQT...)
+	s.dht = append(s.dht[:0], next.DHT...)
+	return jpg, nil
+}
+
+// Decode decodes one frame into dst (see Complete and Decode).
 func (s *Stream) Decode(frame []byte, dst *raster.Image) error {
-	src, err := s.withTables(frame)
+	src, err := s.Complete(frame)
 	if err != nil {
 		return err
 	}
 	return Decode(src, dst)
 }
 
-// withTables returns frame with the remembered tables inserted after SOI
-// when it lacks them, and remembers the tables it has.
-func (s *Stream) withTables(frame []byte) ([]byte, error) {
+// Tables are the table segments an MJPEG stream carries from frame to
+// frame: DQT and DHT marker segments, markers included, each kind
+// concatenated. Nil means none seen.
+type Tables struct {
+	DQT, DHT []byte
+}
+
+// MaxTableBytes bounds each kind of table a frame may carry. A baseline
+// JPEG needs at most 4 quantisation tables (under 600 bytes) and 8
+// Huffman tables (under 2.2 KB); a larger set is hostile, and would be
+// copied into every later frame.
+const MaxTableBytes = 16 << 10
+
+// Complete makes one MJPEG frame a standalone JPEG that any decoder (Go's,
+// the browser's) accepts: where frame lacks quantisation or Huffman
+// tables, those of prev are inserted after SOI; Huffman tables that no
+// frame ever carried are the standard ones (ITU T.81 Annex K.3), which
+// libjpeg assumes for MJPEG. It returns the JPEG and the tables for the
+// next frame: frame's own where it has them, prev's otherwise.
+//
+// When frame has both kinds of tables, jpg is frame itself; otherwise the
+// JPEG is appended to dst. next aliases frame or prev: copy it before
+// frame's memory is reused. Complete reads only the segments before the
+// scan (SOS); the scan itself is left to the decoder.
+func Complete(dst, frame []byte, prev Tables) (jpg []byte, next Tables, err error) {
 	if len(frame) < 4 || frame[0] != 0xff || frame[1] != 0xd8 {
-		return nil, FormatError("stream frame does not start with SOI")
+		return nil, Tables{}, FormatError("stream frame does not start with SOI")
 	}
-	var dqt, dht []byte
+	var dqt, dht segSpan
 	for off := 2; ; {
 		if off+4 > len(frame) || frame[off] != 0xff {
-			return nil, FormatError("stream frame: bad marker before the scan")
+			return nil, Tables{}, FormatError("stream frame: bad marker before the scan")
 		}
 		marker := frame[off+1]
 		if marker == 0xff { // fill byte
@@ -50,43 +91,80 @@ func (s *Stream) withTables(frame []byte) ([]byte, error) {
 		}
 		n := int(binary.BigEndian.Uint16(frame[off+2:]))
 		if n < 2 || off+2+n > len(frame) {
-			return nil, FormatError("stream frame: marker segment past the end")
+			return nil, Tables{}, FormatError("stream frame: marker segment past the end")
 		}
-		seg := frame[off : off+2+n]
 		switch marker {
 		case 0xdb:
-			dqt = append(dqt, seg...)
+			dqt.add(frame, off, off+2+n)
 		case 0xc4:
-			dht = append(dht, seg...)
+			dht.add(frame, off, off+2+n)
 		}
 		off += 2 + n
 	}
-	if dqt != nil {
-		s.dqt = dqt
+	next = Tables{DQT: dqt.bytes(frame), DHT: dht.bytes(frame)}
+	if len(next.DQT) > MaxTableBytes || len(next.DHT) > MaxTableBytes {
+		return nil, Tables{}, FormatError("stream frame: " + errfmt.Int(len(next.DQT)) + " bytes of quantisation and " +
+			errfmt.Int(len(next.DHT)) + " of Huffman tables, more than " + errfmt.Int(MaxTableBytes))
 	}
-	if dht != nil {
-		s.dht = dht
+	if next.DQT != nil && next.DHT != nil {
+		return frame, next, nil
 	}
-	if dqt != nil && dht != nil {
-		return frame, nil
+	if next.DQT == nil {
+		if len(prev.DQT) == 0 {
+			return nil, Tables{}, FormatError("stream frame without quantisation tables, and none seen before")
+		}
+		next.DQT = prev.DQT
 	}
-	if s.dqt == nil {
-		return nil, FormatError("stream frame without quantisation tables, and none seen before")
+	insDHT := next.DHT == nil
+	if insDHT && len(prev.DHT) > 0 {
+		next.DHT = prev.DHT
 	}
-	b := append(s.buf[:0], frame[:2]...)
-	if dqt == nil {
-		b = append(b, s.dqt...)
+	jpg = append(dst, frame[:2]...)
+	if dqt.n == 0 {
+		jpg = append(jpg, next.DQT...)
 	}
-	if dht == nil {
-		if s.dht != nil {
-			b = append(b, s.dht...)
+	if insDHT {
+		if len(next.DHT) > 0 {
+			jpg = append(jpg, next.DHT...)
 		} else {
-			b = append(b, standardDHT...)
+			jpg = append(jpg, standardDHT...)
 		}
 	}
-	b = append(b, frame[2:]...)
-	s.buf = b
-	return b, nil
+	return append(jpg, frame[2:]...), next, nil
+}
+
+// segSpan collects the segments of one kind of table. Encoders write them
+// back to back (libjpeg one segment per table, Go one for all), so the
+// span aliases the frame; segments apart are gathered into a new slice.
+type segSpan struct {
+	n          int // segments seen
+	start, end int // the span of contiguous segments in the frame
+	gathered   []byte
+}
+
+func (s *segSpan) add(frame []byte, start, end int) {
+	switch {
+	case s.n == 0:
+		s.start, s.end = start, end
+	case s.gathered == nil && start == s.end:
+		s.end = end
+	default:
+		if s.gathered == nil {
+			s.gathered = append([]byte(nil), frame[s.start:s.end]...)
+		}
+		s.gathered = append(s.gathered, frame[start:end]...)
+	}
+	s.n++
+}
+
+func (s *segSpan) bytes(frame []byte) []byte {
+	switch {
+	case s.n == 0:
+		return nil
+	case s.gathered != nil:
+		return s.gathered
+	}
+	return frame[s.start:s.end:s.end]
 }
 
 // standardDHT is a DHT segment with the four Huffman tables of ITU T.81
