@@ -49,7 +49,8 @@
 // DevTools CPU profile of the wasm decode and a pprof profile of the
 // native one into DIR and prints the wasm profile's top functions.
 // SPICEWEB_BENCH_RUNS sets the number of runs per client of PageLoad and
-// the console benchmarks (default 5; 3 for ConsoleLatency).
+// the console benchmarks (default 5; 3 for ConsoleVideo/640x480 and
+// ConsoleLatency).
 //
 // BrowserMJPEG decodes the recorded MJPEG streams (MJPEGSequence,
 // LoadMJPEG) frame by frame as a display channel does (MJPEGCase), with
