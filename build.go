@@ -22,6 +22,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +32,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,7 +46,6 @@ type options struct {
 	out       string
 	dev       bool
 	sourcemap bool
-	keepRaw   bool
 }
 
 func main() {
@@ -52,7 +54,6 @@ func main() {
 	flag.StringVar(&o.out, "o", "dist", "output `directory`")
 	flag.BoolVar(&o.dev, "dev", false, "do not minify app.js; implies -sourcemap")
 	flag.BoolVar(&o.sourcemap, "sourcemap", false, "write app.js.map")
-	flag.BoolVar(&o.keepRaw, "keep-raw", false, "keep the uncompressed app.wasm next to app.wasm.gz")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: go run build.go [flags]\n       go run build.go [flags] serve -target host:port [serve flags]\n\n")
 		flag.PrintDefaults()
@@ -107,7 +108,7 @@ func build(o options) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	raw, gz, err := buildWasm(o)
+	raw, gz, version, err := buildWasm(o)
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func build(o options) error {
 	if err != nil {
 		return err
 	}
-	appJS, err := bundle(o)
+	appJS, err := bundle(o, version)
 	if err != nil {
 		return err
 	}
@@ -129,19 +130,24 @@ func build(o options) error {
 	return nil
 }
 
-// buildWasm compiles ./wasm and gzips it. Browsers inflate it with
-// DecompressionStream, so no server needs to know about Content-Encoding.
-func buildWasm(o options) (raw, gz int, err error) {
+// buildWasm compiles ./wasm and writes it twice: gzipped, what a first
+// visit downloads (browsers inflate it with DecompressionStream, so no
+// server needs to know about Content-Encoding), and as it is, which the
+// page fetches into the HTTP cache once a session runs: Chrome keeps the
+// compiled code only for a module compiled straight from an HTTP response,
+// so repeat visits start from that. version is a hash of the module, which
+// the page puts in the uncompressed module's URL.
+func buildWasm(o options) (raw, gz int, version string, err error) {
 	wasm := filepath.Join(o.out, "app.wasm")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", wasm, "./wasm")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return 0, 0, fmt.Errorf("GOOS=js GOARCH=wasm go build ./wasm failed (output above): %v", err)
+		return 0, 0, "", fmt.Errorf("GOOS=js GOARCH=wasm go build ./wasm failed (output above): %v", err)
 	}
 	b, err := os.ReadFile(wasm)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	// Go's linker splits the initial memory into ~45,000 data segments
 	// around runs of zeros; their headers gzip worse than the zeros.
@@ -149,29 +155,25 @@ func buildWasm(o options) (raw, gz int, err error) {
 	// a gzipped module ~75 KB (7%) smaller, for ~450 KB more raw bytes
 	// (tools/wasmfile).
 	if b, err = wasmfile.PackData(b, 4096); err != nil {
-		return 0, 0, fmt.Errorf("packing the data segments of %s: %v", wasm, err)
+		return 0, 0, "", fmt.Errorf("packing the data segments of %s: %v", wasm, err)
 	}
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	zw.Write(b) // writes to a bytes.Buffer cannot fail
 	if err := zw.Close(); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	if err := writeFile(wasm+".gz", buf.Bytes()); err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
-	if o.keepRaw {
-		err = writeFile(wasm, b) // the packed module, as served
-	} else {
-		err = os.Remove(wasm)
+	if err := writeFile(wasm, b); err != nil { // the packed module, as served
+		return 0, 0, "", err
 	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return len(b), buf.Len(), nil
+	sum := sha256.Sum256(b)
+	return len(b), buf.Len(), hex.EncodeToString(sum[:8]), nil
 }
 
 // copyWasmExec copies the JS support file of the Go that builds the
@@ -190,7 +192,7 @@ func copyWasmExec(out string) (int, error) {
 
 // bundle builds webui/src/main.ts into one classic script (IIFE), loaded
 // by a plain <script src="app.js"> after wasm_exec.js.
-func bundle(o options) (int, error) {
+func bundle(o options, wasmVersion string) (int, error) {
 	opts := api.BuildOptions{
 		EntryPoints:       []string{"webui/src/main.ts"},
 		Outfile:           filepath.Join(o.out, "app.js"),
@@ -202,6 +204,9 @@ func bundle(o options) (int, error) {
 		MinifyIdentifiers: !o.dev,
 		MinifySyntax:      !o.dev,
 		LogLevel:          api.LogLevelSilent, // messages are printed below
+		// The module's version goes into the uncompressed module's URL
+		// (webui/src/load.ts cachedModuleURL).
+		Define: map[string]string{"__SPICEWEB_WASM_VERSION__": strconv.Quote(wasmVersion)},
 	}
 	if o.sourcemap {
 		opts.Sourcemap = api.SourceMapLinked

@@ -211,6 +211,16 @@ func TestClientQEMU(t *testing.T) {
 	openClient(t, b, s.URL, s.Port, "", "connected")
 	WaitImagesMatch(t, "qemu", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
 	wantMode(t, b, "worker")
+
+	// Once the session runs the page fetches the uncompressed module into
+	// the cache; a repeat visit compiles it from there (where Chrome keeps
+	// the compiled code) and shows the screen again.
+	b.WaitJS(`/app\.wasm\?v=/.test(localStorage.getItem("spiceweb.cachedModule") || "")`, 30*time.Second)
+	openClient(t, b, s.URL, s.Port, "", "connected")
+	WaitImagesMatch(t, "qemu-repeat", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
+	if !Eval[bool](b, `SpiceWeb.pageConsole.stats().then((s) => s.load.fromCache === true)`) {
+		t.Error("the repeat visit did not compile the cached module")
+	}
 }
 
 // wantMode checks where the page runs the client: "worker" (the default

@@ -29,6 +29,7 @@ type TraceEvent struct {
 	// Ts is in microseconds of Chrome's TimeTicks, which on Linux is
 	// CLOCK_MONOTONIC: compare it with MonotonicNow.
 	Ts   int64           `json:"ts"`
+	Dur  int64           `json:"dur"` // of complete ("X") events, in microseconds
 	Args json.RawMessage `json:"args"`
 }
 

@@ -162,6 +162,7 @@ func (c *Client) dialAndLink(ctx context.Context, id spice.ChannelID, connID uin
 		defer c.wg.Done()
 		ch.out.run(conn, func() { conn.Close() })
 	}()
+	c.log("debug", ch.name()+" channel linked")
 	return ch, nil
 }
 

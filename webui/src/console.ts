@@ -6,7 +6,7 @@ import type { GoModule, GoSession, MouseMode, SessionEvents, SessionState } from
 import { type SessionOptions, type SessionStats, startSession } from "./host";
 import { InputCapture } from "./input";
 import { type Scaling, fitScreen } from "./layout";
-import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL } from "./load";
+import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL, warmCache } from "./load";
 import { ClientWorker, workerSupported } from "./remote";
 
 export interface ConsoleOptions {
@@ -44,7 +44,7 @@ export interface ConsoleStats extends SessionStats {
    * When the client's load reached each step, in ms since the page's
    * navigation started: module response, compiled, instantiated, Go ready.
    */
-  load: { response?: number; compiled?: number; instantiated?: number; ready?: number };
+  load: { response?: number; compiled?: number; instantiated?: number; ready?: number; fromCache?: boolean };
 }
 
 export interface StatusDetail {
@@ -167,9 +167,14 @@ export class SpiceConsole extends EventTarget {
     if (!s) return null;
     const w = this.worker;
     const inWorker = w !== null && w.hasCanvas;
-    const times = w && inWorker ? w.times : loadTimes;
+    // In the worker's case the page compiled the module and the worker ran it.
+    const times: LoadTimes = w && inWorker ? { ...loadTimes, ...w.times, ...pick(loadTimes) } : loadTimes;
     const load: ConsoleStats["load"] = {};
-    for (const [k, v] of Object.entries(times) as Array<[keyof LoadTimes, number]>) load[k] = v - performance.timeOrigin;
+    if (times.fromCache) load.fromCache = true;
+    for (const k of ["response", "compiled", "instantiated", "ready"] as const) {
+      const v = times[k];
+      if (v !== undefined) load[k] = v - performance.timeOrigin;
+    }
     return { ...s, mode: inWorker ? "worker" : "page", load };
   }
 
@@ -368,7 +373,12 @@ export class SpiceConsole extends EventTarget {
         this.layout();
         this.emit("resize", { width, height });
       },
-      firstFrame: () => current() && this.emit("firstframe", null),
+      firstFrame: () => {
+        if (!current()) return;
+        this.emit("firstframe", null);
+        // The session is up: now the next visit's module can be fetched.
+        if (!this.opts.go) warmCache(this.opts.wasmURL ?? defaultWasmURL());
+      },
       cursor: (rgba, width, height, hotX, hotY) => current() && this.cursor.setShape(rgba, width, height, hotX, hotY),
       cursorPosition: (x, y, visible) => current() && this.cursor.setPosition(x, y, visible),
       mouseMode: (mode) => {
@@ -429,6 +439,15 @@ export class SpiceConsole extends EventTarget {
     this.screen.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
     this.cursor.setScale(fit.scale);
   }
+}
+
+// The steps of a load that happen where the module is compiled.
+function pick(t: LoadTimes): LoadTimes {
+  const out: LoadTimes = {};
+  if (t.response !== undefined) out.response = t.response;
+  if (t.compiled !== undefined) out.compiled = t.compiled;
+  if (t.fromCache) out.fromCache = true;
+  return out;
 }
 
 function newScreenCanvas(): HTMLCanvasElement {

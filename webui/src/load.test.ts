@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeNonWasm, formatBytes, isGzip, isWasm } from "./load";
+import { describeNonWasm, formatBytes, isGzip, isWasm, versionedModuleURL } from "./load";
 
 test("module sniffing", () => {
   const gz = Uint8Array.of(0x1f, 0x8b, 8, 0);
@@ -23,4 +23,12 @@ test("formatBytes", () => {
   assert.equal(formatBytes(999), "999 B");
   assert.equal(formatBytes(2500), "3 kB");
   assert.equal(formatBytes(3_400_000), "3.4 MB");
+});
+
+test("versionedModuleURL", () => {
+  const base = "https://console.example/spice/spice_auto.html?token=x";
+  assert.equal(versionedModuleURL("app.wasm.gz", "0123abcd", base), "https://console.example/spice/app.wasm?v=0123abcd");
+  assert.equal(versionedModuleURL("https://cdn.example/c/app.wasm.gz?x=1", "v1", base), "https://cdn.example/c/app.wasm?v=v1");
+  assert.equal(versionedModuleURL("app.wasm.gz", "", base), null, "an unversioned build never reads a possibly stale cache");
+  assert.equal(versionedModuleURL("client.bin", "v1", base), null);
 });

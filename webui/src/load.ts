@@ -24,11 +24,120 @@ export interface LoadOptions {
   /** How long Go may take to install spicewebGo after it starts (default 15 s). */
   readyTimeoutMs?: number;
   /**
-   * The module's response when someone else fetched it (the page, for its
-   * worker, to start the download before the worker runs); resolving to
-   * null means fetch it here after all.
+   * The compiled module when someone else compiled it (the page, for its
+   * worker, so that download and compilation start before the worker
+   * runs); resolving to null means compile it here after all.
    */
-  response?: Promise<Response | null>;
+  module?: Promise<WebAssembly.Module | null>;
+}
+
+// The build stamps the module's content hash here (esbuild define), so
+// that the uncompressed module's URL changes with every build.
+declare const __SPICEWEB_WASM_VERSION__: string | undefined;
+const wasmVersion: string = typeof __SPICEWEB_WASM_VERSION__ === "string" ? __SPICEWEB_WASM_VERSION__ : "";
+
+/**
+ * The uncompressed module next to app.wasm.gz, versioned: what the browser
+ * can keep compiled. Chrome caches compiled WebAssembly only for
+ * compileStreaming on an HTTP response with the application/wasm type, by
+ * URL; app.wasm.gz inflated here is neither. null when the build did not
+ * stamp a version or the URL is not app.wasm.gz's form.
+ */
+export function cachedModuleURL(gz: string | URL): string | null {
+  return versionedModuleURL(gz, wasmVersion, typeof location !== "undefined" ? location.href : "http://localhost/");
+}
+
+/** The uncompressed module's URL for app.wasm.gz's (relative to base) at version; null without either. */
+export function versionedModuleURL(gz: string | URL, version: string, base: string): string | null {
+  if (!version) return null;
+  const u = new URL(String(gz), base);
+  if (!u.pathname.endsWith(".wasm.gz")) return null;
+  u.pathname = u.pathname.slice(0, -3);
+  u.search = `?v=${encodeURIComponent(version)}`;
+  return u.href;
+}
+
+/**
+ * Compiles the client module. A repeat visit takes the uncompressed,
+ * versioned module from the HTTP cache when it is there (only-if-cached:
+ * never the network), which lets Chrome reuse the code it compiled and
+ * cached last time. Otherwise the compressed module is downloaded and
+ * compiled as it arrives, and once the session runs the uncompressed one is
+ * fetched into the cache for the next visit (warmCache).
+ */
+export async function compileClient(wasmURL: string | URL, progress: (m: string) => void = () => {}): Promise<WebAssembly.Module> {
+  const m = await compileModule(wasmURL, progress);
+  loadTimes.compiled = epochNow();
+  return m;
+}
+
+// The page remembers (localStorage) which uncompressed module it fetched
+// into the cache: asking the cache for one that is not there would still
+// show as a failed request in the browser's console.
+const cachedKey = "spiceweb.cachedModule";
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === "object" ? localStorage : null;
+  } catch {
+    return null; // storage disabled, or an opaque origin
+  }
+}
+
+async function compileModule(wasmURL: string | URL, progress: (m: string) => void): Promise<WebAssembly.Module> {
+  const raw = cachedModuleURL(wasmURL);
+  const store = storage();
+  if (raw && store?.getItem(cachedKey) === raw && typeof WebAssembly.compileStreaming === "function") {
+    let cached: Response | null = null;
+    try {
+      cached = await fetch(raw, { cache: "only-if-cached", mode: "same-origin", credentials: "same-origin" });
+    } catch {
+      // not in the cache
+    }
+    if (cached?.ok && /^application\/wasm\b/.test(cached.headers.get("Content-Type") ?? "")) {
+      loadTimes.response = epochNow();
+      loadTimes.fromCache = true;
+      try {
+        return await WebAssembly.compileStreaming(cached);
+      } catch {
+        // A damaged cache entry: the download below replaces it.
+      }
+    }
+    store.removeItem(cachedKey); // evicted since
+  }
+  progress("Loading the client…");
+  let resp: Response;
+  try {
+    resp = await fetchModule(wasmURL);
+  } catch (e) {
+    throw new Error(`could not download the client (${String(wasmURL)}): ${errorText(e)}`);
+  }
+  if (!resp.ok) throw new Error(`could not download the client: HTTP ${resp.status} for ${resp.url || String(wasmURL)}`);
+  loadTimes.response = epochNow();
+  return compile(resp, progress);
+}
+
+let warmed = false;
+
+/**
+ * Fetches the uncompressed module into the HTTP cache for the next visit
+ * (see compileClient), at low priority, once per page; call it when the
+ * session has shown its first frame. Does nothing when it is cached already
+ * or the build has no version.
+ */
+export function warmCache(wasmURL: string | URL): void {
+  const raw = cachedModuleURL(wasmURL);
+  const store = storage();
+  if (!raw || !store || warmed || loadTimes.fromCache) return;
+  warmed = true;
+  const init: RequestInit & { priority?: string } = { credentials: "same-origin", priority: "low" };
+  fetch(raw, init)
+    .then(async (r) => {
+      await r.arrayBuffer();
+      // Only a response the cache may keep is worth asking for next time.
+      if (r.ok && !/no-store/i.test(r.headers.get("Cache-Control") ?? "")) store.setItem(cachedKey, raw);
+    })
+    .catch(() => {});
 }
 
 /**
@@ -37,6 +146,8 @@ export interface LoadOptions {
  * the page): the response's headers, compiled, instantiated, Go ready.
  */
 export interface LoadTimes {
+  /** The module came from the HTTP cache, uncompressed (a repeat visit). */
+  fromCache?: boolean;
   response?: number;
   compiled?: number;
   instantiated?: number;
@@ -116,18 +227,8 @@ async function load(opts: LoadOptions): Promise<GoModule> {
   }
   if (typeof WebAssembly !== "object") throw new Error("this browser does not support WebAssembly");
   const url = opts.wasmURL ?? defaultWasmURL();
+  const module = (await opts.module) ?? (await compileClient(url, progress));
 
-  progress("Loading the client…");
-  let resp: Response;
-  try {
-    resp = (await opts.response) ?? (await fetchModule(url));
-  } catch (e) {
-    throw new Error(`could not download the client (${String(url)}): ${errorText(e)}`);
-  }
-  if (!resp.ok) throw new Error(`could not download the client: HTTP ${resp.status} for ${resp.url || String(url)}`);
-  loadTimes.response = epochNow();
-  const module = await compile(resp, progress);
-  loadTimes.compiled = epochNow();
 
   progress("Starting the client…");
   const go = new GoClass();

@@ -4,7 +4,7 @@
 import type { GoSession, GoStats, SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
 import { zeroGoStats } from "./host";
-import { type LoadTimes, errorText, fetchModule } from "./load";
+import { type LoadTimes, compileClient, errorText } from "./load";
 import type { FromWorker, SessionCall, ToWorker } from "./workerproto";
 
 /**
@@ -19,25 +19,6 @@ export function workerSupported(): boolean {
   } catch {
     return false;
   }
-}
-
-// Whether ReadableStreams can be moved to a worker (Chromium 87, Firefox
-// 103, Safari not yet as of this writing).
-let streamsMovable: boolean | undefined;
-function transferableStreams(): boolean {
-  if (streamsMovable === undefined) {
-    try {
-      const rs = new ReadableStream();
-      const ch = new MessageChannel();
-      ch.port1.postMessage(rs, [rs as unknown as Transferable]);
-      ch.port1.close();
-      ch.port2.close();
-      streamsMovable = true;
-    } catch {
-      streamsMovable = false;
-    }
-  }
-  return streamsMovable;
 }
 
 /** Where the worker's script and what it loads are. */
@@ -111,32 +92,21 @@ export class ClientWorker {
       }
     }
     const cw = new ClientWorker(w, listener);
-    // The download starts now, from here, while the worker starts, and
-    // its body streams on into the worker's compiler. Browsers that cannot
-    // move a stream to a worker have the worker fetch it.
-    const prefetch = transferableStreams();
-    cw.post({ t: "init", wasmURL: urls.wasm, wasmExecURL: urls.wasmExec, prefetch });
-    if (prefetch) cw.sendModule(fetchModule(urls.wasm));
-    return cw;
-  }
-
-  private sendModule(resp: Promise<Response>): void {
-    resp.then(
-      (r) => {
-        const m = { t: "module" as const, status: r.status, statusText: r.statusText, headers: [...r.headers], url: r.url };
-        if (!r.body) {
-          this.post({ ...m, body: null });
-          return;
-        }
+    // The download and compilation start now, on the page (the compiler
+    // runs on threads of its own), while the worker starts; the worker
+    // gets the compiled module.
+    cw.post({ t: "init", wasmURL: urls.wasm, wasmExecURL: urls.wasmExec, prefetch: true });
+    compileClient(urls.wasm, listener.progress).then(
+      (module) => {
         try {
-          this.post({ ...m, body: r.body }, [r.body]);
+          cw.post({ t: "module", module });
         } catch {
-          void r.body.cancel();
-          this.post({ ...m, body: null });
+          cw.post({ t: "module", module: null }); // not cloneable here: the worker compiles
         }
       },
-      (e: unknown) => this.post({ t: "module", body: null, status: 0, statusText: "", headers: [], url: "", error: errorText(e) }),
+      (e: unknown) => cw.post({ t: "module", module: null, error: errorText(e) }),
     );
+    return cw;
   }
 
   /** Whether the worker has failed; a new one is needed for more sessions. */

@@ -26,12 +26,12 @@ export function runWorker(scope: WorkerScope): void {
   const sessions = new Map<number, Handle>();
 
   // The page's prefetch of the module, once its "module" message comes.
-  let moduleArrived: ((r: Response | null) => void) | null = null;
+  let moduleArrived: ((m: WebAssembly.Module | null) => void) | null = null;
   let moduleFailed: ((e: Error) => void) | null = null;
 
   const start = (wasmURL: string, wasmExecURL: string, prefetch: boolean) => {
-    const response = prefetch
-      ? new Promise<Response | null>((resolve, reject) => {
+    const module = prefetch
+      ? new Promise<WebAssembly.Module | null>((resolve, reject) => {
           moduleArrived = resolve;
           moduleFailed = reject;
         })
@@ -43,7 +43,7 @@ export function runWorker(scope: WorkerScope): void {
         go = Promise.reject(new Error(`could not load Go's loader (${wasmExecURL}): ${errorText(e)}`));
       }
     }
-    go ??= loadGo({ wasmURL, onProgress: (message) => post({ t: "progress", message }), ...(response ? { response } : {}) });
+    go ??= loadGo({ wasmURL, onProgress: (message) => post({ t: "progress", message }), ...(module ? { module } : {}) });
     go.then(
       (mod) => post({ t: "ready", version: mod.version, keyCodes: mod.keyCodes(), times: { ...loadTimes } }),
       (e: unknown) => post({ t: "failed", message: errorText(e) }),
@@ -78,8 +78,7 @@ export function runWorker(scope: WorkerScope): void {
         return;
       case "module":
         if (m.error !== undefined) moduleFailed?.(new Error(m.error));
-        else if (m.body) moduleArrived?.(new Response(m.body, { status: m.status, statusText: m.statusText, headers: m.headers }));
-        else moduleArrived?.(null);
+        else moduleArrived?.(m.module);
         moduleArrived = moduleFailed = null;
         return;
       case "connect": {

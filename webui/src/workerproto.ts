@@ -11,16 +11,16 @@ export type SessionCall = "key" | "mousePosition" | "mouseMotion" | "mouseButton
 export type ToWorker =
   /**
    * First message: where Go's loader and the module are. With prefetch the
-   * page has started the module's download and a "module" message follows;
-   * otherwise the worker fetches it at once.
+   * page compiles the module and a "module" message follows; otherwise the
+   * worker fetches and compiles it at once.
    */
   | { t: "init"; wasmURL: string; wasmExecURL: string; prefetch: boolean }
   /**
-   * The prefetched module's response, its body moved here (transferable
-   * streams); null body: the page could not move it, fetch it. error: the
-   * download failed.
+   * The module the page compiled (download and compilation start before
+   * the worker runs); null: the page could not send it, compile it.
+   * error: it could not be downloaded or compiled.
    */
-  | { t: "module"; body: ReadableStream<Uint8Array> | null; status: number; statusText: string; headers: Array<[string, string]>; url: string; error?: string }
+  | { t: "module"; module: WebAssembly.Module | null; error?: string }
   /** canvas comes with the first connect only; later sessions draw into the same one. */
   | { t: "connect"; id: number; opts: SessionOptions; canvas?: OffscreenCanvas }
   | { t: "call"; id: number; m: SessionCall; a: Array<string | number | boolean> }
