@@ -107,8 +107,11 @@ func TestProcSnapshotOthers(t *testing.T) {
 	if self < 2*clockTick {
 		t.Errorf("the test's waited-for children grew by %v after a busy child", self)
 	}
-	if others := after.Others(before); others >= self {
-		t.Errorf("others used %v, as much as the busy child (%v): it counted as others", others, self)
+	// What others used is not checked here: go test ./... runs other
+	// packages' tests (browsers, servers) alongside, and they are others.
+	// TestOthersArithmetic checks the accounting on fixed snapshots.
+	if others := after.Others(before); others < 0 {
+		t.Errorf("others used %v", others)
 	}
 	if _, err := ReadProcs(1 << 30); err == nil {
 		t.Error("no error for a process that does not exist")

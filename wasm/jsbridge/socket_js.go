@@ -25,6 +25,9 @@ type socket struct {
 	closed bool
 }
 
+// uint8Array is the Uint8Array constructor, looked up once.
+var uint8Array = js.Global().Get("Uint8Array")
+
 // dialSocket takes a socket from the pool and waits until it is open.
 func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
 	s := &socket{signal: make(chan struct{}, 1)}
@@ -91,12 +94,12 @@ func (s *socket) Read(p []byte) (int, error) {
 		}
 		counters.calls++
 		u8 := s.v.Call("read")
-		if u8.IsNull() {
-			if s.v.Get("state").String() == "closed" {
-				s.err = s.closeError()
-				continue
-			}
+		switch u8.Type() {
+		case js.TypeNull: // nothing yet: the page wakes us
 			<-s.signal
+			continue
+		case js.TypeBoolean: // closed, and everything read
+			s.err = s.closeError()
 			continue
 		}
 		counters.calls += 2
@@ -125,7 +128,7 @@ func (s *socket) Write(p []byte) (int, error) {
 		return 0, s.err
 	}
 	counters.calls += 3
-	u8 := js.Global().Get("Uint8Array").New(len(p))
+	u8 := uint8Array.New(len(p))
 	js.CopyBytesToJS(u8, p)
 	s.v.Call("send", u8)
 	return len(p), nil

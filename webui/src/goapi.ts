@@ -42,7 +42,7 @@ export interface GoSocketPool {
   readonly protocol: string;
   /**
    * A socket for the next channel: an opened spare if there is one, else a
-   * new one. wake is called (from a task of its own, never during a Go
+   * new one. wake is called (from a microtask, never during a Go
    * call) once after read() returned null, when data arrives or the state
    * changes. Never throws: a socket that cannot be opened comes back closed.
    */
@@ -57,8 +57,12 @@ export interface GoSocket {
   /** Once closed: the close code (1006 when the connection failed) and reason. */
   readonly closeCode: number;
   readonly closeReason: string;
-  /** Everything received since the last read, or null when nothing is waiting (which arms wake). */
-  read(): Uint8Array | null;
+  /**
+   * Everything received since the last read; null when nothing is waiting
+   * (which arms wake); false once nothing is waiting and the socket is
+   * closed (then state, closeCode and closeReason tell how).
+   */
+  read(): Uint8Array | null | false;
   /** Sends one batch; ignored unless open. */
   send(data: Uint8Array<ArrayBuffer>): void;
   /** Closes the socket; wake is never called after this. */

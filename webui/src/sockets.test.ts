@@ -30,6 +30,8 @@ class FakeWS implements WebSocketLike {
   }
 }
 
+const bytes = (r: Uint8Array | null | false): number[] => (r ? Array.from(r) : []);
+
 // Posted wakes have run.
 const turn = afterPostedTasks;
 
@@ -49,17 +51,17 @@ test("messages that come while Go is busy are read in one batch and one wake", a
   ws.message(1, 2);
   ws.message(3);
   ws.message(4, 5, 6);
-  assert.equal(wakes, 1, "the wake comes in a task of its own, not during the message event");
+  assert.equal(wakes, 1, "the wake comes after the message event, not during it");
   await turn();
   assert.equal(wakes, 2, "three messages, one wake");
-  assert.deepEqual(Array.from(s.read() ?? []), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(bytes(s.read()), [1, 2, 3, 4, 5, 6]);
   assert.equal(s.read(), null);
   // Data while Go is not waiting does not wake it: it reads before waiting.
   const before = wakes;
   s.read(); // armed
   ws.message(7);
   const got = s.read(); // Go came back on its own before the wake ran
-  assert.deepEqual(Array.from(got ?? []), [7]);
+  assert.deepEqual(bytes(got), [7]);
   await turn();
   assert.equal(wakes, before, "a wake for data already read is dropped");
   assert.equal(stats.messages, 4);
@@ -79,6 +81,7 @@ test("close wakes a waiting reader and reports the code; nothing wakes after Go 
   assert.equal(s.state, "closed");
   assert.equal(s.closeCode, 1011);
   assert.equal(s.closeReason, "server error");
+  assert.equal(s.read(), false, "a closed socket with nothing left reads false");
 
   const ws2 = new FakeWS();
   const s2 = new PooledSocket(ws2, newSocketStats());
