@@ -27,6 +27,11 @@ type screen struct {
 	w, h      int
 	pixels    js.Value // Uint8ClampedArray backing imageData, w*h*4
 	imageData js.Value
+	// Bound once, called with Invoke: a Call by method name costs a
+	// string decode each time, and these run every frame.
+	subarray js.Value // pixels.subarray
+	put      js.Value // ctx2d.putImageData
+	raf      js.Value // requestAnimationFrame, or setTimeout
 	cursorBuf js.Value // reused Uint8ClampedArray for cursor shapes
 
 	frameFn      js.Func
@@ -40,7 +45,13 @@ type screen struct {
 func newScreen(canvas, events js.Value) *screen {
 	ctx := canvas.Call("getContext", "2d", map[string]any{"alpha": false})
 	s := &screen{canvas: canvas, ctx2d: ctx, events: events,
-		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction}
+		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction,
+		put:    ctx.Get("putImageData").Call("bind", ctx)}
+	if s.useRAF {
+		s.raf = js.Global().Get("requestAnimationFrame").Call("bind", js.Global())
+	} else {
+		s.raf = js.Global().Get("setTimeout").Call("bind", js.Global())
+	}
 	s.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
 		counters.callbacks++
 		s.frame()
@@ -71,9 +82,9 @@ func (s *screen) requestFrame() {
 	s.framePending = true
 	counters.calls++
 	if s.useRAF {
-		s.frameID = js.Global().Call("requestAnimationFrame", s.frameFn)
+		s.frameID = s.raf.Invoke(s.frameFn)
 	} else {
-		s.frameID = js.Global().Call("setTimeout", s.frameFn, 16)
+		s.frameID = s.raf.Invoke(s.frameFn, 16)
 	}
 }
 
@@ -120,6 +131,7 @@ func (s *screen) Resize(w, h int) {
 	s.canvas.Set("height", h)
 	s.pixels = js.Global().Get("Uint8ClampedArray").New(w * h * 4)
 	s.imageData = js.Global().Get("ImageData").New(s.pixels, w, h)
+	s.subarray = s.pixels.Get("subarray").Call("bind", s.pixels)
 	s.call("resize", w, h)
 }
 
@@ -141,14 +153,14 @@ func (s *screen) show(img *raster.Image, damage []image.Rectangle) {
 		return
 	}
 	lo, hi := span.Min.Y*img.Stride, span.Max.Y*img.Stride
-	js.CopyBytesToJS(s.pixels.Call("subarray", lo, hi), img.Pix[lo:hi])
+	js.CopyBytesToJS(s.subarray.Invoke(lo, hi), img.Pix[lo:hi])
 	counters.calls += 2
 	counters.frames++
 	counters.presentedBytes += hi - lo
 	for _, r := range damage {
 		r = r.Intersect(span)
 		if !r.Empty() {
-			s.ctx2d.Call("putImageData", s.imageData, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+			s.put.Invoke(s.imageData, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
 			counters.calls++
 			counters.rects++
 		}

@@ -16,6 +16,8 @@ import (
 // until the page's wake callback says more came.
 type socket struct {
 	v      js.Value
+	read   js.Value // v.read and v.send, bound once: Invoke passes no
+	send   js.Value // method name, which costs a string decode per call
 	wakeFn js.Func
 	signal chan struct{}
 
@@ -40,6 +42,8 @@ func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
 		return nil
 	})
 	s.v = pool.Call("take", s.wakeFn)
+	s.read = s.v.Get("read").Call("bind", s.v)
+	s.send = s.v.Get("send").Call("bind", s.v)
 	for {
 		switch s.v.Get("state").String() {
 		case "open":
@@ -49,7 +53,7 @@ func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
 			s.Close()
 			return nil, errfmt.Wrap("cannot open the websocket", err)
 		}
-		s.v.Call("read") // nothing can be waiting yet; this arms the wake
+		s.read.Invoke() // nothing can be waiting yet; this arms the wake
 		select {
 		case <-s.signal:
 		case <-ctx.Done():
@@ -93,7 +97,7 @@ func (s *socket) Read(p []byte) (int, error) {
 			return 0, io.ErrClosedPipe
 		}
 		counters.calls++
-		u8 := s.v.Call("read")
+		u8 := s.read.Invoke()
 		switch u8.Type() {
 		case js.TypeNull: // nothing yet: the page wakes us
 			<-s.signal
@@ -130,7 +134,7 @@ func (s *socket) Write(p []byte) (int, error) {
 	counters.calls += 3
 	u8 := uint8Array.New(len(p))
 	js.CopyBytesToJS(u8, p)
-	s.v.Call("send", u8)
+	s.send.Invoke(u8)
 	return len(p), nil
 }
 

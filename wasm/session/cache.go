@@ -86,8 +86,10 @@ func (c *caches) put(id uint64, img *raster.Image, lossy bool) error {
 // display channel may not have decoded it yet. lossless requests fail on a
 // lossy entry (FROM_CACHE_LOSSLESS).
 func (c *caches) get(ctx context.Context, id uint64, lossless bool) (*raster.Image, error) {
-	deadline := time.NewTimer(cacheWait)
-	defer deadline.Stop()
+	// The timer only when the image is not there yet: nearly every lookup
+	// finds it, and a timer per lookup showed in the allocation profile of
+	// a scrolling terminal (11% of the bytes allocated).
+	var deadline <-chan time.Time
 	for {
 		c.mu.Lock()
 		e, ok := c.images[id]
@@ -106,11 +108,16 @@ func (c *caches) get(ctx context.Context, id uint64, lossless bool) (*raster.Ima
 		}
 		w := c.wake
 		c.mu.Unlock()
+		if deadline == nil {
+			t := time.NewTimer(cacheWait)
+			defer t.Stop()
+			deadline = t.C
+		}
 		select {
 		case <-w:
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-deadline.C:
+		case <-deadline:
 			return nil, errors.New("pixmap cache: image " + errfmt.Hex(id, 0) + " never arrived")
 		}
 	}
