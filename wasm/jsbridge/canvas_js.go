@@ -29,9 +29,9 @@ type screen struct {
 	imageData js.Value
 	// Bound once, called with Invoke: a Call by method name costs a
 	// string decode each time, and these run every frame.
-	subarray js.Value // pixels.subarray
-	put      js.Value // ctx2d.putImageData
-	raf      js.Value // requestAnimationFrame, or setTimeout
+	subarray  js.Value // pixels.subarray
+	put       js.Value // ctx2d.putImageData
+	raf       js.Value // requestAnimationFrame, or setTimeout
 	cursorBuf js.Value // reused Uint8ClampedArray for cursor shapes
 
 	frameFn      js.Func
