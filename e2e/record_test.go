@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"spiceweb/spicecap"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/raster/rastertest"
 	"spiceweb/wasm/session"
@@ -104,7 +105,7 @@ func TestRecordSessionFixture(t *testing.T) {
 	if err := spicetest.RemoveCaptures(dir); err != nil {
 		t.Fatal(err)
 	}
-	names, _ := filepath.Glob(filepath.Join(tmp, "*"+spicetest.CapExt))
+	names, _ := filepath.Glob(filepath.Join(tmp, "*"+spicecap.Ext))
 	for _, n := range names {
 		b, err := os.ReadFile(n)
 		if err != nil {

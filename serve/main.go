@@ -8,7 +8,7 @@
 // Plain HTTP requests get static files; a websocket upgrade on any path
 // (spice-html5 and our page use /websockify) becomes a raw TCP connection
 // to -target, binary frames only. -record DIR writes each connection's
-// bytes to DIR as .spicecap files (package spicetest).
+// bytes to DIR as .spicecap files (package spicecap).
 package main
 
 import (

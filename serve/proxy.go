@@ -16,7 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"spiceweb/wasm/spice/spicetest"
+	"spiceweb/spicecap"
 )
 
 // Copy buffer sizes. These and the sockets' own buffers are all a
@@ -132,7 +132,7 @@ type conn struct {
 	id     uint64
 	ws     *websocket.Conn
 	tcp    net.Conn
-	rec    *spicetest.CapWriter // nil when not recording
+	rec    *spicecap.Writer // nil when not recording
 	recErr sync.Once
 	start  time.Time
 	peer   string
@@ -165,7 +165,7 @@ func (c *conn) serve() {
 	}
 	c.tcp = tcp
 	if c.p.record != "" {
-		if c.rec, err = spicetest.CreateCapFile(c.p.record, c.id); err != nil {
+		if c.rec, err = spicecap.Create(c.p.record, c.id); err != nil {
 			c.p.log.Printf("conn %d: not recorded: %v", c.id, err)
 		}
 	}
@@ -216,7 +216,7 @@ func (c *conn) end(code websocket.StatusCode, reason, why string) {
 
 // record stores received bytes in the capture. A failing capture is
 // reported once; the connection goes on without it.
-func (c *conn) record(dir int, b []byte) {
+func (c *conn) record(dir spicecap.Direction, b []byte) {
 	if c.rec == nil {
 		return
 	}
@@ -245,7 +245,7 @@ func (c *conn) pumpUp() {
 		for {
 			n, rerr := r.Read(buf)
 			if n > 0 {
-				c.record(spicetest.CapClientToServer, buf[:n])
+				c.record(spicecap.ClientToServer, buf[:n])
 				m, werr := c.tcp.Write(buf[:n])
 				c.up += int64(m)
 				if werr != nil {
@@ -282,7 +282,7 @@ func (c *conn) pumpDown() {
 	for {
 		n, rerr := c.tcp.Read(buf)
 		if n > 0 {
-			c.record(spicetest.CapServerToClient, buf[:n])
+			c.record(spicecap.ServerToClient, buf[:n])
 			if err := c.ws.Write(c.ctx, websocket.MessageBinary, buf[:n]); err != nil {
 				c.end(websocket.StatusInternalError, "", "write to client: "+err.Error())
 				return

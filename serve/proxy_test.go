@@ -23,7 +23,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"spiceweb/wasm/spice/spicetest"
+	"spiceweb/spicecap"
 )
 
 // syncBuffer is a log destination safe for the proxy's goroutines.
@@ -421,7 +421,7 @@ func TestRecording(t *testing.T) {
 	if ok, _ := regexp.MatchString(`^0001-\d+\.spicecap$`, filepath.Base(files[0])); !ok {
 		t.Errorf("capture name %q, want <seq>-<unixnano>.spicecap", filepath.Base(files[0]))
 	}
-	client, server, err := spicetest.ReadCapStreams(files[0])
+	client, server, err := spicecap.ReadStreams(files[0], 64<<20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,13 @@ import (
 	"sort"
 	"sync"
 
+	"spiceweb/spicecap"
 	"spiceweb/wasm/spice"
 )
+
+// maxReplayBytes bounds what LoadReplay keeps of one capture: test
+// fixtures are a few hundred KB.
+const maxReplayBytes = 256 << 20
 
 // Replay serves recorded sessions back to a client: each connection the
 // client opens gets the server bytes of the capture whose channel matches
@@ -26,14 +31,14 @@ type Replay struct {
 
 // LoadReplay reads every .spicecap file in dir.
 func LoadReplay(dir string) (*Replay, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*"+CapExt))
+	names, err := filepath.Glob(filepath.Join(dir, "*"+spicecap.Ext))
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
 	r := &Replay{streams: map[spice.ChannelID][]byte{}, done: map[spice.ChannelID]chan struct{}{}}
 	for _, name := range names {
-		client, server, err := ReadCapStreams(name)
+		client, server, err := spicecap.ReadStreams(name, maxReplayBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +53,7 @@ func LoadReplay(dir string) (*Replay, error) {
 		r.done[id] = make(chan struct{})
 	}
 	if len(r.streams) == 0 {
-		return nil, fmt.Errorf("no %s files in %s", CapExt, dir)
+		return nil, fmt.Errorf("no %s files in %s", spicecap.Ext, dir)
 	}
 	return r, nil
 }
@@ -117,7 +122,7 @@ func RecordingDialer(dir string, dial func(context.Context) (io.ReadWriteCloser,
 		seq++
 		n := seq
 		mu.Unlock()
-		w, err := CreateCapFile(dir, n)
+		w, err := spicecap.Create(dir, n)
 		if err != nil {
 			conn.Close()
 			return nil, err
@@ -128,19 +133,19 @@ func RecordingDialer(dir string, dial func(context.Context) (io.ReadWriteCloser,
 
 type recordedConn struct {
 	io.ReadWriteCloser
-	w *CapWriter
+	w *spicecap.Writer
 }
 
 func (c *recordedConn) Read(p []byte) (int, error) {
 	n, err := c.ReadWriteCloser.Read(p)
 	if n > 0 {
-		c.w.Record(CapServerToClient, p[:n])
+		c.w.Record(spicecap.ServerToClient, p[:n])
 	}
 	return n, err
 }
 
 func (c *recordedConn) Write(p []byte) (int, error) {
-	c.w.Record(CapClientToServer, p)
+	c.w.Record(spicecap.ClientToServer, p)
 	return c.ReadWriteCloser.Write(p)
 }
 
@@ -152,7 +157,7 @@ func (c *recordedConn) Close() error {
 
 // RemoveCaptures deletes the capture files in dir (before recording anew).
 func RemoveCaptures(dir string) error {
-	names, err := filepath.Glob(filepath.Join(dir, "*"+CapExt))
+	names, err := filepath.Glob(filepath.Join(dir, "*"+spicecap.Ext))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
-package spicetest
+package spicecap
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,13 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 type capRec struct {
-	dir  int
+	dir  Direction
 	at   time.Duration
 	data string
 }
@@ -34,7 +36,7 @@ func writeCap(t testing.TB, recs []capRec) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	clk := &fakeClock{base: time.Unix(1700000000, 0)}
-	w, err := newCapWriter(&buf, clk.now)
+	w, err := newWriter(&buf, clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func writeCap(t testing.TB, recs []capRec) []byte {
 
 func readAll(t testing.TB, file []byte) ([]capRec, error) {
 	t.Helper()
-	r, err := NewCapReader(bytes.NewReader(file))
+	r, err := NewReader(bytes.NewReader(file))
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +71,7 @@ func readAll(t testing.TB, file []byte) ([]capRec, error) {
 	}
 }
 
-func TestCapWireFormat(t *testing.T) {
+func TestWireFormat(t *testing.T) {
 	got := writeCap(t, []capRec{
 		{0, 1500 * time.Microsecond, "REDQ"},
 		{1, 70 * time.Second, "ab"},
@@ -82,7 +84,7 @@ func TestCapWireFormat(t *testing.T) {
 	}
 }
 
-func TestCapRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	const us = time.Microsecond
 	tests := []struct {
 		name string
@@ -118,17 +120,17 @@ func TestCapRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCapWriterSplitsLargeRecords(t *testing.T) {
-	big := bytes.Repeat([]byte("0123456789abcdef"), MaxCapRecord/16+3)
+func TestWriterSplitsLargeRecords(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), MaxRecord/16+3)
 	var buf bytes.Buffer
-	w, err := NewCapWriter(&buf)
+	w, err := NewWriter(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Record(CapServerToClient, big); err != nil {
+	if err := w.Record(ServerToClient, big); err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewCapReader(&buf)
+	r, err := NewReader(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,20 +147,20 @@ func TestCapWriterSplitsLargeRecords(t *testing.T) {
 		sizes = append(sizes, len(data))
 		all = append(all, data...)
 	}
-	if len(sizes) != 2 || sizes[0] != MaxCapRecord || !bytes.Equal(all, big) {
-		t.Fatalf("record sizes %v (want [%d 48]), content equal %v", sizes, MaxCapRecord, bytes.Equal(all, big))
+	if len(sizes) != 2 || sizes[0] != MaxRecord || !bytes.Equal(all, big) {
+		t.Fatalf("record sizes %v (want [%d 48]), content equal %v", sizes, MaxRecord, bytes.Equal(all, big))
 	}
 }
 
-func TestCapWriterConcurrent(t *testing.T) {
+func TestWriterConcurrent(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := NewCapWriter(&buf)
+	w, err := NewWriter(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sent [2][]byte
 	var wg sync.WaitGroup
-	for dir := range 2 {
+	for dir := range Direction(2) {
 		wg.Go(func() {
 			for i := range 500 {
 				chunk := fmt.Appendf(nil, "%d:%d;", dir, i)
@@ -173,7 +175,7 @@ func TestCapWriterConcurrent(t *testing.T) {
 	wg.Wait()
 	w.Close()
 
-	r, err := NewCapReader(bytes.NewReader(buf.Bytes()))
+	r, err := NewReader(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,15 +195,15 @@ func TestCapWriterConcurrent(t *testing.T) {
 		last = at
 		got[dir] = append(got[dir], data...)
 	}
-	for dir := range 2 {
+	for dir := range Direction(2) {
 		if !bytes.Equal(got[dir], sent[dir]) {
 			t.Errorf("direction %d: stream differs from what was recorded", dir)
 		}
 	}
 }
 
-func TestCapWriterAfterClose(t *testing.T) {
-	w, err := NewCapWriter(io.Discard)
+func TestWriterAfterClose(t *testing.T) {
+	w, err := NewWriter(io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,8 +231,8 @@ func (f *failWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestCapWriterStickyError(t *testing.T) {
-	w, err := NewCapWriter(&failWriter{n: 1})
+func TestWriterStickyError(t *testing.T) {
+	w, err := NewWriter(&failWriter{n: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,12 +244,12 @@ func TestCapWriterStickyError(t *testing.T) {
 	if err := w.Close(); err == nil {
 		t.Fatal("Close after a write error returned nil")
 	}
-	if _, err := NewCapWriter(&failWriter{}); err == nil {
-		t.Fatal("NewCapWriter on a failing writer returned nil error")
+	if _, err := NewWriter(&failWriter{}); err == nil {
+		t.Fatal("NewWriter on a failing writer returned nil error")
 	}
 }
 
-func TestCapReaderErrors(t *testing.T) {
+func TestReaderErrors(t *testing.T) {
 	hdr := func(dir byte, at, n uint32) string {
 		b := []byte{dir}
 		b = binary.LittleEndian.AppendUint32(b, at)
@@ -264,14 +266,14 @@ func TestCapReaderErrors(t *testing.T) {
 		{"short magic", "SPICE", "bad magic", false},
 		{"wrong version", "SPICECAP 2\n", "bad magic", false},
 		{"pcap", "\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00", "bad magic", false},
-		{"torn header", CapMagic + "\x00\x01\x02", "record 0 header", true},
-		{"torn data", CapMagic + hdr(0, 1, 10) + "12345", "record 0 data", true},
-		{"bad direction", CapMagic + hdr(2, 0, 0), "bad direction 2", false},
-		{"too long", CapMagic + hdr(1, 0, MaxCapRecord+1), "exceeds", false},
+		{"torn header", Magic + "\x00\x01\x02", "record 0 header", true},
+		{"torn data", Magic + hdr(0, 1, 10) + "12345", "record 0 data", true},
+		{"bad direction", Magic + hdr(2, 0, 0), "bad direction 2", false},
+		{"too long", Magic + hdr(1, 0, MaxRecord+1), "exceeds", false},
 		// The length is believable, the data is not there: must fail
 		// without reading past the end.
-		{"lying length", CapMagic + hdr(1, 0, MaxCapRecord) + "abc", "record 0 data", true},
-		{"second record torn", CapMagic + hdr(0, 0, 1) + "x" + hdr(1, 0, 2) + "y", "record 1 data", true},
+		{"lying length", Magic + hdr(1, 0, MaxRecord) + "abc", "record 0 data", true},
+		{"second record torn", Magic + hdr(0, 0, 1) + "x" + hdr(1, 0, 2) + "y", "record 1 data", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,9 +288,9 @@ func TestCapReaderErrors(t *testing.T) {
 				t.Fatalf("errors.Is(%v, io.ErrUnexpectedEOF) = %v, want %v", err, got, tt.isEOF)
 			}
 			if !tt.isEOF {
-				var ce CapError
+				var ce FormatError
 				if !errors.As(err, &ce) {
-					t.Fatalf("error %v is not a CapError", err)
+					t.Fatalf("error %v is not a FormatError", err)
 				}
 			}
 		})
@@ -298,30 +300,30 @@ func TestCapReaderErrors(t *testing.T) {
 func TestStream(t *testing.T) {
 	file := writeCap(t, []capRec{{0, 0, "RE"}, {1, 1, "srv"}, {0, 2, "DQ"}, {1, 3, "!"}})
 	for dir, want := range []string{"REDQ", "srv!"} {
-		r, err := NewCapReader(bytes.NewReader(file))
+		r, err := NewReader(bytes.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := r.Stream(dir)
+		got, err := r.Stream(Direction(dir), 1<<20)
 		if err != nil || string(got) != want {
 			t.Errorf("Stream(%d) = %q, %v; want %q", dir, got, err, want)
 		}
 	}
-	r, _ := NewCapReader(bytes.NewReader(file))
-	if _, err := r.Stream(7); err == nil {
+	r, _ := NewReader(bytes.NewReader(file))
+	if _, err := r.Stream(7, 1<<20); err == nil {
 		t.Error("Stream(7): no error")
 	}
 	// A torn capture gives what was read plus the error.
-	r, _ = NewCapReader(bytes.NewReader(file[:len(file)-1]))
-	got, err := r.Stream(0)
+	r, _ = NewReader(bytes.NewReader(file[:len(file)-1]))
+	got, err := r.Stream(0, 1<<20)
 	if string(got) != "REDQ" || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("torn Stream(0) = %q, %v; want \"REDQ\", unexpected EOF", got, err)
 	}
 }
 
-func TestCreateCapFile(t *testing.T) {
+func TestCreate(t *testing.T) {
 	dir := t.TempDir()
-	w, err := CreateCapFile(dir, 7)
+	w, err := Create(dir, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,21 +331,91 @@ func TestCreateCapFile(t *testing.T) {
 	if ok, _ := regexp.MatchString(`^0007-\d{19}\.spicecap$`, base); !ok || filepath.Dir(w.Name()) != dir {
 		t.Fatalf("file name %q: want %s/0007-<unixnano>.spicecap", w.Name(), dir)
 	}
-	w.Record(CapClientToServer, []byte("REDQ"))
-	w.Record(CapServerToClient, []byte("REDQ\x02"))
-	w.Record(CapClientToServer, []byte("more"))
+	w.Record(ClientToServer, []byte("REDQ"))
+	w.Record(ServerToClient, []byte("REDQ\x02"))
+	w.Record(ClientToServer, []byte("more"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	client, server, err := ReadCapStreams(w.Name())
+	client, server, err := ReadStreams(w.Name(), 1<<20)
 	if err != nil || string(client) != "REDQmore" || string(server) != "REDQ\x02" {
-		t.Fatalf("ReadCapStreams = %q, %q, %v", client, server, err)
+		t.Fatalf("ReadStreams = %q, %q, %v", client, server, err)
 	}
-	if _, _, err := ReadCapStreams(filepath.Join(dir, "missing.spicecap")); !errors.Is(err, os.ErrNotExist) {
+	if _, _, err := ReadStreams(filepath.Join(dir, "missing.spicecap"), 1<<20); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
 	}
-	if (&CapWriter{}).Name() != "" {
+	if (&Writer{}).Name() != "" {
 		t.Fatal("Name of a writer without a file is not empty")
+	}
+}
+
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestGzip: a compressed capture reads as the plain one; a torn one ends
+// with an error, not a short success.
+func TestGzip(t *testing.T) {
+	recs := []capRec{{0, 10 * time.Microsecond, "REDQ"}, {1, time.Second, strings.Repeat("screen", 5000)}}
+	z := gzipped(t, writeCap(t, recs))
+	got, err := readAll(t, z)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(recs) {
+		t.Fatalf("compressed capture: %d records, %v; want the %d written", len(got), err, len(recs))
+	}
+	if _, err := readAll(t, z[:len(z)-6]); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("torn compressed capture: %v, want unexpected EOF", err)
+	}
+	// Reset switches between compressed and plain input.
+	r, err := NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range [][]byte{writeCap(t, recs[:1]), z, writeCap(t, recs[:1])} {
+		if err := r.Reset(bytes.NewReader(file)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, data, err := r.Next(); err != nil || string(data) != "REDQ" {
+			t.Fatalf("after Reset: %q, %v", data, err)
+		}
+	}
+	if _, err := NewReader(bytes.NewReader(gzipped(t, []byte("not a capture")))); err == nil {
+		t.Fatal("compressed garbage: no error")
+	}
+	if _, err := NewReader(strings.NewReader(gzipMagic + "junk")); err == nil {
+		t.Fatal("gzip magic followed by junk: no error")
+	}
+}
+
+// TestLimits: callers that keep whole streams bound them.
+func TestLimits(t *testing.T) {
+	file := writeCap(t, []capRec{{0, 0, "REDQ"}, {1, 1, "0123456789"}, {0, 2, "ab"}})
+	r, _ := NewReader(bytes.NewReader(file))
+	if got, err := r.Stream(ServerToClient, 10); err != nil || string(got) != "0123456789" {
+		t.Fatalf("Stream at the limit: %q, %v", got, err)
+	}
+	r, _ = NewReader(bytes.NewReader(file))
+	var le *LimitError
+	if _, err := r.Stream(ServerToClient, 9); !errors.As(err, &le) || le.Limit != 9 {
+		t.Fatalf("Stream over the limit: %v, want a LimitError", err)
+	}
+	name := filepath.Join(t.TempDir(), "x"+Ext)
+	if err := os.WriteFile(name, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadStreams(name, 16); err != nil {
+		t.Fatalf("ReadStreams at the limit: %v", err)
+	}
+	if _, _, err := ReadStreams(name, 15); !errors.As(err, &le) {
+		t.Fatalf("ReadStreams over the limit: %v, want a LimitError", err)
 	}
 }
 
@@ -357,17 +429,19 @@ func capSeeds(t testing.TB) [][]byte {
 	})
 	return [][]byte{
 		good,
+		gzipped(t, good),
+		gzipped(t, good)[:20],
 		good[:len(good)-3],
-		[]byte(CapMagic),
-		[]byte(CapMagic + "\x01\xff\xff\xff\xff\x00\x00\x00\x01"),
-		[]byte(CapMagic + "\x00\x00\x00\x00\x00\x00\x00\x00\x01Z"),
+		[]byte(Magic),
+		[]byte(Magic + "\x01\xff\xff\xff\xff\x00\x00\x00\x01"),
+		[]byte(Magic + "\x00\x00\x00\x00\x00\x00\x00\x00\x01Z"),
 	}
 }
 
-// FuzzCapReader checks that the reader never panics, returns only records
+// FuzzReader checks that the reader never panics, returns only records
 // within bounds and with stamps that never go backwards, and that writing
 // the records it read and reading them again gives the same records.
-func FuzzCapReader(f *testing.F) {
+func FuzzReader(f *testing.F) {
 	for _, s := range capSeeds(f) {
 		f.Add(s)
 	}
@@ -375,7 +449,7 @@ func FuzzCapReader(f *testing.F) {
 		recs, _ := readAll(t, file)
 		var last time.Duration
 		for _, r := range recs {
-			if r.dir != 0 && r.dir != 1 || len(r.data) == 0 || len(r.data) > MaxCapRecord {
+			if r.dir != 0 && r.dir != 1 || len(r.data) == 0 || len(r.data) > MaxRecord {
 				t.Fatalf("out-of-bounds record %v", r)
 			}
 			if r.at < last {
@@ -408,10 +482,10 @@ func benchCap(b *testing.B) (file []byte, payload int) {
 	return writeCap(b, recs), payload
 }
 
-func BenchmarkCapReader(b *testing.B) {
+func BenchmarkReader(b *testing.B) {
 	file, payload := benchCap(b)
 	src := bytes.NewReader(file)
-	r, err := NewCapReader(src)
+	r, err := NewReader(src)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -434,8 +508,8 @@ func BenchmarkCapReader(b *testing.B) {
 	}
 }
 
-func BenchmarkCapWriter(b *testing.B) {
-	w, err := NewCapWriter(io.Discard)
+func BenchmarkWriter(b *testing.B) {
+	w, err := NewWriter(io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -443,7 +517,7 @@ func BenchmarkCapWriter(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := w.Record(CapServerToClient, data); err != nil {
+		if err := w.Record(ServerToClient, data); err != nil {
 			b.Fatal(err)
 		}
 	}
