@@ -268,6 +268,14 @@ const (
 	NotifySeverityError = 2
 )
 
+// Notify visibilities: how prominently the server asks the client to show
+// a NOTIFY (SpiceNotifyVisibility).
+const (
+	NotifyVisibilityLow    = 0
+	NotifyVisibilityMedium = 1
+	NotifyVisibilityHigh   = 2
+)
+
 // ImageType is the type byte of an ImageDescriptor (SpiceImageType).
 type ImageType uint8
 

@@ -57,40 +57,6 @@ func capturedSeeds(tb testing.TB) []seed {
 	return seeds
 }
 
-// imagePtrs lists the image pointers of a draw message, as the session
-// must resolve (or at least touch) them.
-func imagePtrs(m ServerMessage) []uint32 {
-	switch m := m.(type) {
-	case *MsgDisplayDrawFill:
-		return []uint32{m.Brush.Pattern, m.Mask.Bitmap}
-	case *MsgDisplayDrawOpaque:
-		return []uint32{m.SrcBitmap, m.Brush.Pattern, m.Mask.Bitmap}
-	case *MsgDisplayDrawCopy:
-		return []uint32{m.SrcBitmap, m.Mask.Bitmap}
-	case *MsgDisplayDrawBlend:
-		return []uint32{m.SrcBitmap, m.Mask.Bitmap}
-	case *MsgDisplayDrawBlackness:
-		return []uint32{m.Mask.Bitmap}
-	case *MsgDisplayDrawWhiteness:
-		return []uint32{m.Mask.Bitmap}
-	case *MsgDisplayDrawInvers:
-		return []uint32{m.Mask.Bitmap}
-	case *MsgDisplayDrawRop3:
-		return []uint32{m.SrcBitmap, m.Brush.Pattern, m.Mask.Bitmap}
-	case *MsgDisplayDrawStroke:
-		return []uint32{m.Brush.Pattern}
-	case *MsgDisplayDrawText:
-		return []uint32{m.ForeBrush.Pattern, m.BackBrush.Pattern}
-	case *MsgDisplayDrawTransparent:
-		return []uint32{m.SrcBitmap}
-	case *MsgDisplayDrawAlphaBlend:
-		return []uint32{m.SrcBitmap}
-	case *MsgDisplayDrawComposite:
-		return []uint32{m.SrcBitmap, m.MaskBitmap}
-	}
-	return nil
-}
-
 func FuzzParse(f *testing.F) {
 	previous := map[[2]int][]byte{} // a valid body per channel and type, decoded before the input
 	for _, tc := range allServerCases() {
@@ -135,7 +101,7 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
-		for _, p := range imagePtrs(m) {
+		for _, p := range ImagePointers(m) {
 			if p != 0 {
 				ParseImage(body, p) // must not panic; errors are fine
 			}
@@ -221,7 +187,7 @@ func TestCapturedMessages(t *testing.T) {
 			t.Errorf("%v message %d: %v", s.ch, s.t, err)
 			continue
 		}
-		for _, p := range imagePtrs(m) {
+		for _, p := range ImagePointers(m) {
 			if p == 0 {
 				continue
 			}
