@@ -109,6 +109,7 @@ func (ch *channel) dispatch(ctx context.Context, t spice.MsgType, body []byte, h
 			level = "error"
 		}
 		ch.client.log(level, ch.name()+": server notice: "+m.Message)
+		ch.client.serverNotice(&m)
 		return nil
 	case spice.MsgTypeDisconnecting:
 		var m spice.MsgDisconnecting

@@ -276,6 +276,7 @@ func (m *mainChannel) name(ctx context.Context, body []byte) error {
 		return err
 	}
 	m.c.log("info", `guest name: "`+msg.Name+`"`)
+	m.c.guestName(msg.Name)
 	return nil
 }
 
