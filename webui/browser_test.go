@@ -503,6 +503,41 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("guest name and server notice", func(t *testing.T) {
+		type view struct {
+			Title, Bar, Notice string
+			Shown              bool
+		}
+		look := func(ctx context.Context) view {
+			return eval[view](t, ctx, `({Title: document.title, Bar: document.getElementById("title").textContent,
+				Notice: document.getElementById("notice-text").textContent, Shown: !document.getElementById("notice").hidden})`)
+		}
+		ctx1 := tab(t, ctx)
+		do(t, ctx1, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0"))
+		waitFor(t, ctx1, `document.body.dataset.state === "connected"`)
+		if v := look(ctx1); v.Shown || v.Bar != "" {
+			t.Errorf("before the server said anything: %+v, want no notice and no title", v)
+		}
+		const notice = "A recording: the keyboard and mouse do nothing."
+		eval[bool](t, ctx1, fmt.Sprintf(`fakeSpice.session.events.guestName("recorded desktop"), fakeSpice.session.events.notice(%q), true`, notice))
+		if v, want := look(ctx1), (view{Title: "recorded desktop", Bar: "recorded desktop", Notice: notice, Shown: true}); v != want {
+			t.Errorf("after NAME and NOTIFY: %+v, want %+v", v, want)
+		}
+		screenshot(t, ctx1, "notice")
+		do(t, ctx1, chromedp.Click(chromedp.CSS("#notice-close")))
+		if look(ctx1).Shown {
+			t.Error("the notice stays after its close button was clicked")
+		}
+		// A title in the URL wins over the guest's name.
+		ctx2 := tab(t, ctx)
+		do(t, ctx2, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&title=vm-7&worker=0"))
+		waitFor(t, ctx2, `document.body.dataset.state === "connected"`)
+		eval[bool](t, ctx2, `fakeSpice.session.events.guestName("recorded desktop"), true`)
+		if v := look(ctx2); v.Title != "vm-7" || v.Bar != "vm-7" {
+			t.Errorf("with title=vm-7 in the URL: %+v, want the URL's title", v)
+		}
+	})
+
 	t.Run("module delivery", func(t *testing.T) {
 		cases := []struct{ variant, state, status string }{
 			{"decoded", "connected", ""},

@@ -72,6 +72,8 @@ export interface ConsoleEventMap {
   firstframe: CustomEvent<null>;
   disconnect: CustomEvent<DisconnectDetail>;
   mousemode: CustomEvent<{ mode: MouseMode }>;
+  guestname: CustomEvent<{ name: string }>;
+  notice: CustomEvent<{ message: string }>;
   log: CustomEvent<LogDetail>;
 }
 
@@ -389,6 +391,8 @@ export class SpiceConsole extends EventTarget {
         this.updateHint();
         this.emit("mousemode", { mode });
       },
+      guestName: (name) => current() && this.emit("guestname", { name }),
+      notice: (message) => current() && this.emit("notice", { message }),
       log: (level, message) => {
         if (gen === this.generation) this.emit("log", { level, message });
       },

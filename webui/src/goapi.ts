@@ -92,6 +92,14 @@ export interface SessionEvents {
   /** Server mouse mode: where the guest cursor is, in guest pixels. */
   cursorPosition(x: number, y: number, visible: boolean): void;
   mouseMode(mode: MouseMode): void;
+  /** The server's name for the guest (the SPICE main channel's NAME), for a title. */
+  guestName(name: string): void;
+  /**
+   * A message the server wants the user to read: a NOTIFY of severity info
+   * and high visibility (serve's recorded demo says it is a recording with
+   * one). Warnings and errors only reach log.
+   */
+  notice(message: string): void;
   /** Diagnostics for the console. level: "debug" | "info" | "warn" | "error". */
   log(level: string, message: string): void;
 }

@@ -16,6 +16,9 @@ interface PageElements {
   reconnect: HTMLButtonElement;
   ctrlAltDel: HTMLButtonElement;
   fullscreen: HTMLButtonElement;
+  notice: HTMLElement;
+  noticeText: HTMLElement;
+  noticeClose: HTMLButtonElement;
 }
 
 function elements(doc: Document): PageElements {
@@ -34,6 +37,9 @@ function elements(doc: Document): PageElements {
     reconnect: get("reconnect", HTMLButtonElement),
     ctrlAltDel: get("ctrl-alt-del", HTMLButtonElement),
     fullscreen: get("fullscreen", HTMLButtonElement),
+    notice: get("notice", HTMLElement),
+    noticeText: get("notice-text", HTMLElement),
+    noticeClose: get("notice-close", HTMLButtonElement),
   };
 }
 
@@ -41,11 +47,7 @@ function elements(doc: Document): PageElements {
 export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   const el = elements(doc);
   const params = parseParams(loc.href);
-  if (params.title) {
-    doc.title = params.title;
-    el.title.textContent = displayTitle(params.title);
-    el.title.title = params.title;
-  }
+  if (params.title) showTitle(doc, el, params.title);
   if (params.token) doc.cookie = tokenCookie(params.token, loc.protocol === "https:");
 
   let url: string;
@@ -70,6 +72,17 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     showState(doc, el, state, message);
     if (state === "auth-failed") askPassword(el, message);
   });
+  con.addEventListener("guestname", (e) => {
+    // A title in the URL (Horizon's) names the console already.
+    if (!params.title && e.detail.name) showTitle(doc, el, e.detail.name);
+  });
+  con.addEventListener("notice", (e) => {
+    el.noticeText.textContent = e.detail.message;
+    el.notice.hidden = false;
+  });
+  el.noticeClose.addEventListener("click", () => {
+    el.notice.hidden = true;
+  });
   con.addEventListener("log", (e) => {
     const { level, message } = e.detail;
     const log = level === "error" ? console.error : level === "warn" ? console.warn : level === "info" ? console.info : console.debug;
@@ -90,8 +103,16 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   return con;
 }
 
+function showTitle(doc: Document, el: PageElements, title: string): void {
+  doc.title = title;
+  el.title.textContent = displayTitle(title);
+  el.title.title = title;
+}
+
 function showState(doc: Document, el: PageElements, state: SessionState, message: string): void {
   doc.body.dataset.state = state;
+  // A new session's server says again what it has to say.
+  if (state === "connecting") el.notice.hidden = true;
   el.status.textContent = message || defaultMessage[state];
   el.status.title = el.status.textContent;
   el.ctrlAltDel.disabled = state !== "connected";

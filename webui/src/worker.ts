@@ -66,6 +66,8 @@ export function runWorker(scope: WorkerScope): void {
       },
       cursorPosition: (x, y, visible) => send("cursorPosition", [x, y, visible]),
       mouseMode: (mode) => send("mouseMode", [mode]),
+      guestName: (name) => send("guestName", [name]),
+      notice: (message) => send("notice", [message]),
       log: (level, message) => send("log", [level, message]),
     };
   };
