@@ -56,7 +56,7 @@
 //
 // Load keeps at most Options.MaxBytes of recorded bytes. A client's link
 // message is bounded by spice.MaxLinkMessSize, the link must complete
-// within LinkTimeout, and its later messages are skipped without being
+// within 10 seconds, and its later messages are skipped without being
 // buffered, whatever size they claim. A write that cannot complete within
-// WriteTimeout (a client that stopped reading) ends the connection.
+// 30 seconds (a client that stopped reading) ends the connection.
 package replay

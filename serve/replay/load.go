@@ -21,7 +21,7 @@ const (
 )
 
 // minPeriod keeps a tiny recording from looping in a tight circle.
-const minPeriod = time.Second
+const minPeriod = 100 * time.Millisecond
 
 // Options tune a Recording. The zero value replays the recording as it
 // is, looping with the defaults.

@@ -13,13 +13,15 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-// LinkTimeout bounds the link stage: from the connection's start until
-// the client's ticket has arrived.
-const LinkTimeout = 10 * time.Second
-
-// WriteTimeout bounds one write to the client: a client that stops
-// reading is dropped rather than held on to.
-const WriteTimeout = 30 * time.Second
+// The connection's time limits; variables so that tests can shorten them.
+var (
+	// linkTimeout bounds the link stage: from the connection's start
+	// until the client's ticket has arrived.
+	linkTimeout = 10 * time.Second
+	// writeTimeout bounds one write to the client: a client that stops
+	// reading is dropped rather than held on to.
+	writeTimeout = 30 * time.Second
+)
 
 // batchSlack lets messages due within it go out with the one being
 // written: one write instead of several for a burst.
@@ -54,7 +56,7 @@ func (r *Recording) Serve(ctx context.Context, conn io.ReadWriteCloser) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	c := &session{rec: r, conn: conn, ctx: ctx, cancel: cancel}
+	c := &player{rec: r, conn: conn, ctx: ctx, cancel: cancel}
 	c.dl, _ = conn.(deadliner)
 	tr, err := c.link()
 	if err != nil {
@@ -73,8 +75,8 @@ func (r *Recording) Serve(ctx context.Context, conn io.ReadWriteCloser) error {
 
 var errClientClosed = errors.New("client closed the connection")
 
-// session is one connection being served.
-type session struct {
+// player serves one connection.
+type player struct {
 	rec    *Recording
 	conn   io.ReadWriteCloser
 	dl     deadliner // nil if conn has no deadlines
@@ -90,13 +92,15 @@ type session struct {
 }
 
 // link runs the link stage and returns the channel's recording.
-func (c *session) link() (*track, error) {
-	deadline := time.Now().Add(LinkTimeout)
+func (c *player) link() (*track, error) {
+	deadline := time.Now().Add(linkTimeout)
 	if c.dl != nil {
 		c.dl.SetReadDeadline(deadline)
 		c.dl.SetWriteDeadline(deadline)
 	} else {
-		t := time.AfterFunc(LinkTimeout, func() { c.cancel(errors.New("replay: link not complete within " + LinkTimeout.String())) })
+		t := time.AfterFunc(linkTimeout, func() {
+			c.cancel(fmt.Errorf("replay: the link did not complete within %v: %w", linkTimeout, os.ErrDeadlineExceeded))
+		})
 		defer t.Stop()
 	}
 	mess, err := spice.ReadLinkMess(c.conn)
@@ -145,16 +149,19 @@ func (c *session) link() (*track, error) {
 	return tr, nil
 }
 
-func (c *session) linkErr(what string, err error) error {
+func (c *player) linkErr(what string, err error) error {
 	if cause := context.Cause(c.ctx); cause != nil {
 		return cause
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("replay: %s: the link did not complete within %v: %w", what, linkTimeout, err)
 	}
 	return fmt.Errorf("replay: %s: %w", what, err)
 }
 
 // readClient reads and drops what the client sends, acknowledging motion
 // on the inputs channel, until the connection fails.
-func (c *session) readClient(tr *track) {
+func (c *player) readClient(tr *track) {
 	hdrSize := spice.FullHeaderSize
 	if c.mini {
 		hdrSize = spice.MiniHeaderSize
@@ -198,7 +205,7 @@ func clientErr(err error) error {
 
 // play writes the channel's recorded messages at their times, pass after
 // pass if the channel loops, then waits for the end of the connection.
-func (c *session) play(tr *track) error {
+func (c *player) play(tr *track) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	wait := func(due time.Time) error {
@@ -259,7 +266,7 @@ func (c *session) play(tr *track) error {
 }
 
 // afterInit appends what the replay adds to the main channel after INIT.
-func (c *session) afterInit(batch []message) []message {
+func (c *player) afterInit(batch []message) []message {
 	if name := c.rec.opts.Name; name != "" && c.nameCap {
 		batch = append(batch, message{typ: spice.MsgTypeMainName, body: (&spice.MsgMainName{Name: name}).Encode(nil)})
 	}
@@ -275,7 +282,7 @@ func (c *session) afterInit(batch []message) []message {
 }
 
 // write frames msgs for this client and writes them in one call.
-func (c *session) write(msgs []message) error {
+func (c *player) write(msgs []message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -299,9 +306,9 @@ func (c *session) write(msgs []message) error {
 		c.buf = b
 	}
 	if c.dl != nil {
-		c.dl.SetWriteDeadline(time.Now().Add(WriteTimeout))
+		c.dl.SetWriteDeadline(time.Now().Add(writeTimeout))
 	} else {
-		t := time.AfterFunc(WriteTimeout, func() { c.cancel(errWriteTimeout) })
+		t := time.AfterFunc(writeTimeout, func() { c.cancel(errWriteTimeout) })
 		defer t.Stop()
 	}
 	if _, err := c.conn.Write(b); err != nil {
@@ -320,4 +327,4 @@ func (c *session) write(msgs []message) error {
 // the first frame of a recording may need more, once.
 const maxKeptBuffer = 256 << 10
 
-var errWriteTimeout = errors.New("replay: the client read nothing for " + WriteTimeout.String())
+var errWriteTimeout = errors.New("replay: the client stopped reading")
