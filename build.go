@@ -6,6 +6,7 @@
 //	go run build.go                    build dist/ (minified)
 //	go run build.go -dev               readable app.js with a source map
 //	go run build.go -check             type-check webui/ with tsc (after: cd webui && npm ci)
+//	go run build.go serve              build, then serve dist/ with serve's built-in demo (a recording)
 //	go run build.go serve -target 127.0.0.1:5900 [serve flags]
 //	                                   build, then serve dist/ and proxy to the SPICE server
 //
@@ -55,7 +56,7 @@ func main() {
 	flag.BoolVar(&o.dev, "dev", false, "do not minify app.js; implies -sourcemap")
 	flag.BoolVar(&o.sourcemap, "sourcemap", false, "write app.js.map")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: go run build.go [flags]\n       go run build.go [flags] serve -target host:port [serve flags]\n\n")
+		fmt.Fprintf(os.Stderr, "usage: go run build.go [flags]\n       go run build.go [flags] serve [-target host:port] [serve flags]\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

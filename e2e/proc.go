@@ -49,6 +49,7 @@ type procSpec struct {
 	path string
 	args []string
 	env  []string // added to the environment of the test binary
+	dir  string   // working directory; "" for the test's
 	// deathSig reaches the process if the test binary dies without running
 	// its cleanups (a go test -timeout panic). SIGTERM lets wrapper scripts
 	// stop their own children; SIGKILL is used when there is no wrapper.
@@ -68,6 +69,7 @@ func startProc(t testing.TB, spec procSpec) (*Proc, error) {
 	defer f.Close() // the child has its own descriptor
 	cmd := exec.Command(spec.path, spec.args...)
 	cmd.Env = append(os.Environ(), spec.env...)
+	cmd.Dir = spec.dir
 	cmd.Stdout, cmd.Stderr = f, f
 	sig := spec.deathSig
 	if sig == 0 {

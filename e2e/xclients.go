@@ -143,6 +143,7 @@ type XTermOptions struct {
 	FG, BG     string      // default "black" on "white"
 	Cols, Rows int         // default 40x10
 	At         image.Point // top-left corner on the screen
+	Resources  []string    // extra X resources (xterm -xrm), e.g. "XTerm*pointerMode: 0"
 }
 
 // XTerm starts an xterm showing opts.Text with a fixed font and no
@@ -174,9 +175,12 @@ func (x *Xspice) XTerm(opts XTermOptions) *Window {
 	if len(opts.Command) > 0 {
 		run = opts.Command
 	}
-	p := x.Start("xterm", ToolXterm, append([]string{"-title", opts.Title, "-geometry", geom, "-fn", opts.Font,
-		"-fg", opts.FG, "-bg", opts.BG, "-bw", "0", "+sb", "-xrm", "XTerm*cursorBlink: false",
-		"-e"}, run...)...)
+	args := []string{"-title", opts.Title, "-geometry", geom, "-fn", opts.Font,
+		"-fg", opts.FG, "-bg", opts.BG, "-bw", "0", "+sb", "-xrm", "XTerm*cursorBlink: false"}
+	for _, r := range opts.Resources {
+		args = append(args, "-xrm", r)
+	}
+	p := x.Start("xterm", ToolXterm, append(append(args, "-e"), run...)...)
 	w := &Window{ID: x.WaitWindow(opts.Title, p), Title: opts.Title, Proc: p}
 	x.MoveWindow(w, opts.At)
 	return w

@@ -37,6 +37,12 @@ type XspiceOptions struct {
 	// X clients draw straight to the primary surface and the server can
 	// detect video streams.
 	DisableSurfaces bool
+	// ServerMouse leaves the driver's pointer device out of the config:
+	// it is what registers the SPICE tablet, without which the server
+	// offers server mouse mode only and sends the pointer's moves on the
+	// cursor channel (client mode sends only shapes). Moves then come
+	// from xdotool alone: the driver's relative mouse does nothing.
+	ServerMouse bool
 	// ExtraArgs are appended to the Xspice command line (for example
 	// --streaming-video all, --deferred-fps 10, --numheads 2).
 	ExtraArgs []string
@@ -108,6 +114,13 @@ Section "ServerFlags"
 EndSection
 `
 
+// xorgPointer is the pointer device's section of xorgConfig.
+const xorgPointer = `Section "InputDevice"
+    Identifier "XSPICE POINTER"
+    Driver     "xspice pointer"
+EndSection
+`
+
 // StartXspice starts Xspice on a free display and a free loopback port and
 // returns once the X server answers xdpyinfo and the SPICE port listens
 // (checked with ss, never by connecting). It is stopped, and its display
@@ -138,6 +151,10 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 	// Round the frame buffer up to whole MiB, with one spare.
 	fbMiB := opts.Width*opts.Height*4>>20 + 2
 	conf := fmt.Sprintf(xorgConfig, surfaces, max(fbMiB, 16), opts.Width, opts.Height)
+	if opts.ServerMouse {
+		conf = strings.Replace(conf, xorgPointer, "", 1)
+		conf = strings.Replace(conf, `    InputDevice "XSPICE POINTER"`+"\n", "", 1)
+	}
 	if err := os.WriteFile(x.ConfigPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,11 @@
 // (spice-html5 and our page use /websockify) becomes a raw TCP connection
 // to -target, binary frames only. -record DIR writes each connection's
 // bytes to DIR as .spicecap files (package spicecap).
+//
+// Without -target, every websocket gets its own replay of a recorded
+// session instead (package replay): -replay DIR plays what -record wrote,
+// and with neither serve plays its built-in demo, a recorded Xspice
+// desktop (demo.go), so that the page shows a desktop on any machine.
 package main
 
 import (
@@ -36,6 +41,7 @@ type config struct {
 	web     string
 	target  string
 	record  string
+	replay  string // recording to replay without -target; "" for the built-in demo
 	origins []string
 }
 
@@ -59,13 +65,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "HTTP `address` to listen on")
 	fs.StringVar(&c.web, "web", "dist", "`directory` of static files to serve")
-	fs.StringVar(&c.target, "target", "", "SPICE server `host:port` every websocket is proxied to (required)")
+	fs.StringVar(&c.target, "target", "", "SPICE server `host:port` every websocket is proxied to; "+
+		"without it, serve replays a recorded session to every websocket (-replay, or its built-in demo)")
 	fs.StringVar(&c.record, "record", "", "write every proxied connection to `dir` as .spicecap files")
+	fs.StringVar(&c.replay, "replay", "", "without -target: replay the session recorded in `dir` (as -record writes it) "+
+		"instead of the built-in demo")
 	fs.Var((*listFlag)(&c.origins), "allow-origin",
 		"extra allowed websocket `origins`, repeatable or comma-separated: a full origin (https://horizon.example.com), "+
 			"a host name (any scheme and port), or * for any; the page's own host is always allowed")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: serve -target host:port [flags]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: serve [-target host:port | -replay dir] [flags]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -75,7 +84,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if c.target == "" {
-		return c, errors.New("-target is required (the SPICE server's host:port)")
+		if c.record != "" {
+			return c, errors.New("-record needs -target: it records proxied connections")
+		}
+		return c, nil
+	}
+	if c.replay != "" {
+		return c, errors.New("-target and -replay exclude each other")
 	}
 	if _, _, err := net.SplitHostPort(c.target); err != nil {
 		return c, fmt.Errorf("-target %q: %v", c.target, err)
@@ -117,7 +132,9 @@ func run(ctx context.Context, cfg config, logger *log.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          logger,
 	}
-	logger.Printf("serving %s, proxying websockets to %s", cfg.web, cfg.target)
+	if cfg.target != "" {
+		logger.Printf("serving %s, proxying websockets to %s", cfg.web, cfg.target)
+	}
 	if cfg.record != "" {
 		logger.Printf("recording connections to %s", cfg.record)
 	}
@@ -141,9 +158,16 @@ func run(ctx context.Context, cfg config, logger *log.Logger) error {
 	return err
 }
 
-// newHandler routes websocket upgrades to the proxy and everything else
-// to the static files.
-func newHandler(cfg config, logger *log.Logger) (http.Handler, *proxy, error) {
+// backend answers websockets: the proxy, or a replay of a recording.
+type backend interface {
+	http.Handler
+	// Shutdown ends every connection and waits for them, or for ctx.
+	Shutdown(ctx context.Context) error
+}
+
+// newHandler routes websocket upgrades to the backend (the proxy, or
+// without a target a replay) and everything else to the static files.
+func newHandler(cfg config, logger *log.Logger) (http.Handler, backend, error) {
 	st, err := newStatic(cfg.web)
 	if err != nil {
 		return nil, nil, err
@@ -157,7 +181,17 @@ func newHandler(cfg config, logger *log.Logger) (http.Handler, *proxy, error) {
 			return nil, nil, err
 		}
 	}
-	p := newProxy(cfg.target, origins, cfg.record, logger)
+	var p backend
+	if cfg.target != "" {
+		p = newProxy(cfg.target, origins, cfg.record, logger)
+	} else {
+		rec, what, err := loadRecording(cfg.replay)
+		if err != nil {
+			return nil, nil, err
+		}
+		logger.Printf("serving %s; every websocket gets its own replay of %s, a recording, not a live server: %v", cfg.web, what, rec)
+		p = newReplayer(rec, origins, logger)
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isWebsocket(r) {
 			p.ServeHTTP(w, r)

@@ -76,7 +76,7 @@ func echo(c net.Conn) { io.Copy(c, c) }
 
 type testProxy struct {
 	srv  *httptest.Server
-	p    *proxy
+	p    backend
 	logs *syncBuffer
 	ws   string // websocket URL with a token, as nova builds it
 }

@@ -155,9 +155,16 @@ func TestParseFlags(t *testing.T) {
 	if c.listen != "127.0.0.1:8080" || c.web != "dist" || c.target != "127.0.0.1:5900" || strings.Join(c.origins, "|") != "a.example|https://b.example|*" {
 		t.Fatalf("config %+v", c)
 	}
-	for _, args := range [][]string{{}, {"-target", "nohostport"}, {"-target", "h:1", "extra"}} {
+	for _, args := range [][]string{{"-target", "nohostport"}, {"-target", "h:1", "extra"},
+		{"-target", "h:1", "-replay", "dir"}, {"-record", "dir"}} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q): no error", args)
+		}
+	}
+	// No target: a replay, of -replay's directory or of the built-in demo.
+	for _, args := range [][]string{{}, {"-replay", "caps"}} {
+		if c, err := parseFlags(args, io.Discard); err != nil || c.target != "" {
+			t.Errorf("parseFlags(%q) = %+v, %v; want a replay", args, c, err)
 		}
 	}
 	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {

@@ -156,6 +156,12 @@ func Load(fsys fs.FS, opts Options) (*Recording, error) {
 	return rec, nil
 }
 
+// Loops reports whether the recorded channel id loops.
+func (r *Recording) Loops(id spice.ChannelID) bool {
+	tr := r.tracks[id]
+	return tr != nil && tr.loops
+}
+
 func (r *Recording) loops() bool {
 	for _, tr := range r.tracks {
 		if tr.loops {
