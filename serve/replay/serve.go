@@ -153,7 +153,7 @@ func (c *player) linkErr(what string, err error) error {
 	if cause := context.Cause(c.ctx); cause != nil {
 		return cause
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	if timedOut(err) {
 		return fmt.Errorf("replay: %s: the link did not complete within %v: %w", what, linkTimeout, err)
 	}
 	return fmt.Errorf("replay: %s: %w", what, err)
@@ -315,7 +315,7 @@ func (c *player) write(msgs []message) error {
 		if cause := context.Cause(c.ctx); cause != nil {
 			return cause
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if timedOut(err) {
 			return errWriteTimeout
 		}
 		return fmt.Errorf("replay: writing to the client: %w", err)
@@ -325,6 +325,13 @@ func (c *player) write(msgs []message) error {
 
 // maxKeptBuffer bounds the write buffer a connection keeps between writes;
 // the first frame of a recording may need more, once.
-const maxKeptBuffer = 256 << 10
+const maxKeptBuffer = 64 << 10
 
 var errWriteTimeout = errors.New("replay: the client stopped reading")
+
+// timedOut reports whether err comes from a passed deadline: a net.Conn's
+// (os.ErrDeadlineExceeded) or a websocket.NetConn's
+// (context.DeadlineExceeded).
+func timedOut(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+}
