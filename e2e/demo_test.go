@@ -133,7 +133,7 @@ func TestDemoReadmeCommand(t *testing.T) {
 	}
 	for i, s := range all {
 		l := s.last
-		if !done(s) || l.Width != 1024 || !strings.Contains(l.Title, "recording") || !strings.Contains(l.Notice, "recorded Xspice desktop") {
+		if !done(s) || l.Width != 1024 || !strings.Contains(l.Title, "recorded desktop") || !strings.Contains(l.Notice, "recorded Xspice desktop") {
 			t.Errorf("tab %d: %+v; %d pictures, %d pointer positions; want a connected 1024-pixel screen that changes (3 pictures) "+
 				"with a moving pointer (2 positions), the demo's title and its notice shown", i, l, len(s.pictures), len(s.pointers))
 		}
