@@ -10,6 +10,7 @@ type scratch struct {
 	row2  []byte // a second one (ROP3's pattern)
 	solid []byte // a row of one repeated pixel
 	smp   sampler
+	comp  compScratch
 }
 
 // buf returns n bytes of b, growing it when needed.
