@@ -293,4 +293,3 @@ func diffImages(got, want *raster.Image) string {
 	}
 	return ""
 }
-
