@@ -406,3 +406,17 @@ func repeatCoord(r Repeat, c, size int) int {
 	}
 	return c
 }
+
+// ConvertTo sets dst to src brought to format f's values (pixman's SRC
+// conversion into an image of that format, read back): how spice-common
+// hands an image to a draw on a surface of another depth.
+func ConvertTo(f Format, dst, src *Image) {
+	if dst.Resize(src.W, src.H) != nil || !src.valid() {
+		return
+	}
+	for y := 0; y < src.H; y++ {
+		d := dst.Row(y)
+		copy(d, src.Row(y))
+		fixSpan(f, d)
+	}
+}

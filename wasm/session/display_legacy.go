@@ -6,8 +6,7 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-// STROKE and TEXT come only from the legacy Windows XPDM driver, and
-// COMPOSITE only from clients advertising it, which this one does not.
+// STROKE and TEXT come only from the legacy Windows XPDM driver.
 // They are not drawn, but their images are still resolved, so that the
 // pixmap cache and the GLZ window stay in step with the server.
 
@@ -45,21 +44,4 @@ func (d *display) drawText(ctx context.Context, body []byte) error {
 		return err
 	}
 	return d.touchBrush(ctx, body, &m.BackBrush)
-}
-
-func (d *display) drawComposite(ctx context.Context, body []byte) error {
-	var m spice.MsgDisplayDrawComposite
-	if err := m.Decode(body); err != nil {
-		return err
-	}
-	d.unsupportedDraw("COMPOSITE")
-	if _, err := d.image(ctx, body, m.SrcBitmap, &d.scratch); err != nil {
-		return err
-	}
-	if m.Flags&spice.CompositeHasMask != 0 && m.MaskBitmap != 0 {
-		if _, err := d.image(ctx, body, m.MaskBitmap, &d.patternBuf); err != nil {
-			return err
-		}
-	}
-	return nil
 }
