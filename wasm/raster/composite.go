@@ -173,14 +173,18 @@ func (s *Surface) Composite(a Area, c *Composite) error {
 		}
 	}
 	a.Mask = Mask{}
-	g := s.region(&a)
+	return s.composite(s.region(&a), Point{a.Box.X0, a.Box.Y0}, c)
+}
+
+// composite draws c over the region g, destination pixel (x, y) sampling
+// the pictures at their origin + (x, y) - org.
+func (s *Surface) composite(g *region, org Point, c *Composite) error {
 	if g.empty() {
 		return nil
 	}
 	cs := &s.scratch.comp
-	box := a.Box
-	i0, i1 := g.ext.X0-box.X0, g.ext.X1-box.X0
-	j0, j1 := g.ext.Y0-box.Y0, g.ext.Y1-box.Y0
+	i0, i1 := g.ext.X0-org.X, g.ext.X1-org.X
+	j0, j1 := g.ext.Y0-org.Y, g.ext.Y1-org.Y
 	if err := cs.src.setup(&c.Src, c.SrcOrigin, i0, i1, j0, j1); err != nil {
 		return err
 	}
@@ -194,7 +198,7 @@ func (s *Surface) Composite(a Area, c *Composite) error {
 		for y := bd.y0; y < bd.y1; y++ {
 			for _, sp := range g.spans[bd.lo:bd.hi] {
 				n := sp.x1 - sp.x0
-				i, j := sp.x0-box.X0, y-box.Y0
+				i, j := sp.x0-org.X, y-org.Y
 				sw := words(&cs.s, n)
 				cs.src.row(sw, i, j)
 				var mw []uint32

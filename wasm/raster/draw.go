@@ -11,6 +11,7 @@ type scratch struct {
 	solid []byte // a row of one repeated pixel
 	smp   sampler
 	comp  compScratch
+	text  textScratch
 }
 
 // buf returns n bytes of b, growing it when needed.
