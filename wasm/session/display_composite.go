@@ -124,5 +124,8 @@ func (d *display) picture(ctx context.Context, body []byte, ptr uint32, target *
 
 // opScratch holds the buffers STROKE, TEXT and COMPOSITE reuse.
 type opScratch struct {
-	maskCopy raster.Image // a composite mask converted or copied from the target
+	maskCopy    raster.Image // a composite mask converted or copied from the target
+	forePattern raster.Image // TEXT's fore brush, decoded
+	text        spice.MsgDisplayDrawText
+	glyphs      []raster.Glyph
 }

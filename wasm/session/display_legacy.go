@@ -6,9 +6,9 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-// STROKE and TEXT come only from the legacy Windows XPDM driver.
-// They are not drawn, but their images are still resolved, so that the
-// pixmap cache and the GLZ window stay in step with the server.
+// STROKE comes only from the legacy Windows XPDM driver. It is not drawn
+// yet, but its brush image is still resolved, so that the pixmap cache
+// and the GLZ window stay in step with the server.
 
 func (d *display) unsupportedDraw(what string) {
 	if !d.warned[what] {
@@ -32,16 +32,4 @@ func (d *display) drawStroke(ctx context.Context, body []byte) error {
 	}
 	d.unsupportedDraw("STROKE")
 	return d.touchBrush(ctx, body, &m.Brush)
-}
-
-func (d *display) drawText(ctx context.Context, body []byte) error {
-	var m spice.MsgDisplayDrawText
-	if err := m.Decode(body); err != nil {
-		return err
-	}
-	d.unsupportedDraw("TEXT")
-	if err := d.touchBrush(ctx, body, &m.ForeBrush); err != nil {
-		return err
-	}
-	return d.touchBrush(ctx, body, &m.BackBrush)
 }
