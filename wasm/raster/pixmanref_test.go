@@ -203,14 +203,19 @@ func runRef(t testing.TB, bin string, cases []refCase) []*raster.Image {
 // The first len(pngs) cases are also kept as testdata/pixman/<png>.png,
 // so that their pixels can be seen.
 func checkRef(t *testing.T, name string, cases []refCase, pngs []string) {
+	checkRefWith(t, name, cases, pngs, pixmanref(t), *updatePixmanRef, "-update-pixmanref needs cc and libpixman-1-dev")
+}
+
+// checkRefWith is checkRef with another reference program: bin ("" when
+// there is none here) and whether to rewrite the digests from it.
+func checkRefWith(t *testing.T, name string, cases []refCase, pngs []string, bin string, update bool, cannot string) {
 	digestFile := filepath.Join(pixmanDir, name+".txt")
-	bin := pixmanref(t)
-	if *updatePixmanRef {
+	if update {
 		if bin == "" {
-			t.Fatal("-update-pixmanref needs cc and libpixman-1-dev")
+			t.Fatal(cannot)
 		}
 		var b strings.Builder
-		b.WriteString("# sha256[:12] of the surface pixman (testdata/pixmanref) produced for each " + name + " case, in order\n")
+		b.WriteString("# sha256[:12] of the surface the reference (" + filepath.Base(bin) + ") produced for each " + name + " case, in order\n")
 		for i, img := range runRef(t, bin, cases) {
 			b.WriteString(digest(img) + "\n")
 			if i < len(pngs) {
@@ -231,7 +236,7 @@ func checkRef(t *testing.T, name string, cases []refCase, pngs []string) {
 	if bin != "" {
 		ref = runRef(t, bin, cases)
 	} else {
-		t.Logf("no cc or libpixman-1-dev: comparing with %s only", digestFile)
+		t.Logf("no reference program here: comparing with %s only", digestFile)
 	}
 	bad := 0
 	for i, c := range cases {
