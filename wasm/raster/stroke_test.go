@@ -247,3 +247,25 @@ func TestStrokeLimits(t *testing.T) {
 		t.Errorf("error %v, want ErrStrokeTooLarge", err)
 	}
 }
+
+// namedDashCases show dashes, joins and gaps.
+var namedDashCases = []struct {
+	name string
+	c    strokeCase
+}{
+	{"stroke-dash-polyline", strokeCase{w: 32, h: 24, box: raster.R(0, 0, 32, 24), rop: raster.RopCopy, color: 0xffff00, seed: 4,
+		style: []int32{5 << 4, 2 << 4}, polys: [][]raster.Point{{{2, 2}, {29, 4}, {20, 21}, {3, 12}}}}},
+	{"stroke-dash-closed-xor", strokeCase{w: 32, h: 24, box: raster.R(0, 0, 32, 24), rop: raster.ROP(6), color: 0xffffff, seed: 5,
+		style: []int32{3 << 4, 1 << 4, 1 << 4, 1 << 4}, gap: true, polys: [][]raster.Point{{{4, 4}, {27, 4}, {27, 19}, {4, 19}, {4, 4}}}}},
+}
+
+func TestStrokeDashes(t *testing.T) {
+	var cases []refCase
+	var names []string
+	for _, nc := range namedDashCases {
+		cases = append(cases, &nc.c)
+		names = append(names, nc.name)
+	}
+	cases = append(cases, sweepStrokeCases(800, true, 0xda54)...)
+	checkRefWith(t, "stroke-dash", cases, names, *linesRef, *linesRef != "", "")
+}
