@@ -128,4 +128,8 @@ type opScratch struct {
 	forePattern raster.Image // TEXT's fore brush, decoded
 	text        spice.MsgDisplayDrawText
 	glyphs      []raster.Glyph
+	stroke      spice.MsgDisplayDrawStroke
+	rstroke     raster.Stroke
+	points      []raster.PathPoint
+	style       []int32
 }
