@@ -25,6 +25,46 @@ func mulAdd(x, a, y, b uint32) uint32 { return addSatUN8x4(mulUN8x4(x, a), mulUN
 
 // combineU composites with a unified (alpha) mask: m nil is no mask.
 func combineU(op CompositeOp, d, s, m []uint32) {
+	if m == nil {
+		// the common unmasked operators get loops of their own
+		switch op {
+		case OpSrc:
+			copy(d, s)
+			return
+		case OpOver:
+			for k, sp := range s {
+				switch sa := sp >> 24; {
+				case sa == 0xff:
+					d[k] = sp
+				case sp != 0:
+					d[k] = addSatUN8x4(mulUN8x4(d[k], 255-sa), sp)
+				}
+			}
+			return
+		case OpAdd:
+			for k, sp := range s {
+				d[k] = addSatUN8x4(d[k], sp)
+			}
+			return
+		}
+	}
+	if op == OpOver {
+		for k, sp := range s {
+			ma := m[k] >> 24
+			if ma == 0 || sp == 0 {
+				continue
+			}
+			if ma != 0xff {
+				sp = mulUN8x4(sp, ma)
+			}
+			if sa := sp >> 24; sa == 0xff {
+				d[k] = sp
+			} else {
+				d[k] = addSatUN8x4(mulUN8x4(d[k], 255-sa), sp)
+			}
+		}
+		return
+	}
 	for k := range d {
 		sp := s[k]
 		if m != nil {

@@ -338,12 +338,20 @@ func (ps *picSampler) row(dst []uint32, i, j int) {
 				return
 			}
 			row := m.Row(y)
+			// pixels [k0, k1) of dst are inside the image
+			k0, k1 := min(max(-x, 0), len(dst)), min(max(m.W-x, 0), len(dst))
+			clear(dst[:k0])
+			for k := k0; k < k1; k++ {
+				dst[k] = binary.LittleEndian.Uint32(row[(x+k)*4:])&ps.keep | ps.force
+			}
+			clear(dst[max(k1, k0):])
+			return
+		}
+		if m.W == 1 && m.H == 1 {
+			// a solid colour
+			v := binary.LittleEndian.Uint32(m.Pix)&ps.keep | ps.force
 			for k := range dst {
-				if xx := x + k; xx >= 0 && xx < m.W {
-					dst[k] = binary.LittleEndian.Uint32(row[xx*4:])&ps.keep | ps.force
-				} else {
-					dst[k] = 0
-				}
+				dst[k] = v
 			}
 			return
 		}

@@ -109,9 +109,9 @@ func (s *Surface) DrawText(a Area, t *Text) error {
 	for i := range t.Glyphs {
 		putGlyph(&ts.mask, mb, &t.Glyphs[i], t.BPP)
 	}
-	c := Composite{Op: OpOver,
-		Mask:       &Picture{Image: &ts.mask, Format: FormatA8},
-		MaskOrigin: Point{bounds.X0 - mb.X0, bounds.Y0 - mb.Y0}}
+	ts.maskPic = Picture{Image: &ts.mask, Format: FormatA8}
+	c := &ts.comp
+	*c = Composite{Op: OpOver, Mask: &ts.maskPic, MaskOrigin: Point{bounds.X0 - mb.X0, bounds.Y0 - mb.Y0}}
 	if t.Fore.Pattern != nil && t.Fore.Pattern.valid() && t.Fore.Pattern.W > 0 && t.Fore.Pattern.H > 0 {
 		f := t.ForeFormat
 		if !f.Valid() {
@@ -126,7 +126,7 @@ func (s *Surface) DrawText(a Area, t *Text) error {
 		binary.LittleEndian.PutUint32(ts.solid.Pix, s.brushColor(t.Fore.Color))
 		c.Src = Picture{Image: &ts.solid, Format: FormatARGB32, Repeat: RepeatNormal}
 	}
-	return s.composite(g, Point{bounds.X0, bounds.Y0}, &c)
+	return s.composite(g, Point{bounds.X0, bounds.Y0}, c)
 }
 
 // brushColor is canvas_get_pixman_brush's solid colour as an opaque
@@ -147,8 +147,10 @@ func (s *Surface) brushColor(c uint32) uint32 {
 
 // textScratch holds DrawText's reused buffers.
 type textScratch struct {
-	mask  Image // coverage, alpha in A
-	solid Image // the 1x1 fore colour
+	mask    Image // coverage, alpha in A
+	solid   Image // the 1x1 fore colour
+	maskPic Picture
+	comp    Composite
 }
 
 func glyphStride(w, bpp int) int { return (w*bpp + 7) / 8 }
