@@ -153,7 +153,10 @@ func (e CompositeError) Error() string { return "raster: unsupported composite: 
 // Composite draws c over the area (box ∩ clip; the area's mask is not
 // used: DRAW_COMPOSITE has none). It returns an error, and draws nothing,
 // for operators or filters outside what pixman does with spice-common's
-// parameters, or transforms that overflow.
+// parameters; like pixman, it draws nothing without an error when a
+// picture's samples leave pixman's 16-bit working range
+// (composite_analyze.go). Every pixman operator is drawn: most in 8-bit
+// integers (combine.go), those that divide in float32 (combine_float.go).
 //
 // Matches spice-common canvas_base.c canvas_draw_composite: the box is
 // composited with pixman_image_composite32 and the clipped part copied
@@ -161,7 +164,7 @@ func (e CompositeError) Error() string { return "raster: unsupported composite: 
 // (canvas_get_image_from_self ignores DEST_OPAQUE), so an xRGB32 surface
 // has alpha 255 as pixman's x8r8g8b8 does.
 func (s *Surface) Composite(a Area, c *Composite) error {
-	if !c.Op.Valid() || !c.Op.narrow() {
+	if !c.Op.Valid() {
 		return CompositeError("operator " + errfmt.Int(c.Op))
 	}
 	if err := c.Src.check("source"); err != nil {
@@ -173,6 +176,28 @@ func (s *Surface) Composite(a Area, c *Composite) error {
 		}
 	}
 	a.Mask = Mask{}
+	w, h := a.Box.Dx(), a.Box.Dy()
+	if w <= 0 || h <= 0 {
+		return nil
+	}
+	ok, covered := extentOK(&c.Src, c.SrcOrigin, w, h)
+	if !ok {
+		return nil // pixman gives up on the draw
+	}
+	srcOpaque := c.Src.opaque(covered)
+	if c.Mask != nil {
+		ok, mcovered := extentOK(c.Mask, c.MaskOrigin, w, h)
+		if !ok {
+			return nil
+		}
+		srcOpaque = srcOpaque && c.Mask.opaque(mcovered)
+	}
+	op := effectiveOp(c.Op, srcOpaque)
+	if op != c.Op {
+		cc := *c
+		cc.Op = op
+		return s.composite(s.region(&a), Point{a.Box.X0, a.Box.Y0}, &cc)
+	}
 	return s.composite(s.region(&a), Point{a.Box.X0, a.Box.Y0}, c)
 }
 
@@ -194,6 +219,11 @@ func (s *Surface) composite(g *region, org Point, c *Composite) error {
 		}
 	}
 	ca := c.Mask != nil && c.Mask.ComponentAlpha
+	if !c.Op.narrow() {
+		s.compositeFloat(g, org, c, ca)
+		s.Damage.Add(g.ext)
+		return nil
+	}
 	for _, bd := range g.bands {
 		for y := bd.y0; y < bd.y1; y++ {
 			for _, sp := range g.spans[bd.lo:bd.hi] {
@@ -230,8 +260,47 @@ func (s *Surface) composite(g *region, org Point, c *Composite) error {
 
 // compScratch holds Composite's reused buffers.
 type compScratch struct {
-	src, mask picSampler
-	s, m, d   []uint32
+	src, mask  picSampler
+	s, m, d    []uint32
+	sf, mf, df []argbF
+}
+
+func floats(b *[]argbF, n int) []argbF {
+	if cap(*b) < n {
+		*b = make([]argbF, n)
+	}
+	return (*b)[:n]
+}
+
+// compositeFloat is composite's loop for the operators pixman computes
+// in float (combine_float.go).
+func (s *Surface) compositeFloat(g *region, org Point, c *Composite, ca bool) {
+	cs := &s.scratch.comp
+	for _, bd := range g.bands {
+		for y := bd.y0; y < bd.y1; y++ {
+			for _, sp := range g.spans[bd.lo:bd.hi] {
+				n := sp.x1 - sp.x0
+				i, j := sp.x0-org.X, y-org.Y
+				sf := floats(&cs.sf, n)
+				cs.src.rowFloat(sf, i, j)
+				var mf []argbF
+				if c.Mask != nil {
+					mf = floats(&cs.mf, n)
+					cs.mask.rowFloat(mf, i, j)
+				}
+				dst := s.span(y, sp.x0, sp.x1)
+				df := floats(&cs.df, n)
+				for k := range df {
+					df[k] = expand(s.Format, binary.LittleEndian.Uint32(dst[k*4:]))
+				}
+				combineFloat(c.Op, ca, df, sf, mf)
+				for k, p := range df {
+					binary.LittleEndian.PutUint32(dst[k*4:], p.word())
+				}
+				fixSpan(s.Format, dst)
+			}
+		}
+	}
 }
 
 func words(b *[]uint32, n int) []uint32 {

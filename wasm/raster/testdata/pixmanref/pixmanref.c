@@ -139,9 +139,10 @@ static void write_image(pixman_image_t *dst)
 
 /* Kind 1, composite: dest image, box and clip, op, source with
  * attributes and origin, optional mask with attributes and origin.
- * canvas_draw_composite composites the box into a copy of the surface
- * and copies the clipped region back; compositing in place under a clip
- * region computes the same pixels. */
+ * As canvas_draw_composite does: the box is copied out of the surface
+ * into an image of the surface's format (pixels outside the surface,
+ * which spice-common would read out of bounds, are 0 here), composited
+ * there whole, and the clipped region copied back. */
 static void composite(void)
 {
     pixman_image_t *dst = read_image();
@@ -160,10 +161,19 @@ static void composite(void)
         mx = rd();
         my = rd();
     }
-    pixman_image_set_clip_region32(dst, &rg);
-    pixman_image_composite32((pixman_op_t)op, src, mask, dst, sx, sy, mx, my,
-                             box.x1, box.y1, box.x2 - box.x1, box.y2 - box.y1);
-    pixman_image_set_clip_region32(dst, NULL);
+    int bw = box.x2 - box.x1, bh = box.y2 - box.y1;
+    if (bw > 0 && bh > 0) {
+        pixman_format_code_t f = pixman_image_get_format(dst);
+        pixman_image_t *d = pixman_image_create_bits(f, bw, bh, NULL, 0);
+        /* d = the surface's box (a plain copy, format to format) */
+        pixman_image_composite32(PIXMAN_OP_SRC, dst, NULL, d, box.x1, box.y1, 0, 0, 0, 0, bw, bh);
+        pixman_image_composite32((pixman_op_t)op, src, mask, d, sx, sy, mx, my, 0, 0, bw, bh);
+        /* copy the region back */
+        pixman_image_set_clip_region32(dst, &rg);
+        pixman_image_composite32(PIXMAN_OP_SRC, d, NULL, dst, 0, 0, 0, 0, box.x1, box.y1, bw, bh);
+        pixman_image_set_clip_region32(dst, NULL);
+        pixman_image_unref(d);
+    }
     write_image(dst);
     pixman_image_unref(src);
     if (mask)
