@@ -3,7 +3,7 @@ package raster
 import (
 	"errors"
 	"math"
-	"slices"
+	"sort"
 )
 
 // Dashed strokes. spice-common draws them with X's wide-line code at
@@ -498,12 +498,9 @@ func (sk *strokeScratch) fillEdges(y int, left, right []polyEdge, once bool) err
 // miFillUniqueSpanGroup).
 func (sk *strokeScratch) paintUnion() error {
 	sp := sk.dash.spans
-	slices.SortFunc(sp, func(a, b lineRun) int {
-		if a.y != b.y {
-			return a.y - b.y
-		}
-		return a.x0 - b.x0
-	})
+	// sort.Sort rather than a generic sort: its code is already in the
+	// client (region.go), an instantiation for lineRun would add ~10 KB
+	sort.Sort((*runsByYX)(&sp))
 	sk.runs = sk.runs[:0]
 	for _, r := range sp {
 		if n := len(sk.runs); n > 0 && sk.runs[n-1].y == r.y && r.x0 <= sk.runs[n-1].x1 {
@@ -517,3 +514,12 @@ func (sk *strokeScratch) paintUnion() error {
 	sk.budget = budget
 	return err
 }
+
+type runsByYX []lineRun
+
+func (p *runsByYX) Len() int { return len(*p) }
+func (p *runsByYX) Less(i, j int) bool {
+	a, b := (*p)[i], (*p)[j]
+	return a.y < b.y || (a.y == b.y && a.x0 < b.x0)
+}
+func (p *runsByYX) Swap(i, j int) { (*p)[i], (*p)[j] = (*p)[j], (*p)[i] }

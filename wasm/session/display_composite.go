@@ -59,8 +59,9 @@ func (d *display) drawComposite(ctx context.Context, body []byte) error {
 		return err
 	}
 	err = s.Composite(a, &c)
-	var ce raster.CompositeError
-	if errors.As(err, &ce) || errors.Is(err, raster.ErrCompositeTransform) {
+	// a type switch, not errors.As, which would link reflection into
+	// the client (wasm/deps_test.go)
+	if _, unsupported := err.(raster.CompositeError); unsupported || errors.Is(err, raster.ErrCompositeTransform) {
 		// A valid message this client cannot draw like the server:
 		// the rest of the screen goes on.
 		d.unsupportedDraw("COMPOSITE (" + err.Error() + ")")
