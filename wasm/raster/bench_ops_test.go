@@ -90,6 +90,12 @@ func BenchmarkText(b *testing.B) {
 	b.Run("baseline-fill-line-box", func(b *testing.B) {
 		benchOp(b, n, func(s *raster.Surface) error { s.Fill(box, raster.Brush{Color: 0xffffff}, raster.RopCopy); return nil })
 	})
+	// the same pixels blended OVER from an image: per-pixel work like
+	// the glyphs' coverage
+	line := premulImage(b, 640, 16)
+	b.Run("baseline-alpha-blend-line-box", func(b *testing.B) {
+		benchOp(b, n, func(s *raster.Surface) error { s.AlphaBlend(box, line, line.Bounds(), 255); return nil })
+	})
 	for _, bpp := range []int{1, 4, 8} {
 		t := raster.Text{BPP: bpp, Glyphs: textLine(bpp), BackArea: box.Box, Back: raster.Brush{Color: 0xffffff},
 			Fore: raster.Brush{Color: 0x000000}, ForePut: true}

@@ -58,13 +58,17 @@ func (s *Surface) DrawStroke(a Area, st *Stroke) error {
 	}
 	sk := &s.scratch.stroke
 	sk.s, sk.g, sk.brush, sk.rop = s, g, &st.Brush, st.Rop
+	if st.Brush.Pattern == nil {
+		// one row of the colour for every run of the stroke
+		sk.solid = s.scratch.solidRow(s.Format.Pixel(st.Brush.Color), s.W)
+	}
 	sk.budget = maxStrokePixels
 	sk.damaged = false
 	defer func() {
 		if sk.damaged {
 			s.Damage.Add(g.ext)
 		}
-		sk.s, sk.g, sk.brush = nil, nil, nil
+		sk.s, sk.g, sk.brush, sk.solid = nil, nil, nil, nil
 	}()
 	if st.Style != nil {
 		sk.setDash(st.Style, st.StartWithGap)
@@ -193,6 +197,7 @@ type strokeScratch struct {
 	budget  int
 	damaged bool
 	pts     []Point
+	solid   []byte    // a row of the solid colour, the surface's width
 	runs    []lineRun // one segment's pixels, as horizontal runs
 	dash    dashState
 }
@@ -301,7 +306,7 @@ func (sk *strokeScratch) addPixel(x, y int) {
 // runs, clipped to the draw's region: each pixel once per call, as
 // spice_canvas_clip_spans and the span fills do.
 func (sk *strokeScratch) paint() error {
-	s, g := sk.s, sk.g
+	g := sk.g
 	for _, r := range sk.runs {
 		if sk.budget -= r.x1 - r.x0; sk.budget < 0 {
 			return ErrStrokeTooLarge
@@ -316,7 +321,7 @@ func (sk *strokeScratch) paint() error {
 			for _, sp := range g.spans[bd.lo:bd.hi] {
 				x0, x1 := max(r.x0, sp.x0), min(r.x1, sp.x1)
 				if x0 < x1 {
-					s.paintRun(r.y, x0, x1, sk.brush, sk.rop)
+					sk.paintRun(r.y, x0, x1)
 					sk.damaged = true
 				}
 			}
@@ -326,17 +331,17 @@ func (sk *strokeScratch) paint() error {
 	return nil
 }
 
-// paintRun fills pixels [x0, x1) of row y with the brush under rop, as
-// drawBrush does for a region.
-func (s *Surface) paintRun(y, x0, x1 int, b *Brush, rop ROP) {
+// paintRun fills pixels [x0, x1) of row y with the brush under the
+// stroke's rop, as drawBrush does for a region.
+func (sk *strokeScratch) paintRun(y, x0, x1 int) {
+	s, b := sk.s, sk.brush
 	dst := s.span(y, x0, x1)
 	if p := b.Pattern; p != nil {
 		trow := p.Row(mod(y-b.Pos.Y, p.H))
 		src := buf(&s.scratch.row, len(dst))
 		tileInto(src, trow, mod(x0-b.Pos.X, p.W))
-		combine(s.Format, rop, dst, src)
+		combine(s.Format, sk.rop, dst, src)
 		return
 	}
-	src := s.scratch.solidRow(s.Format.Pixel(b.Color), x1-x0)
-	combine(s.Format, rop, dst, src)
+	combine(s.Format, sk.rop, dst, sk.solid[:len(dst)])
 }
