@@ -87,7 +87,7 @@ func (j *JWT) check(force bool, seen int64) {
 }
 
 func (j *JWT) logKey(lk *loadedKey) {
-	j.log.Info("JWT key loaded", "path", j.path, "key", lk.key.String())
+	j.log.Info("JWT key loaded", "path", j.path, "kind", lk.key.String())
 	if lk.key.ShortSecret() {
 		j.log.Warn("JWT HMAC secret is shorter than 32 bytes; RFC 7518 asks for at least the hash size", "path", j.path)
 	}
