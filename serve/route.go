@@ -19,9 +19,9 @@ import (
 // token leads (-tokens, -jwt-key); either way only to addresses the
 // allowlist admits.
 type router struct {
-	fixed    token.Target                         // -target
+	fixed    token.Target                           // -target
 	lookup   func(tok string) (token.Target, error) // nil with -target
-	allow    *allow.List                          // nil: any unicast address
+	allow    *allow.List                            // nil: any unicast address
 	resolver allow.Resolver
 }
 
