@@ -141,3 +141,6 @@ func parseHop(s string) (netip.Addr, bool) {
 	}
 	return netip.Addr{}, false
 }
+
+// parseAllow parses networks for -trusted-proxies (and tests).
+func parseAllow(specs []string) (*allow.List, error) { return allow.Parse(specs) }

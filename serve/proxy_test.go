@@ -99,7 +99,10 @@ func startProxy(t *testing.T, target string, edit func(*config)) *testProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	// The server run() makes, with its timeouts.
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config = newHTTPServer(h, cfg.limits, slog.New(slog.NewTextHandler(logs, nil)))
+	srv.Start()
 	tp := &testProxy{srv: srv, p: p, logs: logs, ws: "ws" + strings.TrimPrefix(srv.URL, "http") + "/websockify?token=secret"}
 	t.Cleanup(func() {
 		tp.shutdown(t)

@@ -146,15 +146,7 @@ func run(cfg config, logger *slog.Logger, signals <-chan os.Signal) error {
 		ln = tls.NewListener(ln, s.certs.tlsConfig())
 		scheme = "https"
 	}
-	srv := &http.Server{
-		Handler: s.handler,
-		// Covers the TLS handshake too (net/http bounds it by the
-		// shortest of its timeouts).
-		ReadHeaderTimeout: cfg.limits.handshakeTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
-	}
+	srv := newHTTPServer(s.handler, cfg.limits, logger)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -202,6 +194,19 @@ func run(cfg config, logger *slog.Logger, signals <-chan os.Signal) error {
 			logger.Info("draining", "signal", sig.String(), "open", s.proxy.conns.Load(), "drain_timeout", cfg.limits.drainTimeout.String())
 			return s.stop(srv, msrv, cfg.limits.drainTimeout, signals, logger)
 		}
+	}
+}
+
+// newHTTPServer is the HTTP server of the site and the proxy.
+func newHTTPServer(h http.Handler, l limits, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
+		// Covers the TLS handshake too (net/http bounds it by the
+		// shortest of its timeouts).
+		ReadHeaderTimeout: l.handshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 }
 
