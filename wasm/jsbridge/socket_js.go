@@ -71,6 +71,13 @@ func (s *socket) closeError() error {
 	if code == 1000 || code == 1005 {
 		return io.EOF
 	}
+	if code == 1008 {
+		// Policy violation: how serve/ refuses a console (bad token,
+		// origin, target). Before any byte the session reports it as
+		// it reports nova's refusal, a close without a word
+		// (session.ErrProxyRefused).
+		return io.EOF
+	}
 	if reason != "" {
 		return errors.New("websocket closed (code " + errfmt.Int(code) + ": " + reason + ")")
 	}
