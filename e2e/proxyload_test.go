@@ -1,0 +1,699 @@
+//go:build linux
+
+package e2e
+
+// The proxy load benchmarks: serve/ against Debian's websockify in the
+// same run.
+//
+// BenchmarkProxyLoad: consoles x 4 websockets (the main, display, inputs
+// and cursor channels of a recorded Xspice session,
+// wasm/session/testdata/xspice-desktop) run at once through the proxy in
+// token mode (one token per channel, each to its own fake SPICE server in
+// this process). Each websocket replays its channel's recording both ways,
+// rounds times, as fast as the proxy relays it: the client sends the
+// recorded client bytes in their recorded messages and the server its
+// recorded bytes in their recorded writes, and each end checks every byte
+// it receives against the recording. Reported: bytes relayed per second
+// of the proxy's CPU (user + system, websockify's forked children
+// included), and the ratio serve/websockify.
+//
+// BenchmarkProxyIdle: N websockets that exchanged their first messages
+// and then sit idle; reported: the proxy's resident memory (RSS, and PSS
+// summed over websockify's processes) per connection. The clients run in
+// a child process (this test binary again), because this container caps
+// open files at 20,000 per process and each side of 10,000 websockets
+// needs 10,000; serve itself needs two per websocket, so it is measured
+// at the most its file limit allows (-max-conns' default).
+//
+// Sizes (environment): SPICEWEB_LOAD_CONSOLES (500), SPICEWEB_LOAD_ROUNDS
+// (10), SPICEWEB_IDLE_CONNS (what serve's file limit allows, at most
+// 10,000), SPICEWEB_IDLE_WEBSOCKIFY (300: websockify forks a process per
+// connection, ~3.5 MB each). TestProxyLoadSmoke runs a small load through
+// both proxies as a test.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"spiceweb/wasm/spice/spicetest"
+)
+
+// channelRecording is one recorded SPICE connection: what the client
+// sent and what the server sent, in the chunks they were sent in.
+type channelRecording struct {
+	name           string
+	client, server [][]byte
+	up, down       int // bytes
+}
+
+func loadRecordings(t testing.TB) []channelRecording {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "wasm", "session", "testdata", "xspice-desktop", "*.spicecap"))
+	sort.Strings(files)
+	if len(files) != 4 {
+		t.Fatalf("want the 4 channel recordings of xspice-desktop, found %v", files)
+	}
+	var recs []channelRecording
+	for _, f := range files {
+		r, err := spicetest.OpenCap(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := channelRecording{name: filepath.Base(f)}
+		for {
+			dir, _, data, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if dir == spicetest.CapClientToServer {
+				rec.client = append(rec.client, data)
+				rec.up += len(data)
+			} else {
+				rec.server = append(rec.server, data)
+				rec.down += len(data)
+			}
+		}
+		r.Close()
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// checker compares a byte stream with rounds repetitions of want.
+type checker struct {
+	want  []byte
+	total int
+	off   int
+}
+
+func newChecker(chunks [][]byte, rounds int) *checker {
+	return &checker{want: bytes.Join(chunks, nil), total: rounds * len(bytes.Join(chunks, nil))}
+}
+
+func (c *checker) Write(p []byte) (int, error) {
+	for i := 0; i < len(p); {
+		if c.off >= c.total {
+			return i, fmt.Errorf("%d bytes more than the %d recorded", len(p)-i, c.total)
+		}
+		pos := c.off % len(c.want)
+		n := min(len(p)-i, len(c.want)-pos)
+		if !bytes.Equal(p[i:i+n], c.want[pos:pos+n]) {
+			return i, fmt.Errorf("byte %d differs from the recording", c.off)
+		}
+		i += n
+		c.off += n
+	}
+	return len(p), nil
+}
+
+func (c *checker) done() bool { return c.off == c.total }
+
+// fakeServers is one SPICE server per channel: each connection gets the
+// recorded server stream and must send the recorded client stream.
+type fakeServers struct {
+	addrs  []string
+	lns    []net.Listener
+	wg     sync.WaitGroup
+	errs   atomic.Int64
+	first  atomic.Value // error
+	served atomic.Int64
+}
+
+func (f *fakeServers) fail(err error) {
+	f.errs.Add(1)
+	f.first.CompareAndSwap(nil, err)
+}
+
+func startFakeServers(t testing.TB, recs []channelRecording, rounds int) *fakeServers {
+	t.Helper()
+	f := &fakeServers{}
+	for i := range recs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.lns = append(f.lns, ln)
+		f.addrs = append(f.addrs, ln.Addr().String())
+		f.wg.Go(func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				f.wg.Go(func() { f.serve(c, recs[i], rounds) })
+			}
+		})
+	}
+	t.Cleanup(func() {
+		for _, ln := range f.lns {
+			ln.Close()
+		}
+		f.wg.Wait()
+	})
+	return f
+}
+
+func (f *fakeServers) serve(c net.Conn, rec channelRecording, rounds int) {
+	defer c.Close()
+	wrote := make(chan error, 1)
+	go func() {
+		for range rounds {
+			for _, b := range rec.server {
+				if _, err := c.Write(b); err != nil {
+					wrote <- err
+					return
+				}
+			}
+		}
+		wrote <- nil
+	}()
+	chk := newChecker(rec.client, rounds)
+	buf := make([]byte, 32<<10)
+	for !chk.done() {
+		n, err := c.Read(buf)
+		if _, cerr := chk.Write(buf[:n]); cerr != nil {
+			f.fail(fmt.Errorf("%s, server side: %v", rec.name, cerr))
+			return
+		}
+		if err != nil {
+			f.fail(fmt.Errorf("%s, server side: read after %d of %d bytes: %v", rec.name, chk.off, chk.total, err))
+			return
+		}
+	}
+	if err := <-wrote; err != nil {
+		f.fail(fmt.Errorf("%s, server side: %v", rec.name, err))
+		return
+	}
+	// Everything both ways has arrived: the server ends the session, as
+	// a SPICE server does. Ending it from the client side would let a
+	// proxy drop client bytes still queued for the server (websockify
+	// does when the close frame comes in the same read).
+	f.served.Add(1)
+}
+
+// runConsole plays one console: four websockets at once, one per channel.
+func runConsole(ctx context.Context, wsURL func(ch int) string, recs []channelRecording, rounds int) (int64, error) {
+	var wg sync.WaitGroup
+	var bytesMoved atomic.Int64
+	errs := make([]error, len(recs))
+	for i, rec := range recs {
+		wg.Go(func() {
+			n, err := runChannel(ctx, wsURL(i), rec, rounds)
+			bytesMoved.Add(n)
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return bytesMoved.Load(), errors.Join(errs...)
+}
+
+func runChannel(ctx context.Context, url string, rec channelRecording, rounds int) (int64, error) {
+	var ws *websocket.Conn
+	var err error
+	// A proxy under a dial storm may drop a connection attempt (a full
+	// accept queue); retry a few times, as a browser's reload would.
+	for try := 0; try < 5; try++ {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ws, _, err = websocket.Dial(dctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
+		cancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(time.Duration(100*(try+1)) * time.Millisecond)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: dial: %v", rec.name, err)
+	}
+	ws.SetReadLimit(-1)
+	defer ws.CloseNow()
+	sent := make(chan error, 1)
+	go func() {
+		for range rounds {
+			for _, b := range rec.client {
+				if err := ws.Write(ctx, websocket.MessageBinary, b); err != nil {
+					sent <- err
+					return
+				}
+			}
+		}
+		sent <- nil
+	}()
+	chk := newChecker(rec.server, rounds)
+	for !chk.done() {
+		_, r, err := ws.Reader(ctx)
+		if err != nil {
+			return int64(chk.off), fmt.Errorf("%s, client side: after %d of %d bytes: %v", rec.name, chk.off, chk.total, err)
+		}
+		if _, err := io.Copy(chk, r); err != nil {
+			return int64(chk.off), fmt.Errorf("%s, client side: %v", rec.name, err)
+		}
+	}
+	if err := <-sent; err != nil {
+		return int64(chk.off), fmt.Errorf("%s, client side: send: %v", rec.name, err)
+	}
+	// The server closes once it has every client byte.
+	if _, _, err := ws.Read(ctx); err == nil {
+		return int64(chk.off), fmt.Errorf("%s, client side: a message past the recording", rec.name)
+	}
+	return int64(chk.total + rounds*rec.up), nil
+}
+
+// runLoad plays consoles at once, starting at most dialers at a time.
+func runLoad(ctx context.Context, wsURL func(ch int) string, recs []channelRecording, consoles, rounds int) (int64, error) {
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	var mu sync.Mutex
+	var errs []error
+	for range consoles {
+		wg.Go(func() {
+			n, err := runConsole(ctx, wsURL, recs, rounds)
+			total.Add(n)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return total.Load(), fmt.Errorf("%d of %d consoles failed; first: %w", len(errs), consoles, errs[0])
+	}
+	return total.Load(), nil
+}
+
+// treeCPU is the CPU a process and its children have used: its own,
+// that of the children it has reaped, and that of the live ones.
+func treeCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	st, err := parseStat(data)
+	if err != nil {
+		return 0, err
+	}
+	total := st.cpu + st.children
+	for _, c := range children(pid) {
+		if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c)); err == nil {
+			if cst, err := parseStat(data); err == nil {
+				total += cst.cpu + cst.children
+			}
+		}
+	}
+	return total, nil
+}
+
+// children lists the live child processes of pid.
+func children(pid int) []int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Fields(string(data)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// treeMemory is the resident memory of a process and its live children:
+// RSS of the process alone, and PSS summed over the tree (shared pages
+// split between the processes sharing them), in bytes.
+func treeMemory(pid int) (rss, pss int64) {
+	read := func(p int, field string) int64 {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", p))
+		if err != nil {
+			return 0
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == field+":" {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				return n << 10
+			}
+		}
+		return 0
+	}
+	rss = read(pid, "Rss")
+	pss = read(pid, "Pss")
+	for _, c := range children(pid) {
+		pss += read(c, "Pss")
+	}
+	return rss, pss
+}
+
+// loadProxy is a proxy under test: how to reach each channel, and its
+// process.
+type loadProxy struct {
+	name  string
+	wsURL func(ch int) string
+	pid   int
+}
+
+// startLoadProxies starts serve/ and websockify, both routing tokens
+// ch0..ch3 to the fake servers through the same websockify token file.
+func startLoadProxies(t testing.TB, servers *fakeServers, withWebsockify bool, serveArgs ...string) []loadProxy {
+	t.Helper()
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	var lines []string
+	for i, a := range servers.addrs {
+		lines = append(lines, fmt.Sprintf("ch%d: %s", i, a))
+	}
+	os.WriteFile(tokens, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	url := func(port int) func(int) string {
+		return func(ch int) string { return fmt.Sprintf("ws://127.0.0.1:%d/websockify?token=ch%d", port, ch) }
+	}
+	args := append([]string{"-tokens", tokens, "-allow-targets", "127.0.0.1/32", "-log-level", "warn",
+		// Every test client comes from 127.0.0.1.
+		"-max-conns-per-client", "0"}, serveArgs...)
+	s := StartServeArgs(t, "http", args...)
+	out := []loadProxy{{name: "serve", wsURL: url(s.Port), pid: s.Proc.Pid()}}
+	if withWebsockify {
+		w := startWebsockifyTokens(t, "TokenFile", tokens)
+		out = append(out, loadProxy{name: "websockify", wsURL: url(w.Port), pid: w.Proc.Pid()})
+	}
+	return out
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// loadResult is one proxy's run.
+type loadResult struct {
+	bytes int64
+	cpu   time.Duration
+	wall  time.Duration
+}
+
+func (r loadResult) perCPU() float64 { return float64(r.bytes) / r.cpu.Seconds() }
+
+// measureLoad runs the load through p and measures its CPU.
+func measureLoad(t testing.TB, p loadProxy, recs []channelRecording, consoles, rounds int) loadResult {
+	t.Helper()
+	before, err := treeCPU(p.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	start := time.Now()
+	n, err := runLoad(ctx, p.wsURL, recs, consoles, rounds)
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s: %v", p.name, err)
+	}
+	// websockify's children exit when their connection ends; wait until
+	// it has reaped them, so their CPU is counted.
+	for deadline := time.Now().Add(30 * time.Second); len(children(p.pid)) > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	after, err := treeCPU(p.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadResult{bytes: n, cpu: after - before, wall: wall}
+}
+
+// TestProxyLoadSmoke is the load benchmark in small: a few consoles
+// through both proxies, every byte checked.
+func TestProxyLoadSmoke(t *testing.T) {
+	Require(t, wsTools...)
+	t.Parallel()
+	recs := loadRecordings(t)
+	servers := startFakeServers(t, recs, 2)
+	for _, p := range startLoadProxies(t, servers, true) {
+		servers.errs.Store(0)
+		servers.served.Store(0)
+		r := measureLoad(t, p, recs, 3, 2)
+		want := int64(0)
+		for _, rec := range recs {
+			want += int64(3 * 2 * (rec.up + rec.down))
+		}
+		if r.bytes != want {
+			t.Fatalf("%s: %d bytes relayed, want %d", p.name, r.bytes, want)
+		}
+		t.Logf("%s: %d bytes in %v, %v CPU", p.name, r.bytes, r.wall.Round(time.Millisecond), r.cpu)
+		if n := servers.errs.Load(); n > 0 {
+			t.Fatalf("%s: %d server-side errors; first: %v", p.name, n, servers.first.Load())
+		}
+		if n := servers.served.Load(); n != 3*4 {
+			t.Fatalf("%s: the fake servers completed %d connections, want %d", p.name, n, 3*4)
+		}
+	}
+}
+
+func BenchmarkProxyLoad(b *testing.B) {
+	Require(b, wsTools...)
+	consoles := envInt("SPICEWEB_LOAD_CONSOLES", 500)
+	rounds := envInt("SPICEWEB_LOAD_ROUNDS", 10)
+	recs := loadRecordings(b)
+	servers := startFakeServers(b, recs, rounds)
+	proxies := startLoadProxies(b, servers, true)
+	var res [2]loadResult
+	for b.Loop() {
+		for i, p := range proxies {
+			r := measureLoad(b, p, recs, consoles, rounds)
+			res[i] = r
+			b.Logf("%s: %d consoles x 4 websockets, %.0f MB relayed in %v wall, %.2f s CPU: %.1f MB per CPU second",
+				p.name, consoles, float64(r.bytes)/1e6, r.wall.Round(time.Millisecond), r.cpu.Seconds(), r.perCPU()/1e6)
+		}
+	}
+	if n := servers.errs.Load(); n > 0 {
+		b.Fatalf("%d server-side errors; first: %v", n, servers.first.Load())
+	}
+	b.ReportMetric(res[0].perCPU()/1e6, "serve-MB/cpu-s")
+	b.ReportMetric(res[1].perCPU()/1e6, "websockify-MB/cpu-s")
+	b.ReportMetric(res[0].perCPU()/res[1].perCPU(), "serve/websockify")
+}
+
+// idleHelperEnv makes this test binary the idle clients of
+// BenchmarkProxyIdle: "URL COUNT".
+const idleHelperEnv = "SPICEWEB_IDLE_HELPER"
+
+// TestIdleHelper is not a test: run with idleHelperEnv set, it opens
+// COUNT websockets to URL, sends each a first message and reads the
+// answer, prints "ready N", and keeps them (answering pings) until its
+// standard input closes.
+func TestIdleHelper(t *testing.T) {
+	spec := os.Getenv(idleHelperEnv)
+	if spec == "" {
+		t.Skip("a helper process of BenchmarkProxyIdle")
+	}
+	url, countStr, _ := strings.Cut(spec, " ")
+	count, _ := strconv.Atoi(countStr)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var conns []*websocket.Conn
+	var failed atomic.Int64
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	for range count {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			dctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			ws, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			if ws.Write(dctx, websocket.MessageBinary, []byte("REDQ link")) != nil {
+				failed.Add(1)
+				return
+			}
+			if _, _, err := ws.Read(dctx); err != nil {
+				failed.Add(1)
+				return
+			}
+			ws.CloseRead(ctx) // reads on, answering pings
+			mu.Lock()
+			conns = append(conns, ws)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	fmt.Printf("ready %d failed %d\n", len(conns), failed.Load())
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// idleTarget answers each connection's first bytes with a reply and then
+// holds it.
+func idleTarget(t testing.TB) string {
+	return startTargetTB(t, func(c net.Conn) {
+		buf := make([]byte, 1024)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		c.Write(bytes.Repeat([]byte("S"), 1024))
+		io.Copy(io.Discard, c)
+	})
+}
+
+// startTargetTB is a TCP server on loopback handing each connection to
+// handle, stopped when the test ends.
+func startTargetTB(t testing.TB, handle func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				defer c.Close()
+				handle(c)
+			})
+		}
+	})
+	return ln.Addr().String()
+}
+
+// openIdle starts the helper process with n websockets to url and waits
+// until they are open; closing the returned function's result ends them.
+func openIdle(t testing.TB, url string, n int) (opened int, stop func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleHelper$", "-test.v=false")
+	cmd.Env = append(os.Environ(), idleHelperEnv+"="+url+" "+strconv.Itoa(n))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop = func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		var failed int
+		if _, err := fmt.Sscanf(sc.Text(), "ready %d failed %d", &opened, &failed); err == nil {
+			if failed > 0 {
+				t.Logf("%d of %d websockets failed to open", failed, n)
+			}
+			go io.Copy(io.Discard, stdout)
+			return opened, stop
+		}
+	}
+	stop()
+	t.Fatalf("the idle helper ended without opening its websockets")
+	return 0, nil
+}
+
+func BenchmarkProxyIdle(b *testing.B) {
+	Require(b, wsTools...)
+	target := idleTarget(b)
+	for b.Loop() {
+		// serve: as many as its open-file limit allows (two files each).
+		s := StartServeArgs(b, "http", "-target", target, "-max-conns-per-client", "0", "-log-level", "warn")
+		url := fmt.Sprintf("ws://127.0.0.1:%d/websockify", s.Port)
+		maxConns := (fileLimit() - 64) / 2
+		n := min(envInt("SPICEWEB_IDLE_CONNS", 10000), maxConns)
+		serveRSS, servePSS := idleRun(b, "serve", s.Proc.Pid(), url, n)
+		// websockify: a process per connection, so fewer.
+		w := StartWebsockify(b, Site(b), portOf(b, target))
+		wn := envInt("SPICEWEB_IDLE_WEBSOCKIFY", 300)
+		_, wsPSS := idleRun(b, "websockify", w.Proc.Pid(), fmt.Sprintf("ws://127.0.0.1:%d/websockify", w.Port), wn)
+		b.ReportMetric(float64(serveRSS)/1024, "serve-KB-RSS/conn")
+		b.ReportMetric(float64(servePSS)/1024, "serve-KB-PSS/conn")
+		b.ReportMetric(float64(wsPSS)/1024, "websockify-KB-PSS/conn")
+	}
+}
+
+// idleRun opens n idle websockets through a proxy and returns its memory
+// growth per connection (RSS of the process, PSS of its tree).
+func idleRun(b *testing.B, name string, pid int, url string, n int) (rssPer, pssPer int64) {
+	b.Helper()
+	// Warm up: one connection, so that the first one's one-off costs
+	// (TLS tables, buffer pools) are in the baseline.
+	_, stop := openIdle(b, url, 1)
+	stop()
+	time.Sleep(500 * time.Millisecond)
+	rss0, pss0 := treeMemory(pid)
+	opened, stop := openIdle(b, url, n)
+	defer stop()
+	time.Sleep(2 * time.Second) // let the proxy settle
+	rss1, pss1 := treeMemory(pid)
+	if opened < n*95/100 {
+		b.Fatalf("%s: only %d of %d websockets opened", name, opened, n)
+	}
+	rssPer, pssPer = (rss1-rss0)/int64(opened), (pss1-pss0)/int64(opened)
+	b.Logf("%s: %d idle websockets: RSS %d -> %d MB, PSS %d -> %d MB: %d KB RSS, %d KB PSS per connection",
+		name, opened, rss0>>20, rss1>>20, pss0>>20, pss1>>20, rssPer>>10, pssPer>>10)
+	return rssPer, pssPer
+}
+
+func fileLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 1024
+	}
+	return int(rl.Max) // serve raises its soft limit to the hard one
+}
+
+func portOf(t testing.TB, addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
