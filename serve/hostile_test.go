@@ -432,3 +432,40 @@ func TestFloodBoundedMemory(t *testing.T) {
 		t.Fatalf("%d KB per connection", per>>10)
 	}
 }
+
+// TestHeaderTricks: oversized headers, two Origins, a malformed
+// handshake: each a clear HTTP refusal, never a crash or an upgrade.
+func TestHeaderTricks(t *testing.T) {
+	addr, conns := countingTarget(t, "vm")
+	tp := startProxy(t, addr, nil)
+	send := func(req string) string {
+		c, err := net.Dial("tcp", strings.TrimPrefix(tp.srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, req)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		return strings.TrimSpace(line)
+	}
+	host := strings.TrimPrefix(tp.srv.URL, "http://")
+	ws := "GET /websockify HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	tests := []struct{ name, req, want string }{
+		{"huge header", ws + "X-Pad: " + strings.Repeat("a", 100<<10) + "\r\n\r\n", "HTTP/1.1 431"},
+		{"two origins", ws + "Origin: http://" + host + "\r\nOrigin: http://evil.example\r\n\r\n", "HTTP/1.1 400"},
+		{"bad key", strings.Replace(ws, "dGhlIHNhbXBsZSBub25jZQ==", "short", 1) + "\r\n", "HTTP/1.1 400"},
+		{"old version", strings.Replace(ws, "Version: 13", "Version: 8", 1) + "\r\n", "HTTP/1.1 400"},
+		{"POST upgrade", strings.Replace(ws, "GET", "POST", 1) + "\r\n", "HTTP/1.1 405"},
+		{"token in the path only", strings.Replace(ws, "/websockify", "/websockify/token=x/..%2f..%2f", 1) + "\r\n", "HTTP/1.1 101"},
+	}
+	for _, tt := range tests {
+		if got := send(tt.req); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s: %q, want %s", tt.name, got, tt.want)
+		}
+	}
+	if n := conns.Load(); n > 1 {
+		t.Errorf("%d connections reached the target, want at most the one upgraded", n)
+	}
+}
