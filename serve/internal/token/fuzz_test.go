@@ -42,7 +42,7 @@ func FuzzParse(f *testing.F) {
 func FuzzVerify(f *testing.F) {
 	dir := filepath.Join("testdata", "jwcrypto")
 	var keys []*Key
-	for _, name := range []string{"hs256.key", "rsa.pem", "p256.pem", "p384.pem", "ed25519.pem"} {
+	for _, name := range []string{"hs256.key", "rsa-private.pem", "p256.pem", "p384.pem", "ed25519.pem"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			f.Fatal(err)

@@ -61,8 +61,8 @@ func (a alg) fits(k *Key) bool {
 // refused when now is past exp or before nbf (websockify's own check, no
 // leeway); host and port name the target.
 //
-// Encrypted tokens (JWE), which websockify also accepts, are refused here
-// with ReasonMalformed.
+// An encrypted token (JWE, jwe.go) is decrypted with the same key and
+// must hold a signed token, verified as above.
 func Verify(key *Key, tok string, now time.Time) (Target, error) {
 	if tok == "" || len(tok) > MaxTokenLen {
 		return Target{}, refuse(ReasonMalformed, "empty or oversized token")
@@ -70,7 +70,14 @@ func Verify(key *Key, tok string, now time.Time) (Target, error) {
 	switch strings.Count(tok, ".") {
 	case 2:
 	case 4:
-		return Target{}, refuse(ReasonMalformed, "encrypted tokens (JWE) are not supported; sign the token (JWS)")
+		inner, err := decryptJWE(key, tok)
+		if err != nil {
+			return Target{}, err
+		}
+		if strings.Count(inner, ".") != 2 {
+			return Target{}, refuse(ReasonMalformed, "a JWE must hold a signed token (JWS)")
+		}
+		return Verify(key, inner, now)
 	default:
 		return Target{}, refuse(ReasonMalformed, "not a JWT (want header.payload.signature)")
 	}

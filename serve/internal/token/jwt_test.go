@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -57,16 +59,21 @@ func TestJwcryptoTokens(t *testing.T) {
 	var cases []struct {
 		Key, Alg, Token, Reason string
 		Websockify              *string
+		ServeDiffers            string `json:"serve_differs"`
 	}
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) < 15 {
+	if len(cases) < 25 {
 		t.Fatalf("only %d fixtures", len(cases))
 	}
 	for _, c := range cases {
+		if c.ServeDiffers != "" {
+			// Where serve is stricter on purpose: it must refuse.
+			c.Websockify = nil
+		}
 		keys := []string{c.Key}
-		if strings.HasSuffix(c.Key, ".pem") {
+		if strings.HasSuffix(c.Key, ".pem") && !strings.HasSuffix(c.Key, "-private.pem") && !strings.Contains(c.Alg, "+") {
 			// The private key file works too (its public half).
 			keys = append(keys, strings.TrimSuffix(c.Key, ".pem")+"-private.pem")
 		}
@@ -231,7 +238,7 @@ func TestVerify(t *testing.T) {
 		{"tampered claims", hsKey, tamper(makeJWT(m{"alg": "HS256"}, ok, hs), m{"host": "10.0.0.6", "port": 5900}), "", ReasonSignature},
 
 		// The shape.
-		{"encrypted (JWE)", hsKey, "a.b.c.d.e", "", ReasonMalformed},
+		{"JWE garbage", hsKey, "a.b.c.d.e", "", ReasonMalformed},
 		{"two parts", hsKey, "a.b", "", ReasonMalformed},
 		{"empty", hsKey, "", "", ReasonMalformed},
 		{"oversized", hsKey, strings.Repeat("a", MaxTokenLen+1), "", ReasonMalformed},
@@ -334,11 +341,11 @@ func TestParseKey(t *testing.T) {
 	}{
 		{"PKIX public", pemOf("PUBLIC KEY", pkix), "RSA-2048 public key"},
 		{"PKCS#1 public", pemOf("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&rsaPriv.PublicKey)), "RSA-2048 public key"},
-		{"PKCS#8 private", pemOf("PRIVATE KEY", pkcs8), "RSA-2048 public key"},
-		{"PKCS#1 private", pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaPriv)), "RSA-2048 public key"},
+		{"PKCS#8 private", pemOf("PRIVATE KEY", pkcs8), "RSA-2048 private key"},
+		{"PKCS#1 private", pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaPriv)), "RSA-2048 private key"},
 		{"SEC1 private after EC PARAMETERS", append(pemOf("EC PARAMETERS", []byte{6, 8, 42, 134, 72, 206, 61, 3, 1, 7}), pemOf("EC PRIVATE KEY", sec1)...), "ECDSA P-256 public key"},
 		{"certificate", pemOf("CERTIFICATE", selfSigned(t, ec)), "ECDSA P-256 public key"},
-		{"private key preferred over a certificate", append(pemOf("CERTIFICATE", selfSigned(t, ec)), pemOf("PRIVATE KEY", pkcs8)...), "RSA-2048 public key"},
+		{"private key preferred over a certificate", append(pemOf("CERTIFICATE", selfSigned(t, ec)), pemOf("PRIVATE KEY", pkcs8)...), "RSA-2048 private key"},
 		{"HMAC k", []byte("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"), "HMAC secret (34 bytes)"},
 		{"HMAC k with a newline", []byte("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA\n"), "HMAC secret (34 bytes)"},
 		{"HMAC k padded, standard alphabet", []byte("+/+/"), "HMAC secret (3 bytes)"},
@@ -441,5 +448,86 @@ func TestJWTKeyFile(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "every token is refused") {
 		t.Errorf("the log does not report the broken key file:\n%s", logs)
+	}
+}
+
+// TestJWERefusals: encrypted tokens that must not pass, made from the
+// jwcrypto fixtures.
+func TestJWERefusals(t *testing.T) {
+	dir := filepath.Join("testdata", "jwcrypto")
+	var cases []struct{ Key, Alg, Token string }
+	b, _ := os.ReadFile(filepath.Join(dir, "tokens.json"))
+	json.Unmarshal(b, &cases)
+	find := func(alg string) string {
+		for _, c := range cases {
+			if c.Alg == alg {
+				return c.Token
+			}
+		}
+		t.Fatalf("no fixture %s", alg)
+		return ""
+	}
+	key := func(name string) *Key {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mustKey(t, data)
+	}
+	hs, rsaPriv, rsaPub := key("hs256.key"), key("rsa-private.pem"), key("rsa.pem")
+	dirGCM, kw, oaep := find("dir+A256GCM"), find("A256KW+A256GCM"), find("RSA-OAEP+A256GCM")
+	other := &Key{secret: []byte("ffffffffffffffffffffffffffffffff")}
+	flip := func(tok string, part int) string {
+		p := strings.Split(tok, ".")
+		b, _ := base64.RawURLEncoding.DecodeString(p[part])
+		b[len(b)/2] ^= 1
+		p[part] = base64.RawURLEncoding.EncodeToString(b)
+		return strings.Join(p, ".")
+	}
+	header := func(tok string, h m) string {
+		p := strings.Split(tok, ".")
+		p[0] = enc(h)
+		return strings.Join(p, ".")
+	}
+	tests := []struct {
+		name   string
+		key    *Key
+		tok    string
+		reason Reason
+	}{
+		{"dir with another secret", other, dirGCM, ReasonSignature},
+		{"key wrap with another secret", other, kw, ReasonSignature},
+		{"tampered ciphertext", hs, flip(dirGCM, 3), ReasonSignature},
+		{"tampered tag", hs, flip(kw, 4), ReasonSignature},
+		{"tampered wrapped key", hs, flip(kw, 1), ReasonSignature},
+		{"header changed (it is authenticated)", hs, header(dirGCM, m{"alg": "dir", "enc": "A256GCM", "kid": "x"}), ReasonSignature},
+		{"RSA-OAEP with the public key only", rsaPub, oaep, ReasonAlgorithm},
+		{"RSA-OAEP against an HMAC key", hs, oaep, ReasonAlgorithm},
+		{"dir against an RSA key", rsaPriv, dirGCM, ReasonAlgorithm},
+		{"unknown enc", hs, header(dirGCM, m{"alg": "dir", "enc": "A256CTR"}), ReasonAlgorithm},
+		{"unknown alg", hs, header(dirGCM, m{"alg": "PBES2-HS256+A128KW", "enc": "A256GCM"}), ReasonAlgorithm},
+		{"zip", hs, header(dirGCM, m{"alg": "dir", "enc": "A256GCM", "zip": "DEF"}), ReasonMalformed},
+		{"dir with a 16-byte content key", hs, header(dirGCM, m{"alg": "dir", "enc": "A128GCM"}), ReasonAlgorithm},
+	}
+	for _, tt := range tests {
+		_, err := Verify(tt.key, tt.tok, testNow)
+		if r := reasonOf(err); r != tt.reason {
+			t.Errorf("%s: %v (reason %q), want reason %q", tt.name, err, r, tt.reason)
+		}
+	}
+}
+
+func TestAESKeyUnwrap(t *testing.T) {
+	// RFC 3394 section 4.6: 256-bit key data with a 256-bit KEK.
+	kek, _ := hex.DecodeString("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F")
+	wrapped, _ := hex.DecodeString("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21")
+	want, _ := hex.DecodeString("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F")
+	got, err := aesKeyUnwrap(kek, wrapped)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("unwrap = %x, %v", got, err)
+	}
+	wrapped[3] ^= 1
+	if _, err := aesKeyUnwrap(kek, wrapped); err == nil {
+		t.Fatal("a corrupted key unwrapped")
 	}
 }

@@ -25,8 +25,9 @@ const MaxKeyFileSize = 1 << 20
 // curve, EdDSA only with Ed25519. That binding is what stops algorithm
 // confusion (an HS256 token "signed" with the public key's text).
 type Key struct {
-	secret []byte
-	rsa    *rsa.PublicKey
+	secret  []byte
+	rsa     *rsa.PublicKey
+	rsaPriv *rsa.PrivateKey // kept only to decrypt RSA-OAEP JWEs
 	ec     *ecdsa.PublicKey
 	ed     ed25519.PublicKey
 }
@@ -36,6 +37,8 @@ func (k *Key) String() string {
 	switch {
 	case k.secret != nil:
 		return fmt.Sprintf("HMAC secret (%d bytes)", len(k.secret))
+	case k.rsaPriv != nil:
+		return fmt.Sprintf("RSA-%d private key", k.rsa.N.BitLen())
 	case k.rsa != nil:
 		return fmt.Sprintf("RSA-%d public key", k.rsa.N.BitLen())
 	case k.ec != nil:
@@ -51,7 +54,8 @@ func (k *Key) ShortSecret() bool { return k.secret != nil && len(k.secret) < 32 
 
 // ParseKey reads a key file as websockify's JWTTokenApi does: a PEM
 // private key, public key or certificate (jwcrypto's import_from_pem, in
-// that order of preference; a private key yields its public half), and
+// that order of preference; a private key yields its public half, and an
+// RSA one also decrypts RSA-OAEP JWEs), and
 // otherwise the whole file as a JWK "k" value: the HMAC secret in
 // base64url.
 //
@@ -173,6 +177,9 @@ func parsePEMKey(data []byte) (*Key, error) {
 }
 
 func publicKey(k any) (*Key, error) {
+	if priv, ok := k.(*rsa.PrivateKey); ok {
+		return &Key{rsa: &priv.PublicKey, rsaPriv: priv}, nil
+	}
 	if s, ok := k.(interface{ Public() crypto.PublicKey }); ok {
 		k = s.Public()
 	}

@@ -49,6 +49,31 @@ for name, (key, algs) in keys.items():
     out.append({"key": name, "alg": alg, "token": token(key, alg, {"host": "vm-7.example", "port": "5902", "nbf": PAST, "iat": PAST, "jti": "abc"})})
     out.append({"key": name, "alg": alg, "reason": "expired_token",
                 "token": token(key, alg, {"host": "10.1.2.3", "port": 5901, "exp": PAST})})
+# Encrypted tokens (JWE), which websockify decrypts with the same key
+# file and whose contents must be a token signed with it.
+def jwe(key, alg, enc, plaintext):
+    t = jwt.JWT(header={"alg": alg, "enc": enc}, claims=plaintext)
+    t.make_encrypted_token(key)
+    return t.serialize()
+
+hs = keys["hs256.key"][0]
+rsa = keys["rsa.pem"][0]
+good = {"host": "10.1.2.3", "port": 5901, "exp": FAR}
+for alg, enc in [("dir", "A256GCM"), ("dir", "A128CBC-HS256"), ("A256KW", "A256GCM"), ("A256KW", "A256CBC-HS512")]:
+    out.append({"key": "hs256.key", "alg": alg + "+" + enc, "token": jwe(hs, alg, enc, token(hs, "HS256", good))})
+for alg, enc in [("RSA-OAEP", "A256GCM"), ("RSA-OAEP-256", "A128CBC-HS256")]:
+    out.append({"key": "rsa-private.pem", "alg": alg + "+" + enc, "token": jwe(rsa, alg, enc, token(rsa, "RS256", good))})
+out.append({"key": "hs256.key", "alg": "dir+A256GCM expired", "reason": "expired_token",
+            "token": jwe(hs, "dir", "A256GCM", token(hs, "HS256", {"host": "h", "port": 1, "exp": PAST}))})
+out.append({"key": "hs256.key", "alg": "dir+A256GCM claims only", "reason": "malformed_token",
+            "token": jwe(hs, "dir", "A256GCM", json.dumps(good))})
+# An unsigned JWE inside a JWE: websockify takes its claims. With an RSA
+# key anyone holding the public key can make one; serve refuses it.
+pub = jwk.JWK.from_pem(keys["rsa.pem"][0].export_to_pem(private_key=False))
+out.append({"key": "rsa-private.pem", "alg": "RSA-OAEP nested unsigned", "reason": "malformed_token",
+            "serve_differs": "websockify accepts claims no one signed",
+            "token": jwe(pub, "RSA-OAEP", "A256GCM", jwe(pub, "RSA-OAEP", "A256GCM", json.dumps(good)))})
+
 for t in out:
     with contextlib.redirect_stderr(io.StringIO()):
         got = JWTTokenApi(t["key"]).lookup(t["token"])
