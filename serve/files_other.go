@@ -4,4 +4,4 @@ package main
 
 // maxConnsFromFiles is the default -max-conns where the open-file limit
 // cannot be read.
-func maxConnsFromFiles() int { return 10000 }
+func maxConnsFromFiles() int { return defaultMaxConns }

@@ -36,6 +36,10 @@ type limits struct {
 	drainTimeout     time.Duration // SIGTERM: how long sessions may finish
 }
 
+// defaultMaxConns caps the default -max-conns: at about 35 KB per idle
+// websocket (BenchmarkProxyIdle), 350 MB.
+const defaultMaxConns = 10000
+
 func defaultLimits() limits {
 	return limits{
 		perClientMinute:  300,
@@ -63,7 +67,7 @@ func addProxyFlags(fs *flag.FlagSet, c *proxyConfig) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.Var((*listFlag)(&c.trustedProxies), "trusted-proxies", "`networks` of load balancers whose X-Forwarded-For names the client (for limits and logs)")
 	l := &c.limits
-	fs.IntVar(&l.maxConns, "max-conns", 0, "most open websockets (`n`); 0: as many as the open-file limit allows, two files each")
+	fs.IntVar(&l.maxConns, "max-conns", 0, "most open websockets (`n`); 0: as many as the open-file limit allows (two files each), at most 10000")
 	fs.IntVar(&l.perClientMinute, "max-conns-per-client", l.perClientMinute, "new websockets a client address may open per minute (`n`; IPv6 counted per /64); 0: no limit")
 	fs.DurationVar(&l.handshakeTimeout, "handshake-timeout", l.handshakeTimeout, "time for the TLS handshake and the request headers")
 	fs.DurationVar(&l.idleTimeout, "idle-timeout", l.idleTimeout, "close a websocket after this long without a byte either way (0: never); before its first byte, at most 1m")
