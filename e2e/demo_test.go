@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -146,7 +147,8 @@ func TestDemoReadmeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(logs), ": replay\n"); n != 4*tabs {
+	opened := regexp.MustCompile(`msg="websocket open" .*replay="the built-in demo"`).FindAllIndex(logs, -1)
+	if n := len(opened); n != 4*tabs {
 		t.Errorf("serve replayed %d connections, want 4 per tab (main, display, inputs, cursor):\n%s", n, logs)
 	}
 }

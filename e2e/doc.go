@@ -31,6 +31,9 @@
 //     trace's clock).
 //   - procstat.go: ReadProcCPU (a process's CPU by thread), ReadProcs and
 //     Others (the CPU of everything outside the test), ReadMachineCPU.
+//   - proxy_test.go, proxyload_test.go: StartServeArgs (serve/ in any
+//     routing mode), the page through serve/ by token file and JWT, and
+//     the proxy load and idle-memory benchmarks against websockify.
 //
 // The browser benchmarks (bench_test.go, console_bench_test.go) use these
 // and print their figures; see the top of console_bench_test.go.

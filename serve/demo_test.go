@@ -8,8 +8,7 @@ import (
 	"image"
 	"io"
 	"io/fs"
-	"log"
-	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -92,14 +91,8 @@ func (v *demoViewer) show(img *raster.Image, _ []image.Rectangle) {
 // desktop appear and change, the pointer move, and the name and notice
 // that say it is a recording.
 func TestDemoOverWebsockets(t *testing.T) {
-	logs := &syncBuffer{}
-	h, b, err := newHandler(config{web: t.TempDir()}, log.New(logs, "", 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/websockify"
+	tp := startProxy(t, "", nil) // no routing flag: the built-in demo
+	url := strings.TrimSuffix(tp.ws, "?token=secret")
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
 		if err != nil {
@@ -146,16 +139,103 @@ func TestDemoOverWebsockets(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	if err := b.Shutdown(sctx); err != nil {
-		t.Error(err)
+	tp.shutdown(t)
+	// Each viewer linked its own four channels, and none of the replays
+	// ended by itself: the viewers closed them, or the shutdown did.
+	logs := tp.logs.String()
+	if n := strings.Count(logs, `msg="websocket open"`); n != 4*viewers {
+		t.Errorf("%d websockets, want %d", n, 4*viewers)
 	}
-	// Each viewer linked its own four channels.
-	if n := strings.Count(logs.String(), ": replay\n"); n != 4*viewers {
-		t.Errorf("%d replayed connections, want %d:\n%s", n, 4*viewers, logs)
+	if n := strings.Count(logs, `replay="the built-in demo"`); n != 4*viewers {
+		t.Errorf("%d replayed websockets, want %d", n, 4*viewers)
 	}
-	if t.Failed() {
-		t.Logf("serve's log:\n%s", logs)
+	closed := regexp.MustCompile(`msg="websocket closed" .* reason=(\S+)`).FindAllStringSubmatch(logs, -1)
+	if len(closed) != 4*viewers {
+		t.Errorf("%d websockets closed, want %d", len(closed), 4*viewers)
+	}
+	for _, m := range closed {
+		if m[1] != closedClient && m[1] != closedShutdown {
+			t.Errorf("a replay ended with %s: %s", m[1], m[0])
+		}
+	}
+}
+
+// TestReplayIsAProxiedConnection: a replay is served by the proxy's own
+// connection code, so its limits, refusals, close reasons, metrics and
+// log apply: -max-conns counts replays, a channel the recording lacks
+// gets the link error and the replay's reason in the log, a text message
+// is refused as the proxy refuses it, and a shutdown closes replays with
+// 1001.
+func TestReplayIsAProxiedConnection(t *testing.T) {
+	tp := startProxy(t, "", func(c *config) { c.limits.maxConns = 1 })
+	url := strings.TrimSuffix(tp.ws, "?token=secret")
+	ctx := testCtx(t)
+	o := tp.p.obs
+
+	// A channel the demo did not record: the replay answers as
+	// spice-server would, then ends, and the log says why.
+	ws := dial(t, ctx, url, "binary")
+	if _, _, err := websocket.Dial(ctx, url, nil); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("a second websocket with -max-conns 1: %v, want 503", err)
+	}
+	link := (&spice.LinkMess{ChannelType: spice.ChannelWebdav, CommonCaps: spice.Caps{}.With(spice.CommonCapMiniHeader)}).AppendLink(nil)
+	if err := ws.Write(ctx, websocket.MessageBinary, link); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := spice.ReadLinkReply(websocket.NetConn(ctx, ws, websocket.MessageBinary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply.Error != spice.LinkErrChannelNotAvailable {
+		t.Errorf("link reply error %v, want %v", reply.Error, spice.LinkErrChannelNotAvailable)
+	}
+	expectClose(t, ctx, ws, websocket.StatusNormalClosure)
+
+	// The slot is free again; a text message ends the replay as it ends
+	// a proxied connection.
+	var ws2 *websocket.Conn
+	for deadline := time.Now().Add(10 * time.Second); ws2 == nil; time.Sleep(20 * time.Millisecond) {
+		c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
+		if err == nil {
+			ws2 = c
+			defer c.CloseNow()
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the slot of the ended replay was not freed: %v", err)
+		}
+	}
+	ws2.Write(ctx, websocket.MessageText, []byte("hello"))
+	expectClose(t, ctx, ws2, websocket.StatusUnsupportedData)
+
+	// A replay that is just open: the shutdown closes it with 1001.
+	var ws3 *websocket.Conn
+	for deadline := time.Now().Add(10 * time.Second); ws3 == nil; time.Sleep(20 * time.Millisecond) {
+		c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
+		if err == nil {
+			ws3 = c
+			defer c.CloseNow()
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the slot of the ended replay was not freed: %v", err)
+		}
+	}
+	go tp.p.Shutdown(context.Background())
+	expectClose(t, ctx, ws3, websocket.StatusGoingAway)
+	tp.shutdown(t) // waits until every log line is written
+
+	logs := tp.logs.String()
+	for _, want := range []string{
+		`reason=max_connections`,
+		`reason=target_closed detail="replay: channel not recorded: webdav channel 0"`,
+		`reason=text_message`,
+		`reason=shutdown`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if got := o.sessions.Value(); got != 3 {
+		t.Errorf("spiceweb_proxy_sessions_total %d, want 3", got)
+	}
+	if got := o.open.Value(); got != 0 {
+		t.Errorf("spiceweb_proxy_sessions_open %d after the shutdown, want 0", got)
 	}
 }

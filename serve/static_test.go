@@ -163,7 +163,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	// No target: a replay, of -replay's directory or of the built-in demo.
 	for _, args := range [][]string{{}, {"-replay", "caps"}} {
-		if c, err := parseFlags(args, io.Discard); err != nil || c.target != "" {
+		if c, err := parseFlags(args, io.Discard); err != nil || c.routing() != "replay" {
 			t.Errorf("parseFlags(%q) = %+v, %v; want a replay", args, c, err)
 		}
 	}
