@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -42,7 +43,10 @@ func loadRecording(dir string) (*replay.Recording, string, error) {
 		Name:   "a recording",
 		Notice: "This is a recorded SPICE session, replayed by serve: the keyboard and mouse reach nothing.",
 	})
-	return rec, "the recording in " + dir, err
+	if err != nil {
+		return nil, "", fmt.Errorf("-replay %s: %w", dir, err)
+	}
+	return rec, "the recording in " + dir, nil
 }
 
 // startReplay plays rec on one end of a pipe and returns the other end,

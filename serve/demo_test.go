@@ -8,6 +8,9 @@ import (
 	"image"
 	"io"
 	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -92,6 +95,42 @@ func (v *demoViewer) show(img *raster.Image, _ []image.Rectangle) {
 // that say it is a recording.
 func TestDemoOverWebsockets(t *testing.T) {
 	tp := startProxy(t, "", nil) // no routing flag: the built-in demo
+	const viewers = 3
+	watchReplay(t, tp, viewers, demoName, demoNotice, `replay="the built-in demo"`)
+}
+
+// TestReplayDir: -replay DIR plays a recording from a directory, as
+// -record writes it (here, the demo's files), under its own name.
+func TestReplayDir(t *testing.T) {
+	dir := t.TempDir()
+	names, err := fs.Glob(demoFS, "demo/*.spicecap.gz")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("the demo's captures: %v, %v", names, err)
+	}
+	for _, n := range names {
+		b, err := demoFS.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, path.Base(n)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := loadRecording(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "-replay "+dir) {
+		t.Errorf("a missing directory: %v, want an error naming it", err)
+	}
+	tp := startProxy(t, "", func(c *config) { c.replay = dir })
+	watchReplay(t, tp, 1, "a recording", "This is a recorded SPICE session, replayed by serve: the keyboard and mouse reach nothing.",
+		`replay="the recording in `+dir+`"`)
+}
+
+// watchReplay runs viewers session clients at once against tp, which
+// replays the demo's recording, until each has seen the desktop appear
+// and change, the pointer move, and the name and notice given. Then it
+// checks serve's log: each viewer linked its own four channels to the
+// replay logged as logged, and no replay ended by itself.
+func watchReplay(t *testing.T, tp *testProxy, viewers int, name, notice, logged string) {
+	t.Helper()
 	url := strings.TrimSuffix(tp.ws, "?token=secret")
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
@@ -103,7 +142,6 @@ func TestDemoOverWebsockets(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	const viewers = 3
 	var vs []*demoViewer
 	var wg sync.WaitGroup
 	for range viewers {
@@ -116,7 +154,7 @@ func TestDemoOverWebsockets(t *testing.T) {
 	ok := func(v *demoViewer) bool {
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		return len(v.pictures) >= 3 && v.moves >= 5 && v.name == demoName && v.notice == demoNotice
+		return len(v.pictures) >= 3 && v.moves >= 5 && v.name == name && v.notice == notice
 	}
 	for deadline := time.Now().Add(25 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		n := 0
@@ -132,22 +170,20 @@ func TestDemoOverWebsockets(t *testing.T) {
 	for i, v := range vs {
 		if !ok(v) {
 			v.mu.Lock()
-			t.Errorf("viewer %d: %d pictures, %d pointer moves, name %q, notice %q; want 3 or more, 5 or more, and the demo's",
-				i, len(v.pictures), v.moves, v.name, v.notice)
+			t.Errorf("viewer %d: %d pictures, %d pointer moves, name %q, notice %q; want 3 or more, 5 or more, %q and %q",
+				i, len(v.pictures), v.moves, v.name, v.notice, name, notice)
 			v.mu.Unlock()
 		}
 	}
 	cancel()
 	wg.Wait()
 	tp.shutdown(t)
-	// Each viewer linked its own four channels, and none of the replays
-	// ended by itself: the viewers closed them, or the shutdown did.
 	logs := tp.logs.String()
 	if n := strings.Count(logs, `msg="websocket open"`); n != 4*viewers {
 		t.Errorf("%d websockets, want %d", n, 4*viewers)
 	}
-	if n := strings.Count(logs, `replay="the built-in demo"`); n != 4*viewers {
-		t.Errorf("%d replayed websockets, want %d", n, 4*viewers)
+	if n := strings.Count(logs, logged); n != 4*viewers {
+		t.Errorf("%d websockets logged with %s, want %d", n, logged, 4*viewers)
 	}
 	closed := regexp.MustCompile(`msg="websocket closed" .* reason=(\S+)`).FindAllStringSubmatch(logs, -1)
 	if len(closed) != 4*viewers {
