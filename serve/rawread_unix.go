@@ -14,7 +14,9 @@ import (
 // holds no buffer. A blocking Read(buf) would pin a 64 KiB buffer to
 // every idle console (gobwas/ws and other servers of many idle
 // connections do the same with the poller). A connection without a file
-// descriptor (a replay's pipe) is read the plain way.
+// descriptor (a replay's pipe) is read the plain way, holding its buffer
+// while it waits (64 KiB per quiet replayed channel): net.Pipe has no
+// readiness to wait on.
 type pooledReader struct {
 	rc   syscall.RawConn
 	conn net.Conn
