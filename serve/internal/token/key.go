@@ -28,8 +28,8 @@ type Key struct {
 	secret  []byte
 	rsa     *rsa.PublicKey
 	rsaPriv *rsa.PrivateKey // kept only to decrypt RSA-OAEP JWEs
-	ec     *ecdsa.PublicKey
-	ed     ed25519.PublicKey
+	ec      *ecdsa.PublicKey
+	ed      ed25519.PublicKey
 }
 
 // String describes the key without revealing it.
