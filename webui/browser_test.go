@@ -393,7 +393,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	t.Run("server mouse mode", func(t *testing.T) {
 		ctx := tab(t, ctx)
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0#fake-size=640x480"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0&scaling=down#fake-size=640x480"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 		type overlay struct {
 			Hint             bool

@@ -1,0 +1,427 @@
+// The local clipboard and the guest's: what the browser lets the page do
+// with the clipboard, and keeping the two in step without echoes.
+//
+// Two ways in and out:
+//   - The async Clipboard API (secure contexts, with permission): the
+//     local clipboard is read when the console gains focus and the guest's
+//     is written to it when the guest copies.
+//   - Everywhere: a paste event (Ctrl+V in the console, see paste.ts)
+//     carries the local clipboard to the guest; the page's clipboard panel
+//     shows the guest's text for the user to copy.
+// Everything the browser gives is reached through ClipboardEnv, so the
+// logic runs under Node with fakes.
+
+import type { ClipboardData } from "./goapi";
+import { normalizeNewlines } from "./typing";
+
+/** What happens without the user's help, and why not when it does not. */
+export interface ClipboardAccess {
+  /** The local clipboard goes to the guest when the console gains focus. */
+  read: boolean;
+  /** The guest's clipboard is written to the local one when the guest copies. */
+  write: boolean;
+  /** Why read or write is off, for the user; "" when both are on. */
+  reason: string;
+  /** A click may turn read on (the browser would ask the user): see ClipboardSync.ask. */
+  canAsk: boolean;
+}
+
+/** Clipboard contents larger than these are not sent (the agent's own limit is usually lower). */
+export const maxClipboardText = 16 << 20; // UTF-16 code units
+export const maxClipboardImage = 32 << 20; // bytes of PNG
+
+type PermState = "granted" | "denied" | "prompt" | "unsupported";
+
+/** The part of PermissionStatus used here. */
+export interface PermissionLike {
+  readonly state: PermissionState;
+  addEventListener(type: "change", fn: () => void): void;
+}
+
+/** The part of ClipboardItem used here. */
+export interface ClipboardItemLike {
+  readonly types: ReadonlyArray<string>;
+  getType(type: string): Promise<Blob>;
+}
+
+/** The browser as ClipboardSync sees it; browserEnv() is the real one. */
+export interface ClipboardEnv {
+  /** isSecureContext: the async Clipboard API exists only there. */
+  secure: boolean;
+  /** The page runs in a frame (a frame's clipboard access is its embedder's to allow). */
+  framed: boolean;
+  clipboard?: {
+    readText(): Promise<string>;
+    writeText(text: string): Promise<void>;
+    read?(): Promise<ReadonlyArray<ClipboardItemLike>>;
+    write?(items: ClipboardItem[]): Promise<void>;
+  };
+  /** navigator.permissions.query for the clipboard's permissions; absent where unsupported. */
+  queryPermission?(name: "clipboard-read" | "clipboard-write"): Promise<PermissionLike>;
+  /** A ClipboardItem of one PNG; absent where the browser has no ClipboardItem. */
+  pngItem?(png: Blob): ClipboardItem;
+  /** document.hasFocus(): Chrome refuses clipboard access to a page without focus. */
+  hasFocus(): boolean;
+}
+
+/** The real browser's ClipboardEnv. */
+export function browserEnv(): ClipboardEnv {
+  const nav = typeof navigator !== "undefined" ? navigator : undefined;
+  let framed = false;
+  try {
+    framed = window.top !== window;
+  } catch {
+    framed = true;
+  }
+  const env: ClipboardEnv = {
+    secure: typeof isSecureContext === "boolean" ? isSecureContext : false,
+    framed,
+    hasFocus: () => typeof document !== "undefined" && document.hasFocus(),
+  };
+  const cb = nav?.clipboard;
+  if (cb && typeof cb.readText === "function" && typeof cb.writeText === "function") {
+    env.clipboard = {
+      readText: () => cb.readText(),
+      writeText: (t) => cb.writeText(t),
+      ...(typeof cb.read === "function" ? { read: () => cb.read() } : {}),
+      ...(typeof cb.write === "function" ? { write: (items: ClipboardItem[]) => cb.write(items) } : {}),
+    };
+  }
+  const perms = nav?.permissions;
+  if (perms && typeof perms.query === "function") {
+    env.queryPermission = (name) => perms.query({ name } as unknown as PermissionDescriptor);
+  }
+  if (typeof ClipboardItem === "function") env.pngItem = (png) => new ClipboardItem({ "image/png": png });
+  return env;
+}
+
+/** What ClipboardSync needs from the console. */
+export interface ClipboardHost {
+  /** What the agent shares now: text, and PNG images. */
+  agent(): { text: boolean; images: boolean };
+  /** Makes data the guest's clipboard (GoSession.setClipboard). */
+  send(data: ClipboardData): void;
+  /** access changed. */
+  accessChanged(access: ClipboardAccess): void;
+  log(level: string, message: string): void;
+}
+
+/** A cheap identity for clipboard contents, to tell whether they changed. */
+export function signature(d: ClipboardData): string {
+  if (d.type === "text") return "t" + d.text;
+  // FNV-1a over the bytes: enough to tell two images apart.
+  let h = 0x811c9dc5;
+  const b = d.data;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return `i${b.length}:${(h >>> 0).toString(16)}`;
+}
+
+const insecureReason = "the page is not served over https, and browsers give plain-http pages no clipboard access";
+
+/**
+ * Keeps the local clipboard and the guest's in step as far as the browser
+ * allows. One instance per console; the agent and the session come and go
+ * through the host.
+ */
+export class ClipboardSync {
+  private state: ClipboardAccess;
+  private readPerm: PermState = "unsupported";
+  private writePerm: PermState = "unsupported";
+  private writeRefused = ""; // why a write failed for a reason other than focus
+  /** The local clipboard as last seen (read, pasted, or written by us). */
+  private lastLocal: string | null = null;
+  private pendingWrite: ClipboardData | null = null;
+  private reading: Promise<void> | null = null;
+  private guest: ClipboardData | null = null;
+  private readonly ready: Promise<void>;
+
+  constructor(
+    private readonly env: ClipboardEnv,
+    private readonly host: ClipboardHost,
+  ) {
+    this.state = this.compute();
+    this.ready = this.init();
+  }
+
+  /** Resolves once the permissions have been looked at. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  get access(): ClipboardAccess {
+    return { ...this.state };
+  }
+
+  /** The guest's latest clipboard content, or null. */
+  get guestData(): ClipboardData | null {
+    return this.guest;
+  }
+
+  private async init(): Promise<void> {
+    if (!this.env.secure || !this.env.clipboard) return;
+    const q = this.env.queryPermission;
+    if (!q) {
+      this.update();
+      return;
+    }
+    const watch = async (name: "clipboard-read" | "clipboard-write", set: (s: PermState) => void) => {
+      try {
+        const st = await q(name);
+        set(st.state);
+        st.addEventListener("change", () => {
+          set(st.state);
+          this.update();
+        });
+      } catch {
+        set("unsupported"); // Firefox and Safari know no clipboard permissions
+      }
+    };
+    await Promise.all([watch("clipboard-read", (s) => (this.readPerm = s)), watch("clipboard-write", (s) => (this.writePerm = s))]);
+    this.update();
+  }
+
+  private update(): void {
+    const next = this.compute();
+    const prev = this.state;
+    this.state = next;
+    if (next.read !== prev.read || next.write !== prev.write || next.reason !== prev.reason || next.canAsk !== prev.canAsk) {
+      this.host.accessChanged({ ...next });
+    }
+    if (next.write && this.pendingWrite && this.env.hasFocus()) this.flushWrite();
+  }
+
+  private compute(): ClipboardAccess {
+    if (!this.env.secure) return { read: false, write: false, reason: insecureReason, canAsk: false };
+    if (!this.env.clipboard) return { read: false, write: false, reason: "this browser gives pages no clipboard access", canAsk: false };
+    const read = this.readPerm === "granted";
+    // Without a permission to look at (Firefox, Safari), writing is tried
+    // and given up on when refused.
+    const write = this.writeRefused === "" && (this.writePerm === "granted" || this.writePerm === "unsupported" || this.writePerm === "prompt");
+    let reason = "";
+    if (!read) {
+      switch (this.readPerm) {
+        case "denied":
+          reason = this.env.framed
+            ? 'the page this console is embedded in does not let it use the clipboard (its iframe needs allow="clipboard-read; clipboard-write")'
+            : "clipboard access is blocked for this site in the browser's settings";
+          break;
+        case "prompt":
+          reason = "the browser has not been allowed to share the clipboard with this page yet";
+          break;
+        default:
+          reason = "this browser asks before every clipboard read";
+      }
+    } else if (!write) {
+      reason = this.writeRefused || "the browser does not let this page write to the clipboard";
+    }
+    return { read, write, reason, canAsk: this.readPerm === "prompt" };
+  }
+
+  /**
+   * Asks the browser for read access; call it from a click (the browser
+   * asks the user). Then sends the local clipboard if it changed.
+   */
+  async ask(): Promise<ClipboardAccess> {
+    await this.ready;
+    const cb = this.env.clipboard;
+    if (!this.env.secure || !cb) return this.access;
+    try {
+      const text = await cb.readText();
+      // Browsers without permission events learn the answer here.
+      if (this.readPerm !== "granted") {
+        this.readPerm = "granted";
+        this.update();
+      }
+      this.seenLocal({ type: "text", text: normalizeNewlines(text) });
+    } catch (e) {
+      this.host.log("info", `clipboard: read refused: ${errorName(e)}`);
+      if (this.readPerm === "prompt" || this.readPerm === "unsupported") {
+        this.readPerm = "denied";
+        this.update();
+      }
+    }
+    return this.access;
+  }
+
+  /**
+   * The console gained focus: send the local clipboard to the guest if it
+   * changed since it was last seen, where the browser lets the page read it.
+   */
+  focused(): Promise<void> {
+    if (this.pendingWrite && this.state.write) this.flushWrite();
+    if (!this.state.read || !this.host.agent().text) return Promise.resolve();
+    // One read at a time; focus events come in pairs (window and element).
+    this.reading ??= this.readLocal().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  private async readLocal(): Promise<void> {
+    const cb = this.env.clipboard;
+    if (!cb) return;
+    let data: ClipboardData | null = null;
+    try {
+      if (this.host.agent().images && cb.read) {
+        data = await fromItems(await cb.read());
+      } else {
+        data = { type: "text", text: normalizeNewlines(await cb.readText()) };
+      }
+    } catch (e) {
+      // NotAllowedError while the document lost focus again, or an empty
+      // clipboard in some browsers: nothing to send, nothing to report.
+      this.host.log("debug", `clipboard: local read failed: ${errorName(e)}`);
+      return;
+    }
+    if (data) this.seenLocal(data);
+  }
+
+  /**
+   * A paste event in the console: its data is the local clipboard. Sends
+   * it when it changed since last seen; resolves to whether it sent.
+   */
+  async pasted(dt: DataTransfer): Promise<boolean> {
+    if (!this.host.agent().text) return false;
+    const data = await fromDataTransfer(dt, this.host.agent().images);
+    return data ? this.seenLocal(data) : false;
+  }
+
+  /** Sends data to the guest whatever it was before (the panel's Send, the embedder's setClipboard). */
+  sendToGuest(data: ClipboardData): boolean {
+    if (!this.host.agent().text || (data.type === "image" && !this.host.agent().images) || tooLarge(data, this.host)) return false;
+    this.host.send(data);
+    return true;
+  }
+
+  /**
+   * A new agent (a new session, or the agent restarted in the guest): it
+   * has none of what was sent before, and its clipboard is not the last
+   * one seen.
+   */
+  reset(): void {
+    this.lastLocal = null;
+    this.guest = null;
+    this.pendingWrite = null;
+  }
+
+  // The local clipboard holds data: send it if it is new.
+  private seenLocal(data: ClipboardData): boolean {
+    if (!this.host.agent().text) return false;
+    if (data.type === "text" && data.text === "") return false;
+    const sig = signature(data);
+    if (sig === this.lastLocal) return false;
+    this.lastLocal = sig;
+    return this.sendToGuest(data);
+  }
+
+  /** The guest's clipboard changed: keep it, and write it locally where allowed. */
+  fromGuest(data: ClipboardData): void {
+    this.guest = data;
+    if (!this.state.write) return;
+    if (data.type === "image" && (!this.env.pngItem || !this.env.clipboard?.write)) return;
+    this.pendingWrite = data;
+    // Chrome refuses a page without focus; the write waits for focus.
+    if (this.env.hasFocus()) this.flushWrite();
+  }
+
+  /** The window or console gained focus: a write that waited for it goes now. */
+  windowFocused(): void {
+    if (this.pendingWrite && this.state.write) this.flushWrite();
+  }
+
+  private flushWrite(): void {
+    const data = this.pendingWrite;
+    const cb = this.env.clipboard;
+    if (!data || !cb) return;
+    this.pendingWrite = null;
+    const write =
+      data.type === "text"
+        ? cb.writeText(data.text)
+        : cb.write && this.env.pngItem
+          ? cb.write([this.env.pngItem(new Blob([data.data as Uint8Array<ArrayBuffer>], { type: "image/png" }))])
+          : Promise.reject(new Error("no ClipboardItem"));
+    write.then(
+      () => this.wroteLocal(data),
+      (e: unknown) => {
+        if (!this.env.hasFocus()) {
+          // Focus left between the check and the write: try again on focus,
+          // unless newer data has taken its place.
+          this.pendingWrite ??= data;
+          return;
+        }
+        this.host.log("info", `clipboard: write refused: ${errorName(e)}`);
+        this.writeRefused = "the browser refused to write to the clipboard";
+        this.update();
+      },
+    );
+  }
+
+  // What was written is now the local clipboard: not news to send back.
+  // The browser may store it differently (line endings, a re-encoded PNG),
+  // so read it back when allowed and remember what reads will return.
+  private async wroteLocal(data: ClipboardData): Promise<void> {
+    this.lastLocal = signature(data);
+    const cb = this.env.clipboard;
+    if (!this.state.read || !cb) return;
+    try {
+      const back = data.type === "image" && cb.read ? await fromItems(await cb.read()) : { type: "text" as const, text: normalizeNewlines(await cb.readText()) };
+      if (back) this.lastLocal = signature(back);
+    } catch {
+      // Keep the written data's signature.
+    }
+  }
+}
+
+function tooLarge(d: ClipboardData, host: ClipboardHost): boolean {
+  const big = d.type === "text" ? d.text.length > maxClipboardText : d.data.length > maxClipboardImage;
+  if (big) host.log("warn", `clipboard: not sent: the ${d.type} is larger than the page sends (${d.type === "text" ? "16 Mi characters" : "32 MiB"})`);
+  return big;
+}
+
+// The clipboard items' best content for the guest: text when there is
+// any (an office suite offers both text and a picture of it), else a PNG.
+async function fromItems(items: ReadonlyArray<ClipboardItemLike>): Promise<ClipboardData | null> {
+  for (const item of items) {
+    if (item.types.includes("text/plain")) {
+      const text = await (await item.getType("text/plain")).text();
+      if (text !== "") return { type: "text", text: normalizeNewlines(text) };
+    }
+  }
+  for (const item of items) {
+    if (item.types.includes("image/png")) {
+      return { type: "image", mime: "image/png", data: new Uint8Array(await (await item.getType("image/png")).arrayBuffer()) };
+    }
+  }
+  return null;
+}
+
+// A paste event's data, the same way round.
+async function fromDataTransfer(dt: DataTransfer, images: boolean): Promise<ClipboardData | null> {
+  const text = dt.getData("text/plain");
+  if (text !== "") return { type: "text", text: normalizeNewlines(text) };
+  if (!images) return null;
+  for (const item of Array.from(dt.items)) {
+    if (item.kind !== "file" || !item.type.startsWith("image/")) continue;
+    const file = item.getAsFile();
+    if (!file) continue;
+    const png = item.type === "image/png" ? file : await toPNG(file);
+    if (png) return { type: "image", mime: "image/png", data: new Uint8Array(await png.arrayBuffer()) };
+  }
+  return null;
+}
+
+// Other image types as PNG, where the browser can decode and encode them.
+async function toPNG(img: Blob): Promise<Blob | null> {
+  if (typeof createImageBitmap !== "function" || typeof OffscreenCanvas !== "function") return null;
+  try {
+    const bmp = await createImageBitmap(img);
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    c.getContext("2d")?.drawImage(bmp, 0, 0);
+    bmp.close();
+    return await c.convertToBlob({ type: "image/png" });
+  } catch {
+    return null;
+  }
+}
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
