@@ -147,9 +147,12 @@ export function setupAgentBar(doc: Document, con: SpiceConsole, storage: Storage
     el.clipSendLabel.textContent = shared ? "Send to the guest's clipboard" : "Type into the guest (US keyboard layout, ASCII only)";
     el.clipSend.textContent = shared ? "Send" : "Type";
     el.clipSend.disabled = con.status.state !== "connected";
-    el.clipSendText.maxLength = shared ? -1 : maxTypedChars;
+    // (maxLength = -1 throws: remove the attribute instead.)
+    if (shared) el.clipSendText.removeAttribute("maxlength");
+    else el.clipSendText.maxLength = maxTypedChars;
 
     const d = con.guestClipboard;
+    el.clipGuestBox.hidden = !shared && d === null;
     if (imageURL) URL.revokeObjectURL(imageURL);
     imageURL = "";
     el.clipGuest.hidden = d?.type === "image";

@@ -256,6 +256,37 @@ test("images: read on focus when the agent takes them, written back locally", as
   assert.deepEqual(sent, ["png:7"], "the re-encoded guest image was sent back");
 });
 
+test("a frame blocked by the permissions policy, whatever the permission says", async () => {
+  const b = new FakeBrowser(); // both permissions "granted", as Chrome answers in such a frame
+  const { h } = host();
+  const c = new ClipboardSync(b.env({ framed: true, policyAllows: () => false }), h);
+  await c.whenReady();
+  assert.deepEqual(c.access, {
+    read: false,
+    write: false,
+    reason: 'the page this console is embedded in does not let it use the clipboard (its iframe needs allow="clipboard-read; clipboard-write")',
+    canAsk: false,
+  });
+});
+
+test("a read refused by the permissions policy (a browser that cannot tell beforehand)", async () => {
+  const b = new FakeBrowser();
+  const { h, sent } = host();
+  const env = b.env({ framed: true });
+  const orig = env.clipboard!.readText;
+  env.clipboard!.readText = () => Promise.reject(new Error("The Clipboard API has been blocked because of a permissions policy applied to the current document."));
+  delete env.clipboard!.read;
+  const c = new ClipboardSync(env, h);
+  await c.whenReady();
+  assert.equal(c.access.read, true);
+  await c.focused();
+  assert.equal(c.access.read, false);
+  assert.match(c.access.reason, /allow="clipboard-read; clipboard-write"/);
+  env.clipboard!.readText = orig;
+  await c.focused();
+  assert.deepEqual(sent, [], "read again after the policy refused");
+});
+
 test("signature tells contents apart", () => {
   const png = (b: number[]) => signature({ type: "image", mime: "image/png", data: new Uint8Array(b) });
   assert.notEqual(png([1, 2, 3]), png([1, 2, 4]));

@@ -62,6 +62,13 @@ export interface ClipboardEnv {
   pngItem?(png: Blob): ClipboardItem;
   /** document.hasFocus(): Chrome refuses clipboard access to a page without focus. */
   hasFocus(): boolean;
+  /**
+   * Whether the permissions policy lets this document use a feature:
+   * false in a cross-origin frame without allow="clipboard-read;
+   * clipboard-write", where Chrome still answers "granted" to a
+   * permission query. Absent where the browser cannot say (Firefox).
+   */
+  policyAllows?(feature: "clipboard-read" | "clipboard-write"): boolean;
 }
 
 /** The real browser's ClipboardEnv. */
@@ -92,6 +99,8 @@ export function browserEnv(): ClipboardEnv {
     env.queryPermission = (name) => perms.query({ name } as unknown as PermissionDescriptor);
   }
   if (typeof ClipboardItem === "function") env.pngItem = (png) => new ClipboardItem({ "image/png": png });
+  const policy = (typeof document !== "undefined" ? (document as { featurePolicy?: { allowsFeature(f: string): boolean } }).featurePolicy : undefined) ?? undefined;
+  if (policy && typeof policy.allowsFeature === "function") env.policyAllows = (f) => policy.allowsFeature(f);
   return env;
 }
 
@@ -117,6 +126,12 @@ export function signature(d: ClipboardData): string {
 }
 
 const insecureReason = "the page is not served over https, and browsers give plain-http pages no clipboard access";
+const frameReason = 'the page this console is embedded in does not let it use the clipboard (its iframe needs allow="clipboard-read; clipboard-write")';
+
+// A refusal by the permissions policy rather than by the user.
+function policyError(e: unknown): boolean {
+  return e instanceof Error && /permissions? policy/i.test(e.message);
+}
 
 /**
  * Keeps the local clipboard and the guest's in step as far as the browser
@@ -128,6 +143,7 @@ export class ClipboardSync {
   private readPerm: PermState = "unsupported";
   private writePerm: PermState = "unsupported";
   private writeRefused = ""; // why a write failed for a reason other than focus
+  private readBlocked = false; // a read failed on the permissions policy
   /** The local clipboard as last seen (read, pasted, or written by us). */
   private lastLocal: string | null = null;
   private pendingWrite: ClipboardData | null = null;
@@ -193,17 +209,19 @@ export class ClipboardSync {
   private compute(): ClipboardAccess {
     if (!this.env.secure) return { read: false, write: false, reason: insecureReason, canAsk: false };
     if (!this.env.clipboard) return { read: false, write: false, reason: "this browser gives pages no clipboard access", canAsk: false };
-    const read = this.readPerm === "granted";
+    const readPolicy = !this.readBlocked && (this.env.policyAllows?.("clipboard-read") ?? true);
+    const writePolicy = this.env.policyAllows?.("clipboard-write") ?? true;
+    const read = readPolicy && this.readPerm === "granted";
     // Without a permission to look at (Firefox, Safari), writing is tried
     // and given up on when refused.
-    const write = this.writeRefused === "" && (this.writePerm === "granted" || this.writePerm === "unsupported" || this.writePerm === "prompt");
+    const write = writePolicy && this.writeRefused === "" && (this.writePerm === "granted" || this.writePerm === "unsupported" || this.writePerm === "prompt");
     let reason = "";
-    if (!read) {
+    if (!readPolicy || (!writePolicy && !write)) {
+      reason = frameReason;
+    } else if (!read) {
       switch (this.readPerm) {
         case "denied":
-          reason = this.env.framed
-            ? 'the page this console is embedded in does not let it use the clipboard (its iframe needs allow="clipboard-read; clipboard-write")'
-            : "clipboard access is blocked for this site in the browser's settings";
+          reason = this.env.framed ? frameReason : "clipboard access is blocked for this site in the browser's settings";
           break;
         case "prompt":
           reason = "the browser has not been allowed to share the clipboard with this page yet";
@@ -214,7 +232,7 @@ export class ClipboardSync {
     } else if (!write) {
       reason = this.writeRefused || "the browser does not let this page write to the clipboard";
     }
-    return { read, write, reason, canAsk: this.readPerm === "prompt" };
+    return { read, write, reason, canAsk: readPolicy && this.readPerm === "prompt" };
   }
 
   /**
@@ -235,7 +253,10 @@ export class ClipboardSync {
       this.seenLocal({ type: "text", text: normalizeNewlines(text) });
     } catch (e) {
       this.host.log("info", `clipboard: read refused: ${errorName(e)}`);
-      if (this.readPerm === "prompt" || this.readPerm === "unsupported") {
+      if (policyError(e)) {
+        this.readBlocked = true;
+        this.update();
+      } else if (this.readPerm === "prompt" || this.readPerm === "unsupported") {
         this.readPerm = "denied";
         this.update();
       }
@@ -268,7 +289,12 @@ export class ClipboardSync {
     } catch (e) {
       // NotAllowedError while the document lost focus again, or an empty
       // clipboard in some browsers: nothing to send, nothing to report.
+      // The permissions policy is another matter: it will not change.
       this.host.log("debug", `clipboard: local read failed: ${errorName(e)}`);
+      if (policyError(e)) {
+        this.readBlocked = true;
+        this.update();
+      }
       return;
     }
     if (data) this.seenLocal(data);
@@ -348,7 +374,7 @@ export class ClipboardSync {
           return;
         }
         this.host.log("info", `clipboard: write refused: ${errorName(e)}`);
-        this.writeRefused = "the browser refused to write to the clipboard";
+        this.writeRefused = policyError(e) ? frameReason : "the browser refused to write to the clipboard";
         this.update();
       },
     );

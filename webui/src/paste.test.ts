@@ -64,14 +64,16 @@ test("Ctrl+V: the data goes first, then the key", async () => {
   assert.equal(p.key(ctrlV, false), "pass");
 });
 
-test("released while the data is on its way", async () => {
+test("keys released while the data is on its way follow the paste key, in order", async () => {
   const { timers, log, p } = setup();
   p.key(ctrlV, true);
   p.paste(dt);
   assert.equal(p.key(ctrlV, false), "drop");
+  assert.equal(p.key(k("ControlLeft"), false), "drop", "Ctrl released before the V went: the guest would type a v");
   await settle();
+  assert.deepEqual(log, ["data"]);
   timers.runAll();
-  assert.deepEqual(log, ["data", "KeyV↓", "KeyV↑"]);
+  assert.deepEqual(log, ["data", "KeyV↓", "KeyV↑", "ControlLeft↑"]);
   // Back to normal.
   assert.equal(p.key(k("KeyA"), true), "pass");
 });
@@ -96,16 +98,20 @@ test("no paste event: the key goes after the wait, or on release", () => {
   assert.equal(b.p.key(ctrlV, false), "drop");
   assert.deepEqual(b.log, ["KeyV↓", "KeyV↑"]);
   assert.equal(b.timers.fns.size, 0, "the wait's timer was left running");
+  // A late paste event brings the data only.
+  b.p.paste(dt);
+  assert.deepEqual(b.log, ["KeyV↓", "KeyV↑", "data"]);
 });
 
 test("repeats: held back before the key is down, passed after", async () => {
-  const { timers, p } = setup();
+  const { timers, log, p } = setup();
   p.key(ctrlV, true);
   assert.equal(p.key({ ...ctrlV, repeat: true }, true), "drop", "a repeat would fire another browser paste");
   p.paste(dt);
   await settle();
   timers.runAll();
   assert.equal(p.key({ ...ctrlV, repeat: true }, true), "pass");
+  assert.deepEqual(log, ["data", "KeyV↓"]);
 });
 
 test("without an agent's clipboard, keys are untouched", () => {
@@ -122,9 +128,10 @@ test("a paste without the key (the browser's menu) sends data only", async () =>
   assert.deepEqual(log, ["data"]);
 });
 
-test("reset forgets a held key", async () => {
+test("reset forgets what was held back", async () => {
   const { timers, log, p } = setup();
   p.key(ctrlV, true);
+  p.key(k("ControlLeft"), false);
   p.reset();
   timers.runAll();
   p.paste(dt);

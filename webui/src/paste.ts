@@ -44,11 +44,11 @@ export function isPasteKey(e: KeyLike): boolean {
   return e.code === "Insert" && e.shiftKey && !e.ctrlKey && !e.metaKey;
 }
 
+type Held = { code: string; queue: Array<[string, boolean]> };
 type State =
   | { s: "idle" }
-  | { s: "waiting"; code: string; timer: unknown } // key held back, no paste event yet
-  | { s: "sending"; code: string; up: boolean } // paste data on its way; up: the key was released meanwhile
-  | { s: "down"; code: string }; // the key went to the guest
+  | ({ s: "waiting"; timer: unknown } & Held) // key held back, no paste event yet
+  | ({ s: "sending" } & Held); // paste data on its way
 
 export interface PasteOptions {
   /**
@@ -67,7 +67,12 @@ export interface PasteOptions {
   timers?: PasteTimers;
 }
 
-/** The paste key's journey; InputCapture consults it for every key. */
+/**
+ * The paste key's journey; InputCapture consults it for every key. While
+ * the paste key is held back, every other key event is held back too and
+ * replayed after it, in order: a user who lets go of Ctrl before the data
+ * has gone must still paste, not type a "v".
+ */
 export class PasteKeys {
   private st: State = { s: "idle" };
   private readonly waitMs: number;
@@ -93,31 +98,17 @@ export class PasteKeys {
     const st = this.st;
     if (st.s === "idle") {
       if (!down || e.repeat || !isPasteKey(e) || !this.host.active()) return "pass";
-      const timer = this.timers.set(() => this.timeout(), this.waitMs);
-      this.st = { s: "waiting", code: e.code, timer };
+      const timer = this.timers.set(() => this.release(this.st), this.waitMs);
+      this.st = { s: "waiting", code: e.code, queue: [], timer };
       return "browser";
     }
-    if (e.code !== st.code) return "pass";
-    if (down) {
-      // Auto-repeat: once the key is down in the guest it repeats there as
-      // usual; before that, repeats would fire more browser pastes.
-      return st.s === "down" ? "pass" : "drop";
-    }
-    switch (st.s) {
-      case "waiting":
-        // Released before any paste event: the guest gets the key anyway.
-        this.timers.clear(st.timer);
-        this.st = { s: "idle" };
-        this.host.key(st.code, true);
-        this.host.key(st.code, false);
-        return "drop";
-      case "sending":
-        st.up = true;
-        return "drop";
-      case "down":
-        this.st = { s: "idle" };
-        return "pass";
-    }
+    // Auto-repeat of the held key: more browser pastes, and nothing the
+    // guest needs (it repeats a held key itself).
+    if (e.code === st.code && down) return "drop";
+    st.queue.push([e.code, down]);
+    // Released without a paste event: none is coming.
+    if (st.s === "waiting" && e.code === st.code) this.release(st);
+    return "drop";
   }
 
   /**
@@ -127,7 +118,7 @@ export class PasteKeys {
   paste(dt: DataTransfer | null): boolean {
     const st = this.st;
     if (!this.host.active() || !dt) {
-      if (st.s === "waiting") this.timeout();
+      this.release(st);
       return false;
     }
     if (st.s !== "waiting") {
@@ -136,7 +127,7 @@ export class PasteKeys {
       return true;
     }
     this.timers.clear(st.timer);
-    const sending: State = { s: "sending", code: st.code, up: false };
+    const sending: State = { s: "sending", code: st.code, queue: st.queue };
     this.st = sending;
     this.host.paste(dt).then(
       (sent) => (sent && this.settleMs > 0 ? this.timers.set(() => this.release(sending), this.settleMs) : this.release(sending)),
@@ -145,30 +136,18 @@ export class PasteKeys {
     return true;
   }
 
-  /** Focus left or the session ended: forget any key held back. */
+  /** Focus left or the session ended: forget any key held back (the guest's keys are released anyway). */
   reset(): void {
     if (this.st.s === "waiting") this.timers.clear(this.st.timer);
     this.st = { s: "idle" };
   }
 
-  // No paste event came: the guest gets the key without new data.
-  private timeout(): void {
-    const st = this.st;
-    if (st.s !== "waiting") return;
-    this.timers.clear(st.timer);
-    this.st = { s: "down", code: st.code };
+  // The keystroke, then what was held back behind it.
+  private release(st: State): void {
+    if (this.st !== st || st.s === "idle") return; // reset, or released already
+    if (st.s === "waiting") this.timers.clear(st.timer);
+    this.st = { s: "idle" };
     this.host.key(st.code, true);
-  }
-
-  // The data has gone: now the keystroke.
-  private release(sending: State & { s: "sending" }): void {
-    if (this.st !== sending) return; // reset meanwhile
-    this.host.key(sending.code, true);
-    if (sending.up) {
-      this.host.key(sending.code, false);
-      this.st = { s: "idle" };
-    } else {
-      this.st = { s: "down", code: sending.code };
-    }
+    for (const [code, down] of st.queue) this.host.key(code, down);
   }
 }

@@ -9,12 +9,18 @@
 "use strict";
 
 // Knobs come from the page URL's fragment, which the page itself ignores:
-// #fake-password=secret&fake-size=800x600. Guest agent knobs:
+// #fake-password=secret&fake-size=800x600, or from the directory's name
+// (/plain;fake-agent=all/spice_auto.html), which reaches the client's
+// worker too: its location is app.js's. Guest agent knobs:
 // fake-agent=clipboard,images,resize,files (or "all"): an agent with these
 // connects right after the session; fake-guest-clipboard=TEXT: the guest
 // copies TEXT once the agent is there; fake-file-delay=MS: the pause
 // between 64 KiB pieces of a file.
 const knobs = new URLSearchParams(location.hash.slice(1));
+for (const kv of (location.pathname.split("/").at(-2) || "").split(";").slice(1)) {
+  const [k, v] = kv.split("=");
+  if (!knobs.has(k)) knobs.set(decodeURIComponent(k), decodeURIComponent(v || ""));
+}
 const size = /^(\d+)x(\d+)$/.exec(knobs.get("fake-size") || "") || [0, 1024, 768];
 
 globalThis.fakeSpice = {
@@ -94,7 +100,7 @@ globalThis.Go = class {
 };
 
 // The codes the fake accepts, as the real module lists its keymap's.
-const keyCodes = ["KeyA", "KeyB", "Tab", "Enter", "Escape", "ControlLeft", "AltLeft", "Delete", "ShiftLeft"];
+const keyCodes = ["KeyA", "KeyB", "KeyV", "Tab", "Enter", "Escape", "ControlLeft", "AltLeft", "Delete", "ShiftLeft", "Insert"];
 
 function connect(opts, events) {
   const f = globalThis.fakeSpice;
