@@ -38,16 +38,19 @@ var ourAgentCaps = vdagent.Caps(nil).
 // agent is the client side of the agent protocol for one session. Its
 // state is guarded by mu: the main channel's goroutine feeds it messages,
 // the page's calls (clipboard, size, files) and file readers come from
-// other goroutines. Sink events are collected while mu is held and
-// delivered after it is released (emit), so a sink that calls back into
-// the client cannot deadlock.
+// other goroutines. Sink events are collected while mu is held, in the
+// order the state changed, and delivered in that order by one goroutine
+// (deliver) that holds no lock: a sink that calls back into the client
+// (a page that sets the display size as soon as the agent is there)
+// cannot deadlock, and a progress report never overtakes the end of its
+// transfer.
 type agent struct {
 	c    *Client
 	ch   *channel
 	sink AgentSink
 
 	mu        sync.Mutex
-	events    []func() // sink calls waiting for unlock
+	events    []func() // sink calls gathered under mu
 	closed    bool     // the session ended
 	connected bool
 	capsKnown bool
@@ -59,6 +62,11 @@ type agent struct {
 	r    vdagent.Reader // incoming stream; only the main goroutine feeds it
 	w    vdagent.Writer // outgoing stream, spent as tokens allow
 	room chan struct{}  // capacity 1: w drained below fileLowWater
+
+	evMu    sync.Mutex
+	outbox  []func()      // sink calls for deliver, in order
+	evWake  chan struct{} // capacity 1: outbox has calls, or closed
+	evClose bool          // no more calls will come
 
 	shown AgentState // last state sent to the sink
 
@@ -72,25 +80,52 @@ func newAgent(c *Client, ch *channel) *agent {
 	if sink == nil {
 		sink = nopAgentSink{}
 	}
-	a := &agent{c: c, ch: ch, sink: sink, maxClip: vdagent.DefaultMaxClipboard, room: make(chan struct{}, 1)}
+	a := &agent{c: c, ch: ch, sink: sink, maxClip: vdagent.DefaultMaxClipboard, room: make(chan struct{}, 1),
+		evWake: make(chan struct{}, 1)}
 	a.r.MaxClipboard = a.maxClip
 	a.files.nextID = 1
 	// The page hears the starting state once, whatever follows.
 	sink.Agent(AgentState{})
+	go a.deliver()
 	return a
+}
+
+// deliver makes the sink calls, in order, until close.
+func (a *agent) deliver() {
+	for range a.evWake {
+		a.evMu.Lock()
+		batch, closed := a.outbox, a.evClose
+		a.outbox = nil
+		a.evMu.Unlock()
+		for _, f := range batch {
+			f()
+		}
+		if closed {
+			return
+		}
+	}
 }
 
 // later queues a sink call for unlock; called with mu held.
 func (a *agent) later(f func()) { a.events = append(a.events, f) }
 
-// unlock releases mu and delivers the sink calls gathered under it.
+// unlock hands the sink calls gathered under mu to deliver, then
+// releases mu. Handing over under mu keeps the calls in state order.
 func (a *agent) unlock() {
-	ev := a.events
-	a.events = nil
-	a.mu.Unlock()
-	for _, f := range ev {
-		f()
+	if len(a.events) > 0 || a.closed {
+		a.evMu.Lock()
+		if !a.evClose {
+			a.outbox = append(a.outbox, a.events...)
+			a.evClose = a.closed
+		}
+		a.evMu.Unlock()
+		select {
+		case a.evWake <- struct{}{}:
+		default:
+		}
+		a.events = nil
 	}
+	a.mu.Unlock()
 }
 
 func (a *agent) log(level, msg string) { a.later(func() { a.c.log(level, msg) }) }

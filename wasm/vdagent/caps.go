@@ -15,14 +15,14 @@ func (c Caps) Has(cap Cap) bool {
 	return i < len(c) && c[i]&(1<<(cap%32)) != 0
 }
 
-// With returns c with cap set, growing it as needed.
+// With returns a copy of c with cap set; c itself is not changed, so a
+// shared set can be extended safely.
 func (c Caps) With(cap Cap) Caps {
 	i := int(cap / 32)
-	for len(c) <= i {
-		c = append(c, 0)
-	}
-	c[i] |= 1 << (cap % 32)
-	return c
+	out := make(Caps, max(len(c), i+1))
+	copy(out, c)
+	out[i] |= 1 << (cap % 32)
+	return out
 }
 
 // AnnounceCapabilities says what a side can do; Request asks the peer to

@@ -16,14 +16,22 @@ const DefaultMaxClipboard = 16 << 20
 // it sends besides CLIPBOARD are capabilities and statuses of a few bytes.
 const maxSmallMessage = 64 << 10
 
+// maxFileData bounds a FILE_XFER_DATA message.
+const maxFileData = 1 << 20
+
 // clipboardOverhead is a CLIPBOARD message's fields before its data.
 const clipboardOverhead = 8
 
 // Limit returns the largest data size the Reader keeps for type t, with
 // maxClipboard the clipboard limit in force.
 func Limit(t MsgType, maxClipboard int) int {
-	if t == MsgClipboard {
+	switch t {
+	case MsgClipboard:
 		return maxClipboard + clipboardOverhead
+	case MsgFileXferData:
+		// Only clients send these; a peer playing the agent (tests,
+		// tools) reads spice-gtk's 64 KiB pieces and ours.
+		return maxFileData
 	}
 	return maxSmallMessage
 }

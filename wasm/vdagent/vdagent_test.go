@@ -209,6 +209,10 @@ func TestCaps(t *testing.T) {
 			t.Errorf("Has(%d) = %v", tc.cap, !tc.want)
 		}
 	}
+	base := Caps{1}
+	if ext := base.With(CapReply); base[0] != 1 || !ext.Has(CapReply) {
+		t.Error("With changed its receiver")
+	}
 	// A short announcement still encodes the words a client must send.
 	b := (&AnnounceCapabilities{}).Encode(nil, nil)
 	if len(b) != 4+4*capsWords {
