@@ -78,6 +78,11 @@ func (s *agentSink) FileProgress(id int, st session.FileState, sent, total int64
 // wait blocks until cond (called with mu held) holds or timeout passes.
 func (s *agentSink) wait(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
+	s.waitTB(t, what, timeout, cond)
+}
+
+func (s *agentSink) waitTB(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		s.mu.Lock()
@@ -102,6 +107,11 @@ func tail(s []string, n int) []string { return s[max(0, len(s)-n):] }
 // connected with every feature.
 func startAgentSession(t *testing.T, x *Xspice) (*session.Client, *agentSink) {
 	t.Helper()
+	return startAgentSessionTB(t, x)
+}
+
+func startAgentSessionTB(t testing.TB, x *Xspice) (*session.Client, *agentSink) {
+	t.Helper()
 	sink := newAgentSink()
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		var d net.Dialer
@@ -120,7 +130,7 @@ func startAgentSession(t *testing.T, x *Xspice) (*session.Client, *agentSink) {
 			t.Error("session did not stop")
 		}
 	})
-	sink.wait(t, "the agent with clipboard, resize and files", 60*time.Second, func() bool {
+	sink.waitTB(t, "the agent with clipboard, resize and files", 60*time.Second, func() bool {
 		a := sink.agent
 		return a.Connected && a.Clipboard && a.Resize && a.Files
 	})
