@@ -3,7 +3,8 @@
 # QEMU), the websocket proxy (websockify), a browser (Chromium), X clients
 # for content and the framebuffer oracle (xterm, xsetroot, xwd, xdpyinfo,
 # xdotool, ImageMagick), ss to see listening ports, and spice-html5 for the
-# baseline comparisons. e2e/gate.go names the same tools; keep both in step.
+# baseline comparisons, the guest agent (spice-vdagent) and xclip for the
+# agent tests. e2e/gate.go names the same tools; keep both in step.
 #
 # Idempotent: when every package is installed it does nothing (and needs no
 # root). Otherwise it must run as root: apt-get update, then one
@@ -25,6 +26,8 @@ packages=(
 	imagemagick       # convert (plasma images) and display (shows them)
 	iproute2          # ss: see a port listen without connecting to it
 	spice-html5       # the client we replace, for baseline runs
+	spice-vdagent     # the guest agent on Xspice --vdagent (clipboard, resize, files)
+	xclip             # set and read the X clipboard in agent tests
 )
 # One dpkg-query for all: it prints a line per known package, and an error
 # (ignored) for packages it has never heard of.
