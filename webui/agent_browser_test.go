@@ -4,6 +4,7 @@ package webui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -430,7 +431,6 @@ func frameContext(t *testing.T, ctx context.Context, origin string) context.Cont
 	return nil
 }
 
-
 // testFiles sends files through the picker and by dropping them, queued,
 // refused, cancelled; the fake agent checks the bytes.
 func testFiles(t *testing.T, ctx context.Context, base, worker string) {
@@ -444,7 +444,7 @@ func testFiles(t *testing.T, ctx context.Context, base, worker string) {
 		var out []fakeFile
 		for _, r := range raw {
 			var f fakeFile
-			if _, err := fmt.Sscanf(strings.NewReplacer(`{"id":`, "", `,"name":"`, " ", `","size":`, " ", `,"fnv":`, " ", "}", "").Replace(r), "%d %s %d %d", &f.ID, &f.Name, &f.Size, &f.Fnv); err != nil {
+			if err := json.Unmarshal([]byte(r), &f); err != nil {
 				t.Fatalf("fake file log %q: %v", r, err)
 			}
 			out = append(out, f)
@@ -471,7 +471,7 @@ func testFiles(t *testing.T, ctx context.Context, base, worker string) {
 	}
 
 	// Dropped onto the screen.
-	c, hc := testFile(t, dir, "dropped.dat", 70_000)
+	c, hc := testFile(t, dir, "dropped ✓.dat", 70_000)
 	r := canvasRect(t, ctx)
 	x, y := r.Left+r.Width/2, r.Top+r.Height/2
 	drag := func(typ input.DispatchDragEventType) chromedp.Action[chromedp.Void] {
@@ -489,7 +489,7 @@ func testFiles(t *testing.T, ctx context.Context, base, worker string) {
 	screenshot(t, ctx, "dragging-"+worker)
 	do(t, ctx, drag(input.DispatchDragEventTypeDrop))
 	waitFor(t, ctx, `logs.filter((m) => m.startsWith("fake file: ")).length === 3`)
-	if got := received(); len(got) != 3 || got[2] != (fakeFile{3, "dropped.dat", 70_000, hc}) {
+	if got := received(); len(got) != 3 || got[2] != (fakeFile{3, "dropped ✓.dat", 70_000, hc}) {
 		t.Errorf("after the drop: received %v", got)
 	}
 	if eval[string](t, ctx, `document.querySelector(".spiceweb-drop").style.display`) != "none" {
