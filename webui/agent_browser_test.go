@@ -378,6 +378,66 @@ func TestAgentInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("embedder API", func(t *testing.T) {
+		ctx := tab(t, ctx)
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain;fake-agent=all/embed.html"))
+		eval[bool](t, ctx, `(() => {
+			const con = new SpiceWeb.SpiceConsole(document.getElementById("box"), {url: "ws://127.0.0.1:1/x", worker: false});
+			window.con = con;
+			window.seen = [];
+			for (const type of ["agent", "scaling", "clipboard", "clipboardaccess", "fileprogress"]) {
+				con.addEventListener(type, (e) => seen.push([type, JSON.stringify(e.detail)]));
+			}
+			con.connect();
+			return true;
+		})()`)
+		waitFor(t, ctx, `con.agent.resize && fakeSpice.calls.some((c) => c[0] === "setDisplaySize")`)
+		type ev struct{ Type, Detail string }
+		events := func() []ev {
+			raw := eval[[][2]string](t, ctx, `seen.splice(0)`)
+			out := make([]ev, len(raw))
+			for i, r := range raw {
+				out[i] = ev{r[0], r[1]}
+			}
+			return out
+		}
+		got := events()
+		want := []ev{
+			// What the browser allows, once the permissions have been looked at.
+			{"clipboardaccess", `{"read":false,"write":true,"reason":"the browser has not been allowed to share the clipboard with this page yet","canAsk":true}`},
+			{"agent", `{"connected":true,"clipboard":true,"clipboardImages":true,"resize":true,"files":true}`},
+			{"scaling", `{"mode":"remote","setting":"auto","hidpi":false}`},
+		}
+		// The permission query and the connection race: compare as sets.
+		byType := func(a, b ev) int { return strings.Compare(a.Type, b.Type) }
+		slices.SortFunc(got, byType)
+		slices.SortFunc(want, byType)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("events when the agent connected:\n got %v\nwant %v", got, want)
+		}
+		// The container changes size without the window: the guest follows.
+		calls(t, ctx)
+		eval[bool](t, ctx, `(document.getElementById("box").style.width = "500px", document.getElementById("box").style.height = "300px", true)`)
+		if got := waitCalls(t, ctx, `["setDisplaySize"`); !slices.Contains(got, `["setDisplaySize",496,296]`) {
+			t.Errorf("after the container shrank to 500x300: calls %v", got)
+		}
+		// The guest copies; a file goes; the scaling is changed.
+		eval[bool](t, ctx, `(fakeSpice.guestCopy({type: "text", text: "hi"}), con.sendFile(new Blob(["abc"]), "x.txt"), con.setScaling("none"), true)`)
+		waitFor(t, ctx, `seen.some((e) => e[0] === "fileprogress" && JSON.parse(e[1]).state === "done")`)
+		var types []string
+		for _, e := range events() {
+			if e.Type != "fileprogress" || !slices.Contains(types, "fileprogress") {
+				types = append(types, e.Type)
+			}
+		}
+		if strings.Join(types, " ") != "clipboard fileprogress scaling" {
+			t.Errorf("event types %v, want clipboard, fileprogress (several), scaling", types)
+		}
+		if got := eval[string](t, ctx, `JSON.stringify([con.guestClipboard, con.scaling, con.transfers.map((t) => [t.name, t.state, t.sent, t.total])])`); got != `[{"type":"text","text":"hi"},{"mode":"none","setting":"none","hidpi":false},[["x.txt","done",3,3]]]` {
+			t.Errorf("properties: %s", got)
+		}
+	})
+
 	t.Run("worker forwarding", func(t *testing.T) {
 		ctx := tab(t, ctx)
 		do(t, ctx, chromedp.Navigate(srv.URL+"/plain;fake-agent=all;fake-guest-clipboard=guest%20text/spice_auto.html?port=5959"))
