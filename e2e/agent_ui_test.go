@@ -3,11 +3,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
+	stdpng "image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -169,8 +173,57 @@ func TestAgentUI(t *testing.T) {
 		// Copied locally: the guest has it once the console gains focus.
 		fromPage := fmt.Sprintf("copied locally ✓ %d", rand.Uint32())
 		Eval[bool](b, fmt.Sprintf(`navigator.clipboard.writeText(%q).then(() => true)`, fromPage))
-		Eval[bool](b, `(() => { const c = document.querySelector("canvas.spiceweb-screen"); c.blur(); c.focus(); return true; })()`)
+		refocus := `(() => { const c = document.querySelector("canvas.spiceweb-screen"); c.blur(); c.focus(); return true; })()`
+		Eval[bool](b, refocus)
 		waitGuestClipboard(t, x, fromPage)
+
+		// Images, both ways, as PNG.
+		if !Eval[bool](b, `SpiceWeb.pageConsole.agent.clipboardImages`) {
+			t.Fatal("the agent does not offer images on the clipboard")
+		}
+		var png bytes.Buffer
+		img := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+		draw.Draw(img, img.Bounds(), image.NewUniform(color.NRGBA{0x20, 0xc0, 0x40, 0xff}), image.Point{}, draw.Src)
+		if err := stdpng.Encode(&png, img); err != nil {
+			t.Fatal(err)
+		}
+		x.SetClipboard("image/png", png.Bytes())
+		b.WaitJS(`navigator.clipboard.read().then(async (items) => {
+			const it = items.find((i) => i.types.includes("image/png"));
+			if (!it) return false;
+			const bmp = await createImageBitmap(await it.getType("image/png"));
+			const c = new OffscreenCanvas(bmp.width, bmp.height), g = c.getContext("2d");
+			g.drawImage(bmp, 0, 0);
+			return bmp.width === 40 && bmp.height === 30 && g.getImageData(5, 5, 1, 1).data.join() === "32,192,64,255";
+		})`, 20*time.Second)
+
+		Eval[bool](b, `(async () => {
+			const c = new OffscreenCanvas(20, 10); const g = c.getContext("2d");
+			g.fillStyle = "#c01020"; g.fillRect(0, 0, 20, 10);
+			await navigator.clipboard.write([new ClipboardItem({"image/png": await c.convertToBlob({type: "image/png"})})]);
+			return true;
+		})()`)
+		Eval[bool](b, refocus)
+		var last string
+		err := waitUntil(t.Context(), 20*time.Second, "a PNG on the guest's clipboard", nil, func(ctx context.Context) error {
+			data, err := x.ClipboardData(ctx, "image/png")
+			if err != nil {
+				return err
+			}
+			m, err := stdpng.Decode(bytes.NewReader(data))
+			if err != nil {
+				return err
+			}
+			r, g, bl, _ := m.At(3, 3).RGBA()
+			last = fmt.Sprintf("%v #%02x%02x%02x", m.Bounds().Size(), r>>8, g>>8, bl>>8)
+			if last != "(20,10) #c01020" {
+				return fmt.Errorf("%s", last)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("e2e: %v", err)
+		}
 	})
 
 	t.Run("clipboard, plain http", func(t *testing.T) {

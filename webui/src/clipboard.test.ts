@@ -67,6 +67,12 @@ class FakeBrowser {
         },
       },
       queryPermission: async (name) => (name === "clipboard-read" ? this.readPerm : this.writePerm),
+      // "Pixels": the bytes without the trailing zeros the fake's re-encoding adds.
+      imageKey: async (png) => {
+        let n = png.length;
+        while (n > 0 && png[n - 1] === 0) n--;
+        return Array.from(png.subarray(0, n)).join(",");
+      },
       pngItem: (png) => ({ blob: png }) as unknown as ClipboardItem,
       ...over,
     };
@@ -139,6 +145,20 @@ test("granted: focus sends local changes once, guest copies are written locally"
   assert.deepEqual(sent, ["one", "two"]);
   // An unchanged clipboard pasted with Ctrl+V: nothing new to send.
   assert.equal(await c.pasted(dataTransfer("two")), false);
+});
+
+test("a local copy right after the guest's is not taken for its echo", async () => {
+  const b = new FakeBrowser();
+  const { h, sent } = host();
+  const c = new ClipboardSync(b.env(), h);
+  await c.whenReady();
+  c.fromGuest({ type: "text", text: "guest" });
+  await settle();
+  b.local = { type: "text", text: "user copy" }; // before anything else ran
+  await settle();
+  await settle();
+  await c.focused();
+  assert.deepEqual(sent, ["user copy"]);
 });
 
 test("a write while the page has no focus waits for focus", async () => {

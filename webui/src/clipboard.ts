@@ -69,6 +69,12 @@ export interface ClipboardEnv {
    * permission query. Absent where the browser cannot say (Firefox).
    */
   policyAllows?(feature: "clipboard-read" | "clipboard-write"): boolean;
+  /**
+   * An identity of a PNG's pixels: the browser stores a PNG written to the
+   * clipboard as a bitmap and gives back another encoding of it, so bytes
+   * cannot tell that what is read is what was written. Absent: bytes.
+   */
+  imageKey?(png: Uint8Array): Promise<string | null>;
 }
 
 /** The real browser's ClipboardEnv. */
@@ -101,6 +107,7 @@ export function browserEnv(): ClipboardEnv {
   if (typeof ClipboardItem === "function") env.pngItem = (png) => new ClipboardItem({ "image/png": png });
   const policy = (typeof document !== "undefined" ? (document as { featurePolicy?: { allowsFeature(f: string): boolean } }).featurePolicy : undefined) ?? undefined;
   if (policy && typeof policy.allowsFeature === "function") env.policyAllows = (f) => policy.allowsFeature(f);
+  if (typeof createImageBitmap === "function" && typeof OffscreenCanvas === "function") env.imageKey = pixelKey;
   return env;
 }
 
@@ -118,11 +125,29 @@ export interface ClipboardHost {
 /** A cheap identity for clipboard contents, to tell whether they changed. */
 export function signature(d: ClipboardData): string {
   if (d.type === "text") return "t" + d.text;
-  // FNV-1a over the bytes: enough to tell two images apart.
+  return `i${d.data.length}:${fnv(d.data)}`;
+}
+
+// FNV-1a: enough to tell two images apart.
+function fnv(b: Uint8Array | Uint8ClampedArray): string {
   let h = 0x811c9dc5;
-  const b = d.data;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return `i${b.length}:${(h >>> 0).toString(16)}`;
+  return (h >>> 0).toString(16);
+}
+
+// The browser's ClipboardEnv.imageKey: size and a hash of the decoded pixels.
+async function pixelKey(png: Uint8Array): Promise<string | null> {
+  try {
+    const bmp = await createImageBitmap(new Blob([png as Uint8Array<ArrayBuffer>], { type: "image/png" }));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext("2d");
+    if (!g) return null;
+    g.drawImage(bmp, 0, 0);
+    bmp.close();
+    return `${c.width}x${c.height}:${fnv(g.getImageData(0, 0, c.width, c.height).data)}`;
+  } catch {
+    return null;
+  }
 }
 
 const insecureReason = "the page is not served over https, and browsers give plain-http pages no clipboard access";
@@ -250,7 +275,7 @@ export class ClipboardSync {
         this.readPerm = "granted";
         this.update();
       }
-      this.seenLocal({ type: "text", text: normalizeNewlines(text) });
+      await this.seenLocal({ type: "text", text: normalizeNewlines(text) });
     } catch (e) {
       this.host.log("info", `clipboard: read refused: ${errorName(e)}`);
       if (policyError(e)) {
@@ -297,7 +322,7 @@ export class ClipboardSync {
       }
       return;
     }
-    if (data) this.seenLocal(data);
+    if (data) await this.seenLocal(data);
   }
 
   /**
@@ -329,13 +354,15 @@ export class ClipboardSync {
   }
 
   // The local clipboard holds data: send it if it is new.
-  private seenLocal(data: ClipboardData): boolean {
+  private async seenLocal(data: ClipboardData): Promise<boolean> {
     if (!this.host.agent().text) return false;
     if (data.type === "text" && data.text === "") return false;
-    const sig = signature(data);
+    const sig = await this.key(data);
     if (sig === this.lastLocal) return false;
     this.lastLocal = sig;
-    return this.sendToGuest(data);
+    const sent = this.sendToGuest(data);
+    if (sent) this.host.log("debug", `clipboard: the local ${describe(data)} sent to the guest`);
+    return sent;
   }
 
   /** The guest's clipboard changed: keep it, and write it locally where allowed. */
@@ -381,19 +408,25 @@ export class ClipboardSync {
   }
 
   // What was written is now the local clipboard: not news to send back.
-  // The browser may store it differently (line endings, a re-encoded PNG),
-  // so read it back when allowed and remember what reads will return.
+  // The browser may store it differently: line endings (reads are
+  // normalized), a re-encoded PNG (images are told apart by their pixels).
+  // Not by reading it back, which could read a newer copy of the user's
+  // and take it for the echo.
   private async wroteLocal(data: ClipboardData): Promise<void> {
-    this.lastLocal = signature(data);
-    const cb = this.env.clipboard;
-    if (!this.state.read || !cb) return;
-    try {
-      const back = data.type === "image" && cb.read ? await fromItems(await cb.read()) : { type: "text" as const, text: normalizeNewlines(await cb.readText()) };
-      if (back) this.lastLocal = signature(back);
-    } catch {
-      // Keep the written data's signature.
-    }
+    this.lastLocal = await this.key(data);
   }
+
+  private async key(d: ClipboardData): Promise<string> {
+    if (d.type === "image" && this.env.imageKey) {
+      const k = await this.env.imageKey(d.data);
+      if (k !== null) return "p" + k;
+    }
+    return signature(d);
+  }
+}
+
+function describe(d: ClipboardData): string {
+  return d.type === "text" ? `text (${d.text.length} characters)` : `image (${d.data.length} bytes of PNG)`;
 }
 
 function tooLarge(d: ClipboardData, host: ClipboardHost): boolean {
