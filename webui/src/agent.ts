@@ -180,6 +180,7 @@ export class AgentFeatures {
   clipboard(data: ClipboardData): void {
     // Image bytes are only valid during the call on the page; keep a copy.
     const kept: ClipboardData = data.type === "image" ? { type: "image", mime: data.mime, data: data.data.slice() } : { type: "text", text: data.text };
+    this.host.log("debug", `clipboard: the guest copied ${kept.type === "text" ? `text (${kept.text.length} characters)` : `an image (${kept.data.length} bytes of PNG)`}`);
     this.clip.fromGuest(kept);
     this.host.emit("clipboard", { data: kept.type === "image" ? { ...kept, data: kept.data.slice() } : kept });
   }

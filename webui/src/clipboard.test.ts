@@ -161,6 +161,20 @@ test("a local copy right after the guest's is not taken for its echo", async () 
   assert.deepEqual(sent, ["user copy"]);
 });
 
+test("a read that races a clipboard change is tried again", async () => {
+  const b = new FakeBrowser();
+  const { h, sent } = host();
+  const env = b.env();
+  const read = env.clipboard!.readText;
+  let fails = 2;
+  env.clipboard!.readText = () => (fails-- > 0 ? Promise.reject(Object.assign(new Error("Clipboard data has changed"), { name: "InvalidStateError" })) : read());
+  const c = new ClipboardSync(env, h);
+  await c.whenReady();
+  b.local = { type: "text", text: "after the change" };
+  await c.focused();
+  assert.deepEqual(sent, ["after the change"]);
+});
+
 test("a write while the page has no focus waits for focus", async () => {
   const b = new FakeBrowser();
   const { h } = host();
@@ -191,6 +205,22 @@ test("a refused write turns automatic writes off, with the reason", async () => 
   assert.equal(c.access.read, true);
   assert.match(c.access.reason, /refused to write/);
   assert.ok(access.length > 0, "no access change reported");
+});
+
+test("an image the browser cannot take does not turn writing off", async () => {
+  const b = new FakeBrowser();
+  const { h } = host({ text: true, images: true });
+  const env = b.env();
+  env.clipboard!.write = () => Promise.reject(Object.assign(new Error("Failed to read or decode ClipboardItemData for type image/png."), { name: "DataError" }));
+  const c = new ClipboardSync(env, h);
+  await c.whenReady();
+  c.fromGuest({ type: "image", mime: "image/png", data: new Uint8Array([1, 2, 3]) });
+  await settle();
+  await settle();
+  assert.equal(c.access.write, true);
+  c.fromGuest({ type: "text", text: "next" });
+  await settle();
+  assert.deepEqual(b.writes, [{ type: "text", text: "next" }]);
 });
 
 test("permission prompt: ask() from a click turns reading on", async () => {

@@ -306,10 +306,20 @@ export class ClipboardSync {
     if (!cb) return;
     let data: ClipboardData | null = null;
     try {
-      if (this.host.agent().images && cb.read) {
-        data = await fromItems(await cb.read());
-      } else {
-        data = { type: "text", text: normalizeNewlines(await cb.readText()) };
+      // Chrome fails a read whose clipboard changed between read() and
+      // getType() (InvalidStateError): read it again, a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (this.host.agent().images && cb.read) {
+            data = await fromItems(await cb.read());
+          } else {
+            data = { type: "text", text: normalizeNewlines(await cb.readText()) };
+          }
+          break;
+        } catch (e) {
+          if (attempt >= 3 || !(e instanceof Error) || e.name !== "InvalidStateError") throw e;
+          await new Promise((r) => setTimeout(r, 20));
+        }
       }
     } catch (e) {
       // NotAllowedError while the document lost focus again, or an empty
@@ -401,6 +411,9 @@ export class ClipboardSync {
           return;
         }
         this.host.log("info", `clipboard: write refused: ${errorName(e)}`);
+        // Only a refusal of the page turns writing off; bad data (an image
+        // the browser cannot decode: DataError) is this write's problem.
+        if (!(e instanceof Error) || e.name !== "NotAllowedError") return;
         this.writeRefused = policyError(e) ? frameReason : "the browser refused to write to the clipboard";
         this.update();
       },
