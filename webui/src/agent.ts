@@ -91,18 +91,18 @@ export class AgentFeatures {
     this.hidpiOn = opts.hidpi ?? false;
     this.autoClipboard = opts.clipboard ?? true;
     this.effective = this.resolve();
-    const env = browserEnv();
-    if (!this.autoClipboard) {
-      // The embedder handles the local clipboard itself: only paste events
-      // and explicit calls reach the guest.
-      env.secure = false;
-    }
-    this.clip = new ClipboardSync(env, {
-      agent: () => ({ text: this.connected() && this.state.clipboard, images: this.connected() && this.state.clipboardImages }),
-      send: (data) => this.host.session()?.setClipboard(data),
-      accessChanged: (a) => host.emit("clipboardaccess", a),
-      log: (level, message) => host.log(level, message),
-    });
+    // With clipboard: false the embedder keeps the local clipboard to
+    // itself: only paste events and explicit calls reach the guest.
+    this.clip = new ClipboardSync(
+      browserEnv(),
+      {
+        agent: () => ({ text: this.connected() && this.state.clipboard, images: this.connected() && this.state.clipboardImages }),
+        send: (data) => this.host.session()?.setClipboard(data),
+        accessChanged: (a) => host.emit("clipboardaccess", a),
+        log: (level, message) => host.log(level, message),
+      },
+      this.autoClipboard,
+    );
     this.pasteKeys = new PasteKeys({
       active: () => this.connected() && this.state.clipboard,
       key: (code, down) => void this.host.session()?.key(code, down),

@@ -306,6 +306,21 @@ test("images: read on focus when the agent takes them, written back locally", as
   assert.deepEqual(sent, ["png:7"], "the re-encoded guest image was sent back");
 });
 
+test("turned off by the embedder: nothing automatic, paste events still go", async () => {
+  const b = new FakeBrowser();
+  const { h, sent } = host();
+  const c = new ClipboardSync(b.env(), h, false);
+  await c.whenReady();
+  assert.deepEqual(c.access, { read: false, write: false, reason: "the page embedding this console turned automatic clipboard sync off", canAsk: false });
+  b.local = { type: "text", text: "x" };
+  await c.focused();
+  c.fromGuest({ type: "text", text: "g" });
+  await settle();
+  assert.deepEqual([b.reads, b.writes.length], [0, 0]);
+  assert.equal(await c.pasted(dataTransfer("pasted")), true);
+  assert.deepEqual(sent, ["pasted"]);
+});
+
 test("a frame blocked by the permissions policy, whatever the permission says", async () => {
   const b = new FakeBrowser(); // both permissions "granted", as Chrome answers in such a frame
   const { h } = host();

@@ -176,9 +176,11 @@ export class ClipboardSync {
   private guest: ClipboardData | null = null;
   private readonly ready: Promise<void>;
 
+  /** auto false: the embedder keeps the local clipboard to itself (ConsoleOptions.clipboard). */
   constructor(
     private readonly env: ClipboardEnv,
     private readonly host: ClipboardHost,
+    private readonly auto = true,
   ) {
     this.state = this.compute();
     this.ready = this.init();
@@ -199,7 +201,7 @@ export class ClipboardSync {
   }
 
   private async init(): Promise<void> {
-    if (!this.env.secure || !this.env.clipboard) return;
+    if (!this.auto || !this.env.secure || !this.env.clipboard) return;
     const q = this.env.queryPermission;
     if (!q) {
       this.update();
@@ -232,6 +234,7 @@ export class ClipboardSync {
   }
 
   private compute(): ClipboardAccess {
+    if (!this.auto) return { read: false, write: false, reason: "the page embedding this console turned automatic clipboard sync off", canAsk: false };
     if (!this.env.secure) return { read: false, write: false, reason: insecureReason, canAsk: false };
     if (!this.env.clipboard) return { read: false, write: false, reason: "this browser gives pages no clipboard access", canAsk: false };
     const readPolicy = !this.readBlocked && (this.env.policyAllows?.("clipboard-read") ?? true);
@@ -267,7 +270,7 @@ export class ClipboardSync {
   async ask(): Promise<ClipboardAccess> {
     await this.ready;
     const cb = this.env.clipboard;
-    if (!this.env.secure || !cb) return this.access;
+    if (!this.auto || !this.env.secure || !cb) return this.access;
     try {
       const text = await cb.readText();
       // Browsers without permission events learn the answer here.
