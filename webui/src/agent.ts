@@ -151,11 +151,12 @@ export class AgentFeatures {
 
   // ---- what SpiceConsole forwards ----
 
-  /** A new session is starting: it has no agent yet. */
+  /** A new session is starting: it has no agent yet, and the last one's files are over. */
   sessionStarted(): void {
     this.sizer.reset();
     this.pasteKeys.reset();
-    this.setAgent({ ...noAgent }, false);
+    for (const t of this.files.endAll("failed", "the console connected again")) this.host.emit("fileprogress", { ...t });
+    this.setAgent({ ...noAgent }, true);
   }
 
   /** The session ended: unfinished transfers fail, the agent is gone. */
