@@ -175,6 +175,24 @@ test("a read that races a clipboard change is tried again", async () => {
   assert.deepEqual(sent, ["after the change"]);
 });
 
+test("a focus while the guest's copy is being written sends nothing", async () => {
+  const b = new FakeBrowser();
+  const { h, sent } = host();
+  const env = b.env();
+  const write = env.clipboard!.writeText;
+  // A slow write: the clipboard changes only when it resolves.
+  env.clipboard!.writeText = (text) => new Promise((r) => setTimeout(() => r(write(text)), 20));
+  const c = new ClipboardSync(env, h);
+  await c.whenReady();
+  b.local = { type: "text", text: "old local" };
+  await c.focused();
+  c.fromGuest({ type: "text", text: "from the guest" });
+  await c.focused(); // before the write has landed
+  await c.focused();
+  assert.deepEqual(b.local, { type: "text", text: "from the guest" });
+  assert.deepEqual(sent, ["old local"], "the guest was sent stale or its own clipboard");
+});
+
 test("a write while the page has no focus waits for focus", async () => {
   const b = new FakeBrowser();
   const { h } = host();

@@ -172,7 +172,14 @@ export class ClipboardSync {
   /** The local clipboard as last seen (read, pasted, or written by us). */
   private lastLocal: string | null = null;
   private pendingWrite: ClipboardData | null = null;
-  private reading: Promise<void> | null = null;
+  /**
+   * Reads and writes of the local clipboard, one after another: a read
+   * that overlapped a write of the guest's copy could see either content
+   * and compare it with a lastLocal from before or after the write, and
+   * send the guest a stale or its own clipboard.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readQueued: Promise<void> | null = null; // a read waiting its turn
   private guest: ClipboardData | null = null;
   private readonly ready: Promise<void>;
 
@@ -271,6 +278,13 @@ export class ClipboardSync {
     await this.ready;
     const cb = this.env.clipboard;
     if (!this.auto || !this.env.secure || !cb) return this.access;
+    return this.serial(async () => {
+      await this.askNow(cb);
+      return this.access;
+    });
+  }
+
+  private async askNow(cb: NonNullable<ClipboardEnv["clipboard"]>): Promise<void> {
     try {
       const text = await cb.readText();
       // Browsers without permission events learn the answer here.
@@ -289,7 +303,13 @@ export class ClipboardSync {
         this.update();
       }
     }
-    return this.access;
+  }
+
+  // Runs fn after every clipboard operation before it.
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
   }
 
   /**
@@ -299,9 +319,13 @@ export class ClipboardSync {
   focused(): Promise<void> {
     if (this.pendingWrite && this.state.write) this.flushWrite();
     if (!this.state.read || !this.host.agent().text) return Promise.resolve();
-    // One read at a time; focus events come in pairs (window and element).
-    this.reading ??= this.readLocal().finally(() => (this.reading = null));
-    return this.reading;
+    // Focus events come in pairs (window and element): a read still
+    // waiting its turn serves both.
+    this.readQueued ??= this.serial(() => {
+      this.readQueued = null;
+      return this.readLocal();
+    });
+    return this.readQueued;
   }
 
   private async readLocal(): Promise<void> {
@@ -342,10 +366,14 @@ export class ClipboardSync {
    * A paste event in the console: its data is the local clipboard. Sends
    * it when it changed since last seen; resolves to whether it sent.
    */
-  async pasted(dt: DataTransfer): Promise<boolean> {
-    if (!this.host.agent().text) return false;
-    const data = await fromDataTransfer(dt, this.host.agent().images);
-    return data ? this.seenLocal(data) : false;
+  pasted(dt: DataTransfer): Promise<boolean> {
+    if (!this.host.agent().text) return Promise.resolve(false);
+    // The event's data can only be taken while it is dispatched: now.
+    const taken = takeDataTransfer(dt, this.host.agent().images);
+    return this.serial(async () => {
+      const data = await taken;
+      return data ? this.seenLocal(data) : false;
+    });
   }
 
   /** Sends data to the guest whatever it was before (the panel's Send, the embedder's setClipboard). */
@@ -394,33 +422,34 @@ export class ClipboardSync {
   }
 
   private flushWrite(): void {
+    void this.serial(() => this.writeNow());
+  }
+
+  private async writeNow(): Promise<void> {
+    // The latest guest data when this write's turn comes.
     const data = this.pendingWrite;
     const cb = this.env.clipboard;
-    if (!data || !cb) return;
+    if (!data || !cb || !this.state.write) return;
     this.pendingWrite = null;
-    const write =
-      data.type === "text"
-        ? cb.writeText(data.text)
-        : cb.write && this.env.pngItem
-          ? cb.write([this.env.pngItem(new Blob([data.data as Uint8Array<ArrayBuffer>], { type: "image/png" }))])
-          : Promise.reject(new Error("no ClipboardItem"));
-    write.then(
-      () => this.wroteLocal(data),
-      (e: unknown) => {
-        if (!this.env.hasFocus()) {
-          // Focus left between the check and the write: try again on focus,
-          // unless newer data has taken its place.
-          this.pendingWrite ??= data;
-          return;
-        }
-        this.host.log("info", `clipboard: write refused: ${errorName(e)}`);
-        // Only a refusal of the page turns writing off; bad data (an image
-        // the browser cannot decode: DataError) is this write's problem.
-        if (!(e instanceof Error) || e.name !== "NotAllowedError") return;
-        this.writeRefused = policyError(e) ? frameReason : "the browser refused to write to the clipboard";
-        this.update();
-      },
-    );
+    try {
+      if (data.type === "text") await cb.writeText(data.text);
+      else if (cb.write && this.env.pngItem) await cb.write([this.env.pngItem(new Blob([data.data as Uint8Array<ArrayBuffer>], { type: "image/png" }))]);
+      else return;
+      await this.wroteLocal(data);
+    } catch (e) {
+      if (!this.env.hasFocus()) {
+        // Focus left between the check and the write: try again on focus,
+        // unless newer data has taken its place.
+        this.pendingWrite ??= data;
+        return;
+      }
+      this.host.log("info", `clipboard: write refused: ${errorName(e)}`);
+      // Only a refusal of the page turns writing off; bad data (an image
+      // the browser cannot decode: DataError) is this write's problem.
+      if (!(e instanceof Error) || e.name !== "NotAllowedError") return;
+      this.writeRefused = policyError(e) ? frameReason : "the browser refused to write to the clipboard";
+      this.update();
+    }
   }
 
   // What was written is now the local clipboard: not news to send back.
@@ -468,17 +497,20 @@ async function fromItems(items: ReadonlyArray<ClipboardItemLike>): Promise<Clipb
   return null;
 }
 
-// A paste event's data, the same way round.
-async function fromDataTransfer(dt: DataTransfer, images: boolean): Promise<ClipboardData | null> {
+// A paste event's data, the same way round. What the event holds is
+// taken before the first await: a DataTransfer is empty once its event
+// has been dispatched.
+async function takeDataTransfer(dt: DataTransfer, images: boolean): Promise<ClipboardData | null> {
   const text = dt.getData("text/plain");
   if (text !== "") return { type: "text", text: normalizeNewlines(text) };
   if (!images) return null;
-  for (const item of Array.from(dt.items)) {
-    if (item.kind !== "file" || !item.type.startsWith("image/")) continue;
-    const file = item.getAsFile();
+  const files = Array.from(dt.items)
+    .filter((item) => item.kind === "file" && item.type.startsWith("image/"))
+    .map((item) => ({ file: item.getAsFile(), png: item.type === "image/png" }));
+  for (const { file, png } of files) {
     if (!file) continue;
-    const png = item.type === "image/png" ? file : await toPNG(file);
-    if (png) return { type: "image", mime: "image/png", data: new Uint8Array(await png.arrayBuffer()) };
+    const blob = png ? file : await toPNG(file);
+    if (blob) return { type: "image", mime: "image/png", data: new Uint8Array(await blob.arrayBuffer()) };
   }
   return null;
 }
