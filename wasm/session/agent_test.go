@@ -90,6 +90,7 @@ type fakeAgent struct {
 	returned    int // tokens the client gave back (AGENT_TOKEN)
 	clientStart uint32
 	pieceErr    string // first chunking violation
+	sizes       []int  // bytes of each AGENT_DATA received
 	caps        vdagent.Caps
 }
 
@@ -132,6 +133,7 @@ func (fa *fakeAgent) read() {
 		case spice.MsgcTypeMainAgentData:
 			fa.mu.Lock()
 			fa.received++
+			fa.sizes = append(fa.sizes, len(b))
 			if fa.received > fa.granted && fa.pieceErr == "" {
 				fa.pieceErr = "client sent AGENT_DATA past its tokens"
 			}
@@ -482,6 +484,22 @@ func TestAgentFileTransfer(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatal("file data differs")
 	}
+	// 307207 bytes: 4 full pieces of 65504 (128 AGENT_DATA of 2048) and
+	// 45191 bytes (45223 with headers: 22 of 2048 and one of 167).
+	fa.mu.Lock()
+	full, other := 0, 0
+	for _, n := range fa.sizes {
+		if n == vdagent.MaxDataSize {
+			full++
+		} else if n > 200 {
+			other++
+		}
+	}
+	fa.mu.Unlock()
+	t.Logf("AGENT_DATA from the client: %d of 2048 bytes, %d others over 200 bytes", full, other)
+	if full != 128+22 || other != 0 {
+		t.Errorf("file data in %d full AGENT_DATA and %d others over 200 bytes, want 150 and 0", full, other)
+	}
 	fa.send(&vdagent.FileXferStatus{ID: st.ID, Result: vdagent.XferSuccess})
 	// The second file follows; the agent refuses it for space.
 	st2 := fa.expect(vdagent.MsgFileXferStart).(*vdagent.FileXferStart)
@@ -675,5 +693,14 @@ func TestTypeText(t *testing.T) {
 		if codes[i] != want[i] {
 			t.Fatalf("codes %x, want %x", codes[:len(want)], want)
 		}
+	}
+}
+
+// Every AGENT_DATA of a file transfer is full: a DATA message is exactly
+// fileLowWater pieces of MaxDataSize.
+func TestAgentFilePiecesFull(t *testing.T) {
+	m := vdagent.AppendMessage(nil, &vdagent.FileXferData{ID: 1, Data: make([]byte, filePiece)}, nil)
+	if len(m) != fileLowWater*vdagent.MaxDataSize {
+		t.Fatalf("a DATA message of a full piece is %d bytes, want %d", len(m), fileLowWater*vdagent.MaxDataSize)
 	}
 }
