@@ -18,10 +18,10 @@
 //     SPICEWEB_E2E=require, when a tool is missing.
 //   - ports.go: FreePort, FreeDisplay, WaitListen (asks ss; never connects).
 //   - xspice.go, xclients.go: StartXspice and X clients on its display
+//     (SetRootColor, XTerm, ShowImage, Plasma, xdotool moves and typing).
 //   - vdagent.go: the guest agent on Xspice (XspiceOptions.VDAgent), the
 //     X clipboard (xclip), the screen size (xdpyinfo, xrandr) and the
 //     files the agent received.
-//     (SetRootColor, XTerm, ShowImage, Plasma, xdotool moves and typing).
 //   - framebuffer.go, xwd.go: Framebuffer (xwd -root decoded by DecodeXWD),
 //     WaitFramebuffer.
 //   - qemu.go: StartQEMU, QMP, Screendump.
