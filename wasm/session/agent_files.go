@@ -3,7 +3,6 @@ package session
 import (
 	"errors"
 	"io"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -118,23 +117,22 @@ func (c *Client) CancelFile(id int) {
 }
 
 // guestFileName makes a name the agent can save: no directories, no
-// control characters, at most MaxXferName bytes of UTF-8.
+// control characters, valid UTF-8 of at most MaxXferName bytes.
 func guestFileName(name string) string {
-	name = strings.ToValidUTF8(name, "_")
-	name = strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f {
-			return '_'
+	out := make([]byte, 0, min(len(name), vdagent.MaxXferName))
+	for _, r := range name { // invalid UTF-8 comes as RuneError
+		if r == '/' || r == '\\' || r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			r = '_'
 		}
-		return r
-	}, name)
-	for len(name) > vdagent.MaxXferName {
-		_, n := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-n]
+		if len(out)+utf8.RuneLen(r) > vdagent.MaxXferName {
+			break
+		}
+		out = utf8.AppendRune(out, r)
 	}
-	if name == "" || name == "." || name == ".." {
-		name = "file"
+	if n := string(out); n != "" && n != "." && n != ".." {
+		return n
 	}
-	return name
+	return "file"
 }
 
 // next starts the first transfer if none runs; called with mu held.
@@ -207,8 +205,7 @@ func (f *fileQueue) failAll(a *agent, why string) {
 }
 
 // xferStatus: the agent's answer about a transfer.
-func (a *agent) xferStatus(msg vdagent.Message) {
-	m := msg.(*vdagent.FileXferStatus)
+func (a *agent) xferStatus(m *vdagent.FileXferStatus) {
 	var x *xfer
 	if q := a.files.q; len(q) > 0 && q[0].started && q[0].agentID == m.ID {
 		x = q[0]

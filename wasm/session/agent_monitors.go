@@ -96,8 +96,7 @@ func (m *monitorState) send(a *agent) {
 }
 
 // reply: the agent applied (or refused) a config.
-func (a *agent) reply(msg vdagent.Message) {
-	m := msg.(*vdagent.Reply)
+func (a *agent) reply(m *vdagent.Reply) {
 	if m.Acked != vdagent.MsgMonitorsConfig {
 		return
 	}

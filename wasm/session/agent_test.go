@@ -704,3 +704,32 @@ func TestAgentFilePiecesFull(t *testing.T) {
 		t.Fatalf("a DATA message of a full piece is %d bytes, want %d", len(m), fileLowWater*vdagent.MaxDataSize)
 	}
 }
+
+func TestGuestTextAndNames(t *testing.T) {
+	crlf := vdagent.Caps(nil).With(vdagent.CapGuestLineendCRLF)
+	for _, tc := range []struct{ in, lf, crlf string }{
+		{"a\nb", "a\nb", "a\r\nb"}, {"a\r\nb\n", "a\nb\n", "a\r\nb\r\n"}, {"\r\r\n\n", "\r\n\n", "\r\r\n\r\n"}, {"", "", ""},
+	} {
+		if got := toGuestText(tc.in, nil); got != tc.lf {
+			t.Errorf("toGuestText(%q, LF) = %q, want %q", tc.in, got, tc.lf)
+		}
+		if got := toGuestText(tc.in, crlf); got != tc.crlf {
+			t.Errorf("toGuestText(%q, CRLF) = %q, want %q", tc.in, got, tc.crlf)
+		}
+	}
+	if got := fromGuestText("a\r\nb\r\r\n", crlf); got != "a\nb\r\n" {
+		t.Errorf("fromGuestText = %q", got)
+	}
+	if got := fromGuestText("a\r\n", nil); got != "a\r\n" {
+		t.Errorf("fromGuestText for an LF guest = %q", got)
+	}
+	long := strings.Repeat("é", 200) // 400 bytes
+	for _, tc := range []struct{ in, want string }{
+		{"a/b\\c", "a_b_c"}, {"x\x00y\x7f", "x_y_"}, {"bad\xffutf8", "bad_utf8"}, {"..", "file"}, {"", "file"},
+		{"ok name.txt", "ok name.txt"}, {long, strings.Repeat("é", 127)},
+	} {
+		if got := guestFileName(tc.in); got != tc.want {
+			t.Errorf("guestFileName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
