@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 	"spiceweb/wasm/spice/spicetest"
 	"spiceweb/wasm/vdagent"
@@ -411,8 +412,18 @@ func TestAgentMonitorsOneInFlight(t *testing.T) {
 	fa.send(&vdagent.Reply{Acked: vdagent.MsgMonitorsConfig, Error: vdagent.ReplySuccess})
 	fa.none(vdagent.MsgMonitorsConfig, 200*time.Millisecond)
 	// Tiny sizes are raised to what guests take.
-	if w, h := GuestSize(10, 10); w != 320 || h != 200 {
-		t.Errorf("GuestSize(10, 10) = %d, %d", w, h)
+	for _, tc := range []struct{ w, h, gw, gh int }{
+		{10, 10, 320, 200}, {1927, 1081, 1920, 1080}, {99999, 100, 8192, 200},
+	} {
+		if gw, gh := GuestSize(tc.w, tc.h); gw != tc.gw || gh != tc.gh {
+			t.Errorf("GuestSize(%d, %d) = %d, %d; want %d, %d", tc.w, tc.h, gw, gh, tc.gw, tc.gh)
+		}
+	}
+	for _, sz := range [][2]int{{7680, 4320}, {8192, 8192}, {3000, 8000}} {
+		gw, gh := GuestSize(sz[0], sz[1])
+		if gw*gh > raster.MaxPixels || gw%8 != 0 || gh%8 != 0 || gw*sz[1]/sz[0] < gh-16 || gw*sz[1]/sz[0] > gh+16 {
+			t.Errorf("GuestSize(%d, %d) = %d, %d: past the pixel limit, not multiples of 8 or not the same shape", sz[0], sz[1], gw, gh)
+		}
 	}
 	fa.check()
 }
