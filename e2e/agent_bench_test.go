@@ -3,10 +3,12 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -114,4 +116,57 @@ func (p *patternFile) sha256() string {
 		h.Write(buf[:n])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// BenchmarkAgentClipboardNative measures clipboard round trips through
+// the real agent on Xspice, native session: guest-ms is from starting an
+// X client that owns the guest's clipboard to the session's Clipboard
+// event (the agent's grab, our request, its data); client-ms is from
+// SetClipboard to xclip -o in the guest returning the text (polled, so it
+// includes an xclip start per poll). Medians over b.N round trips.
+//
+//	go test ./e2e -run '^$' -bench AgentClipboardNative -benchtime 10x
+func BenchmarkAgentClipboardNative(b *testing.B) {
+	Require(b, append(append([]Tool{}, xspiceTools...), AgentTools...)...)
+	x := StartXspice(b, XspiceOptions{VDAgent: true})
+	c, sink := startAgentSessionTB(b, x)
+	var guest, client []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		text := "round trip " + strconv.Itoa(i)
+		sink.mu.Lock()
+		before := len(sink.clip)
+		sink.mu.Unlock()
+		start := time.Now()
+		p := x.SetClipboard("UTF8_STRING", []byte(text))
+		sink.waitTB(b, "the guest's clipboard", 20*time.Second, func() bool {
+			return len(sink.clip) > before && sink.clip[len(sink.clip)-1].Text == text
+		})
+		guest = append(guest, time.Since(start))
+		p.Stop()
+
+		back := text + " back"
+		start = time.Now()
+		c.SetClipboard(session.ClipboardData{Text: back})
+		err := waitUntil(b.Context(), 20*time.Second, "the guest to paste", nil, func(ctx context.Context) error {
+			got, err := x.ClipboardText(ctx)
+			if err == nil && got != back {
+				err = errString("clipboard " + strconv.Quote(got))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client = append(client, time.Since(start))
+	}
+	b.ReportMetric(float64(medianDur(guest).Microseconds())/1000, "guest-ms")
+	b.ReportMetric(float64(medianDur(client).Microseconds())/1000, "client-ms")
+}
+
+func medianDur(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

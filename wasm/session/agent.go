@@ -280,15 +280,32 @@ func (a *agent) data(body []byte) error {
 
 // agentHandlers dispatch complete agent messages (spice-gtk's
 // main_agent_handle_msg). Called with mu held; errors are the agent's
-// faults, logged, never the end of the session.
-var agentHandlers = map[vdagent.MsgType]func(*agent, vdagent.Message){
-	vdagent.MsgAnnounceCapabilities: (*agent).announced,
-	vdagent.MsgClipboardGrab:        (*agent).guestGrab,
-	vdagent.MsgClipboardRequest:     (*agent).guestRequest,
-	vdagent.MsgClipboard:            (*agent).guestClipboard,
-	vdagent.MsgClipboardRelease:     (*agent).guestRelease,
-	vdagent.MsgReply:                (*agent).reply,
-	vdagent.MsgFileXferStatus:       (*agent).xferStatus,
+// faults, logged, never the end of the session. Each entry decodes its
+// own type with a static call (decoded), so the wasm binary keeps only the
+// decoders of what agents send, not the client-to-agent ones.
+var agentHandlers = map[vdagent.MsgType]func(*agent, []byte) error{
+	vdagent.MsgAnnounceCapabilities: decoded((*agent).announced),
+	vdagent.MsgClipboardGrab:        decoded((*agent).guestGrab),
+	vdagent.MsgClipboardRequest:     decoded((*agent).guestRequest),
+	vdagent.MsgClipboard:            decoded((*agent).guestClipboard),
+	vdagent.MsgClipboardRelease:     decoded((*agent).guestRelease),
+	vdagent.MsgReply:                decoded((*agent).reply),
+	vdagent.MsgFileXferStatus:       decoded((*agent).xferStatus),
+}
+
+// decoded adapts a handler of one message type to the table.
+func decoded[M any, P interface {
+	*M
+	Decode([]byte, vdagent.Caps) error
+}](h func(*agent, P)) func(*agent, []byte) error {
+	return func(a *agent, b []byte) error {
+		p := P(new(M))
+		if err := p.Decode(b, a.caps); err != nil {
+			return err
+		}
+		h(a, p)
+		return nil
+	}
 }
 
 func (a *agent) handle(in vdagent.Incoming) error {
@@ -297,21 +314,17 @@ func (a *agent) handle(in vdagent.Incoming) error {
 		return nil
 	}
 	h := agentHandlers[in.Type]
-	m := vdagent.New(in.Type)
-	if h == nil || m == nil {
+	if h == nil {
 		a.log("debug", "guest agent: ignoring "+in.Type.String()+" message ("+errfmt.Int(in.Size)+" bytes)")
 		return nil
 	}
-	if err := m.Decode(in.Data, a.caps); err != nil {
+	if err := h(a, in.Data); err != nil {
 		a.log("warn", "guest agent: "+in.Type.String()+": "+err.Error())
-		return nil
 	}
-	h(a, m)
 	return nil
 }
 
-func (a *agent) announced(msg vdagent.Message) {
-	m := msg.(*vdagent.AnnounceCapabilities)
+func (a *agent) announced(m *vdagent.AnnounceCapabilities) {
 	a.caps = m.Caps
 	a.capsKnown = true
 	if m.Request {

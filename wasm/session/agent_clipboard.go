@@ -1,8 +1,6 @@
 package session
 
 import (
-	"strings"
-
 	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/vdagent"
 )
@@ -61,8 +59,7 @@ func (c *Client) SetClipboard(d ClipboardData) bool {
 }
 
 // guestGrab: the guest owns its clipboard now; fetch the best type.
-func (a *agent) guestGrab(msg vdagent.Message) {
-	m := msg.(*vdagent.ClipboardGrab)
+func (a *agent) guestGrab(m *vdagent.ClipboardGrab) {
 	if m.Selection != vdagent.SelectionClipboard {
 		return
 	}
@@ -94,8 +91,7 @@ func (a *agent) guestGrab(msg vdagent.Message) {
 }
 
 // guestRequest: the guest pastes what we grabbed.
-func (a *agent) guestRequest(msg vdagent.Message) {
-	m := msg.(*vdagent.ClipboardRequest)
+func (a *agent) guestRequest(m *vdagent.ClipboardRequest) {
 	reply := &vdagent.Clipboard{Selection: m.Selection, DataType: m.DataType}
 	if m.Selection == vdagent.SelectionClipboard && a.clip.owned && m.DataType == a.clip.ourType {
 		reply.Data = a.clip.ourData
@@ -108,8 +104,7 @@ func (a *agent) guestRequest(msg vdagent.Message) {
 }
 
 // guestClipboard: the data we asked for.
-func (a *agent) guestClipboard(msg vdagent.Message) {
-	m := msg.(*vdagent.Clipboard)
+func (a *agent) guestClipboard(m *vdagent.Clipboard) {
 	if m.Selection != vdagent.SelectionClipboard {
 		return
 	}
@@ -128,24 +123,41 @@ func (a *agent) guestClipboard(msg vdagent.Message) {
 	a.later(func() { a.sink.Clipboard(d) })
 }
 
-func (a *agent) guestRelease(msg vdagent.Message) {
+func (a *agent) guestRelease(*vdagent.ClipboardRelease) {
 	// Nothing to undo: the page keeps showing the last content, as a
 	// local clipboard does after the application that set it quit.
 }
 
-// toGuestText converts "\n" line endings to the guest's, from its caps.
+// toGuestText converts "\n" line endings (and any "\r\n") to the
+// guest's, from its caps. A byte loop rather than strings.ReplaceAll:
+// the wasm client links none of package strings' replacer.
 func toGuestText(s string, caps vdagent.Caps) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	if caps.Has(vdagent.CapGuestLineendCRLF) {
-		s = strings.ReplaceAll(s, "\n", "\r\n")
+	crlf := caps.Has(vdagent.CapGuestLineendCRLF)
+	out := make([]byte, 0, len(s)+len(s)/16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+			continue // the \n that follows is written as the guest wants
+		}
+		if c == '\n' && crlf {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
 	}
-	return s
+	return string(out)
 }
 
 // fromGuestText converts the guest's line endings to "\n".
 func fromGuestText(s string, caps vdagent.Caps) string {
-	if caps.Has(vdagent.CapGuestLineendCRLF) {
-		s = strings.ReplaceAll(s, "\r\n", "\n")
+	if !caps.Has(vdagent.CapGuestLineendCRLF) {
+		return s
 	}
-	return s
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"time"
 
+	"spiceweb/wasm/raster"
 	"spiceweb/wasm/vdagent"
 )
 
@@ -16,11 +17,13 @@ const monitorsTimeout = 2 * time.Second
 
 // Guest sizes, after rounding: Xorg wants multiples of 8 (spice-html5's
 // resize.js rounds both down likewise), and no guest shows less than 320
-// by 200; the top bound keeps a bogus page size from asking for more
-// than the client's 16 Mi pixel surface limit.
+// by 200. The top: 8192 a side (a HiDPI page on a 4K screen asks for
+// 7680), and no more pixels than the client's surfaces may have
+// (raster.MaxPixels), so that the guest never takes a size the client
+// would refuse to show.
 const (
 	minGuestW, minGuestH = 320, 200
-	maxGuestSide         = 4096
+	maxGuestSide         = 8192
 )
 
 type monitorState struct {
@@ -41,6 +44,11 @@ func (m *monitorState) reset() {
 // GuestSize rounds a requested size to one the guests take.
 func GuestSize(w, h int) (int, int) {
 	w, h = min(max(w, minGuestW), maxGuestSide), min(max(h, minGuestH), maxGuestSide)
+	for w*h > raster.MaxPixels {
+		// Shrink both sides by the same factor: the page scales what is
+		// left to fit.
+		w, h = w*15/16, h*15/16
+	}
 	return w &^ 7, h &^ 7
 }
 
@@ -96,8 +104,7 @@ func (m *monitorState) send(a *agent) {
 }
 
 // reply: the agent applied (or refused) a config.
-func (a *agent) reply(msg vdagent.Message) {
-	m := msg.(*vdagent.Reply)
+func (a *agent) reply(m *vdagent.Reply) {
 	if m.Acked != vdagent.MsgMonitorsConfig {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 	"spiceweb/wasm/spice/spicetest"
 	"spiceweb/wasm/vdagent"
@@ -90,6 +91,7 @@ type fakeAgent struct {
 	returned    int // tokens the client gave back (AGENT_TOKEN)
 	clientStart uint32
 	pieceErr    string // first chunking violation
+	sizes       []int  // bytes of each AGENT_DATA received
 	caps        vdagent.Caps
 }
 
@@ -132,6 +134,7 @@ func (fa *fakeAgent) read() {
 		case spice.MsgcTypeMainAgentData:
 			fa.mu.Lock()
 			fa.received++
+			fa.sizes = append(fa.sizes, len(b))
 			if fa.received > fa.granted && fa.pieceErr == "" {
 				fa.pieceErr = "client sent AGENT_DATA past its tokens"
 			}
@@ -409,8 +412,18 @@ func TestAgentMonitorsOneInFlight(t *testing.T) {
 	fa.send(&vdagent.Reply{Acked: vdagent.MsgMonitorsConfig, Error: vdagent.ReplySuccess})
 	fa.none(vdagent.MsgMonitorsConfig, 200*time.Millisecond)
 	// Tiny sizes are raised to what guests take.
-	if w, h := GuestSize(10, 10); w != 320 || h != 200 {
-		t.Errorf("GuestSize(10, 10) = %d, %d", w, h)
+	for _, tc := range []struct{ w, h, gw, gh int }{
+		{10, 10, 320, 200}, {1927, 1081, 1920, 1080}, {99999, 100, 8192, 200},
+	} {
+		if gw, gh := GuestSize(tc.w, tc.h); gw != tc.gw || gh != tc.gh {
+			t.Errorf("GuestSize(%d, %d) = %d, %d; want %d, %d", tc.w, tc.h, gw, gh, tc.gw, tc.gh)
+		}
+	}
+	for _, sz := range [][2]int{{7680, 4320}, {8192, 8192}, {3000, 8000}} {
+		gw, gh := GuestSize(sz[0], sz[1])
+		if gw*gh > raster.MaxPixels || gw%8 != 0 || gh%8 != 0 || gw*sz[1]/sz[0] < gh-16 || gw*sz[1]/sz[0] > gh+16 {
+			t.Errorf("GuestSize(%d, %d) = %d, %d: past the pixel limit, not multiples of 8 or not the same shape", sz[0], sz[1], gw, gh)
+		}
 	}
 	fa.check()
 }
@@ -481,6 +494,22 @@ func TestAgentFileTransfer(t *testing.T) {
 	}
 	if !bytes.Equal(got, data) {
 		t.Fatal("file data differs")
+	}
+	// 307207 bytes: 4 full pieces of 65504 (128 AGENT_DATA of 2048) and
+	// 45191 bytes (45223 with headers: 22 of 2048 and one of 167).
+	fa.mu.Lock()
+	full, other := 0, 0
+	for _, n := range fa.sizes {
+		if n == vdagent.MaxDataSize {
+			full++
+		} else if n > 200 {
+			other++
+		}
+	}
+	fa.mu.Unlock()
+	t.Logf("AGENT_DATA from the client: %d of 2048 bytes, %d others over 200 bytes", full, other)
+	if full != 128+22 || other != 0 {
+		t.Errorf("file data in %d full AGENT_DATA and %d others over 200 bytes, want 150 and 0", full, other)
 	}
 	fa.send(&vdagent.FileXferStatus{ID: st.ID, Result: vdagent.XferSuccess})
 	// The second file follows; the agent refuses it for space.
@@ -674,6 +703,44 @@ func TestTypeText(t *testing.T) {
 	for i := range want {
 		if codes[i] != want[i] {
 			t.Fatalf("codes %x, want %x", codes[:len(want)], want)
+		}
+	}
+}
+
+// Every AGENT_DATA of a file transfer is full: a DATA message is exactly
+// fileLowWater pieces of MaxDataSize.
+func TestAgentFilePiecesFull(t *testing.T) {
+	m := vdagent.AppendMessage(nil, &vdagent.FileXferData{ID: 1, Data: make([]byte, filePiece)}, nil)
+	if len(m) != fileLowWater*vdagent.MaxDataSize {
+		t.Fatalf("a DATA message of a full piece is %d bytes, want %d", len(m), fileLowWater*vdagent.MaxDataSize)
+	}
+}
+
+func TestGuestTextAndNames(t *testing.T) {
+	crlf := vdagent.Caps(nil).With(vdagent.CapGuestLineendCRLF)
+	for _, tc := range []struct{ in, lf, crlf string }{
+		{"a\nb", "a\nb", "a\r\nb"}, {"a\r\nb\n", "a\nb\n", "a\r\nb\r\n"}, {"\r\r\n\n", "\r\n\n", "\r\r\n\r\n"}, {"", "", ""},
+	} {
+		if got := toGuestText(tc.in, nil); got != tc.lf {
+			t.Errorf("toGuestText(%q, LF) = %q, want %q", tc.in, got, tc.lf)
+		}
+		if got := toGuestText(tc.in, crlf); got != tc.crlf {
+			t.Errorf("toGuestText(%q, CRLF) = %q, want %q", tc.in, got, tc.crlf)
+		}
+	}
+	if got := fromGuestText("a\r\nb\r\r\n", crlf); got != "a\nb\r\n" {
+		t.Errorf("fromGuestText = %q", got)
+	}
+	if got := fromGuestText("a\r\n", nil); got != "a\r\n" {
+		t.Errorf("fromGuestText for an LF guest = %q", got)
+	}
+	long := strings.Repeat("é", 200) // 400 bytes
+	for _, tc := range []struct{ in, want string }{
+		{"a/b\\c", "a_b_c"}, {"x\x00y\x7f", "x_y_"}, {"bad\xffutf8", "bad_utf8"}, {"..", "file"}, {"", "file"},
+		{"ok name.txt", "ok name.txt"}, {long, strings.Repeat("é", 127)},
+	} {
+		if got := guestFileName(tc.in); got != tc.want {
+			t.Errorf("guestFileName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
