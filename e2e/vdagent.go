@@ -171,9 +171,10 @@ func (x *Xspice) WaitScreenSize(w, h int, timeout time.Duration) error {
 }
 
 // AgentFile waits until the agent has saved a file named name of size
-// bytes in its save directory and returns its SHA-256 in hex. The agent
-// writes received data straight into the final name, so the size is what
-// tells that the transfer finished.
+// bytes in its save directory and returns its SHA-256 in hex. The size
+// alone does not say the transfer finished (the file was seen at its full
+// size while the page was still sending): call it after the client
+// reported the transfer done.
 func (x *Xspice) AgentFile(name string, size int64, timeout time.Duration) (string, error) {
 	path := filepath.Join(x.AgentDir, name)
 	err := waitUntil(x.t.Context(), timeout, "agent file "+name, x.Proc, func(context.Context) error {
