@@ -19,6 +19,9 @@
 //   - ports.go: FreePort, FreeDisplay, WaitListen (asks ss; never connects).
 //   - xspice.go, xclients.go: StartXspice and X clients on its display
 //     (SetRootColor, XTerm, ShowImage, Plasma, xdotool moves and typing).
+//   - vdagent.go: the guest agent on Xspice (XspiceOptions.VDAgent), the
+//     X clipboard (xclip), the screen size (xdpyinfo, xrandr) and the
+//     files the agent received.
 //   - framebuffer.go, xwd.go: Framebuffer (xwd -root decoded by DecodeXWD),
 //     WaitFramebuffer.
 //   - qemu.go: StartQEMU, QMP, Screendump.

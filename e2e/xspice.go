@@ -46,6 +46,10 @@ type XspiceOptions struct {
 	// ExtraArgs are appended to the Xspice command line (for example
 	// --streaming-video all, --deferred-fps 10, --numheads 2).
 	ExtraArgs []string
+	// VDAgent runs the guest agent (spice-vdagentd and spice-vdagent, see
+	// vdagent.go) on the display: clipboard, resize, file transfer into
+	// Xspice.AgentDir.
+	VDAgent bool
 }
 
 // Xspice is a running Xspice server: an X server whose screen is served
@@ -59,6 +63,7 @@ type Xspice struct {
 	Height     int
 	ConfigPath string
 	XorgLog    string // Xorg's -logfile
+	AgentDir   string // with VDAgent: where the agent saves received files
 	Proc       *Proc  // the Xspice wrapper; its log holds stdout and stderr
 
 	t testing.TB
@@ -174,12 +179,26 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 			args = append(args, o.flag, o.v)
 		}
 	}
+	script := ToolXspice.Path
+	if opts.VDAgent {
+		Require(t, vdagentTools...)
+		x.AgentDir = filepath.Join(dir, "received")
+		if err := os.Mkdir(x.AgentDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var agentArgs []string
+		var err error
+		if script, agentArgs, err = vdagentSetup(dir, x.AgentDir); err != nil {
+			t.Fatalf("e2e: vdagent: %v", err)
+		}
+		args = append(args, agentArgs...)
+	}
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "--config", x.ConfigPath, "-logfile", x.XorgLog, "-nolisten", "tcp", x.Display)
 
 	p, err := startProc(t, procSpec{
 		name: "xspice",
-		path: ToolXspice.Path,
+		path: script,
 		args: args,
 		env:  []string{"XSPICE_ADDR=127.0.0.1"},
 		// If the test binary dies without cleanups (go test -timeout), the
