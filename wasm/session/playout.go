@@ -128,7 +128,9 @@ func (p *playout) setMargin(m int) {
 	p.out.Refill(m + p.frames(playoutBatch))
 }
 
-func (p *playout) frames(d time.Duration) int { return int(int64(d) * int64(p.rate) / int64(time.Second)) }
+func (p *playout) frames(d time.Duration) int {
+	return int(int64(d) * int64(p.rate) / int64(time.Second))
+}
 
 func (p *playout) duration(frames int) time.Duration {
 	return time.Duration(int64(frames) * int64(time.Second) / int64(p.rate))
