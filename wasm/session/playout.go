@@ -39,8 +39,12 @@ type playout struct {
 	rate     int
 	channels int
 	now      func() time.Time
+	// schedule, when set, runs f after d (time.AfterFunc): the playout
+	// then ticks itself when a batch waits. Tests tick by hand.
+	schedule func(d time.Duration, f func())
 
-	mu     sync.Mutex
+	mu        sync.Mutex
+	tickArmed bool
 	closed bool
 
 	// Sound not yet written: hold while the output is not playing, batch
@@ -165,7 +169,8 @@ func (p *playout) push(pcm []float32) {
 	if !p.playing(now) {
 		// Nobody is listening yet: keep only the newest margin, which
 		// goes out as soon as the output reports.
-		p.hold = append(p.hold, pcm...)
+		p.hold = append(append(p.hold, p.batch...), pcm...)
+		p.batch = p.batch[:0]
 		if extra := len(p.hold) - p.margin*p.channels; extra > 0 {
 			extra = extra / p.channels * p.channels
 			p.stats.Stale += int64(extra / p.channels)
@@ -179,6 +184,10 @@ func (p *playout) push(pcm []float32) {
 	p.batch = append(p.batch, pcm...)
 	p.correct(now)
 	p.maybeFlush(now)
+	if len(p.batch) > 0 && p.schedule != nil && !p.tickArmed {
+		p.tickArmed = true
+		p.schedule(playoutMaxWait, p.tick)
+	}
 }
 
 // maybeFlush writes the batch when it is big enough, has waited long
@@ -205,10 +214,12 @@ func (p *playout) flush() {
 }
 
 // tick writes a batch that has waited long enough and notices an output
-// that stopped reporting; the owner calls it about every playoutMaxWait.
+// that stopped reporting; it runs playoutMaxWait after a push leaves a
+// batch waiting (schedule).
 func (p *playout) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.tickArmed = false
 	if p.closed {
 		return
 	}
@@ -222,10 +233,15 @@ func (p *playout) tick() {
 		return
 	}
 	p.maybeFlush(now)
+	if len(p.batch) > 0 && p.schedule != nil {
+		p.tickArmed = true
+		p.schedule(playoutMaxWait-now.Sub(p.batchAt), p.tick)
+	}
 }
 
 // report takes an output report.
 func (p *playout) report(r OutputReport) {
+	r.Queued = max(r.Queued, 0)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
