@@ -45,7 +45,7 @@ type playout struct {
 
 	mu        sync.Mutex
 	tickArmed bool
-	closed bool
+	closed    bool
 
 	// Sound not yet written: hold while the output is not playing, batch
 	// once it is.
