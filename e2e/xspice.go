@@ -40,6 +40,15 @@ type XspiceOptions struct {
 	// ExtraArgs are appended to the Xspice command line (for example
 	// --streaming-video all, --deferred-fps 10, --numheads 2).
 	ExtraArgs []string
+	// AudioFIFODir, when set, makes the server offer a playback channel
+	// fed from the FIFOs in that directory (see AudioFIFO). It goes in
+	// Xspice's environment as XSPICE_PLAYBACK_FIFO_DIR: the
+	// --audio-fifo-dir flag is ignored when --config is given.
+	AudioFIFODir string
+	// AudioOpus turns on the server's playback compression
+	// (XSPICE_PLAYBACK_COMPRESSION, off by default in Xspice): a client
+	// that announces Opus then gets Opus instead of RAW.
+	AudioOpus bool
 }
 
 // Xspice is a running Xspice server: an X server whose screen is served
@@ -164,7 +173,7 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 		name: "xspice",
 		path: ToolXspice.Path,
 		args: args,
-		env:  []string{"XSPICE_ADDR=127.0.0.1"},
+		env:  xspiceEnv(opts),
 		// If the test binary dies without cleanups (go test -timeout), the
 		// wrapper gets SIGINT: Python raises KeyboardInterrupt, which the
 		// script catches, and its exit handler kills Xorg. Not SIGTERM: the
@@ -201,6 +210,17 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 	}
 	WaitListen(t, x.Port, p, startTimeout)
 	return x
+}
+
+func xspiceEnv(opts XspiceOptions) []string {
+	env := []string{"XSPICE_ADDR=127.0.0.1"}
+	if opts.AudioFIFODir != "" {
+		env = append(env, "XSPICE_PLAYBACK_FIFO_DIR="+opts.AudioFIFODir)
+	}
+	if opts.AudioOpus {
+		env = append(env, "XSPICE_PLAYBACK_COMPRESSION=1")
+	}
+	return env
 }
 
 func dimensionsLine(info []byte) string {
