@@ -1,6 +1,7 @@
 // SpiceConsole: the embedder API. It owns the screen canvas, input capture
 // and cursor presentation, and drives one Go session at a time.
 
+import { type MicrophoneDetail, type PlaybackDetail, Sound } from "./audio/sound";
 import { CursorView } from "./cursor";
 import type { GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
 import { type SessionOptions, type SessionStats, startSession } from "./host";
@@ -34,6 +35,12 @@ export interface ConsoleOptions {
    * the browser supports it; false runs it on the page. Ignored with `go`.
    */
   worker?: boolean;
+  /**
+   * Sound: play the guest's audio and offer it the microphone, when the
+   * server has playback and record channels. Default true; false keeps
+   * those channels closed.
+   */
+  audio?: boolean;
 }
 
 /** Counters of the running session (see SpiceConsole.stats). */
@@ -73,6 +80,10 @@ export interface ConsoleEventMap {
   disconnect: CustomEvent<DisconnectDetail>;
   mousemode: CustomEvent<{ mode: MouseMode }>;
   log: CustomEvent<LogDetail>;
+  /** The guest's sound changed state (see PlaybackDetail). */
+  playback: CustomEvent<PlaybackDetail>;
+  /** The microphone changed state (see MicrophoneDetail). */
+  microphone: CustomEvent<MicrophoneDetail>;
 }
 
 // Styles the console needs whatever page it is embedded in, set inline so
@@ -110,6 +121,7 @@ export class SpiceConsole extends EventTarget {
   private locked = false;
   private mode: MouseMode = "client";
   private statusDetail: StatusDetail = { state: "disconnected", message: "" };
+  private readonly sound: Sound;
 
   constructor(container: HTMLElement, options: ConsoleOptions) {
     super();
@@ -132,6 +144,15 @@ export class SpiceConsole extends EventTarget {
 
     this.cursor = new CursorView(this.screen, this.overlay);
     this.input = this.capture();
+    this.sound = new Sound(
+      {
+        session: () => this.session,
+        playbackChanged: (d) => this.emit("playback", d),
+        microphoneChanged: (d) => this.emit("microphone", d),
+        log: (level, message) => this.emit("log", { level, message }),
+      },
+      options.audio ?? true,
+    );
     // The container may change size without the window doing so (a
     // sidebar, Horizon's iframe), so watch the element itself.
     this.resizeObserver = new ResizeObserver(() => this.layout());
@@ -187,6 +208,50 @@ export class SpiceConsole extends EventTarget {
     return this.mode;
   }
 
+  /** The guest's sound: state, mute, volume, stream (the playback event's detail). */
+  get playback(): PlaybackDetail {
+    return this.sound.playback;
+  }
+
+  /** The microphone's state (the microphone event's detail). */
+  get microphone(): MicrophoneDetail {
+    return this.sound.microphone;
+  }
+
+  /** Whether the guest's sound is muted on this page. */
+  get muted(): boolean {
+    return this.sound.isMuted;
+  }
+
+  /** Mutes (true, the default) or unmutes the guest's sound on this page. */
+  mute(muted = true): void {
+    this.sound.mute(muted);
+  }
+
+  /**
+   * Lets sound play where the browser waits for a user gesture (playback
+   * state "blocked"): call it from a click or key handler. Any click or key
+   * on the page does the same. Resolves whether sound can play.
+   */
+  enableSound(): Promise<boolean> {
+    return this.sound.enable();
+  }
+
+  /**
+   * Turns the microphone on: it opens (asking the user's permission) when
+   * the guest records, at once if it does now, and closes when the guest
+   * stops, on stopMicrophone() and on disconnect. Rejects with the reason
+   * when it cannot (no record channel, not a secure context, refused).
+   */
+  startMicrophone(): Promise<void> {
+    return this.sound.startMicrophone();
+  }
+
+  /** Turns the microphone off. */
+  stopMicrophone(): void {
+    this.sound.stopMicrophone();
+  }
+
   /**
    * Loads the client if needed and connects. A session already running is
    * closed first. password, when given, replaces the one in the options
@@ -208,6 +273,7 @@ export class SpiceConsole extends EventTarget {
       protocol: this.opts.protocol ?? "binary",
       password: this.password,
       ...(this.opts.compression ? { compression: this.opts.compression } : {}),
+      ...(this.sound.enabled ? { audio: true } : {}),
     };
     const events = this.events(gen);
 
@@ -322,6 +388,7 @@ export class SpiceConsole extends EventTarget {
     this.live = false;
     this.input.detach();
     this.resizeObserver.disconnect();
+    this.sound.close();
     this.worker?.terminate();
     this.worker = null;
     this.root.remove();
@@ -392,6 +459,8 @@ export class SpiceConsole extends EventTarget {
       log: (level, message) => {
         if (gen === this.generation) this.emit("log", { level, message });
       },
+      playback: (info) => current() && this.sound.onPlayback(info),
+      record: (info) => current() && this.sound.onRecord(info),
     };
   }
 
@@ -399,6 +468,7 @@ export class SpiceConsole extends EventTarget {
   private endSession(closeIt: boolean): void {
     const s = this.session;
     if (this.connected) this.input.releaseAll();
+    this.sound.reset();
     this.session = null;
     this.sessionStats = null;
     this.connected = false;

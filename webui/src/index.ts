@@ -3,6 +3,7 @@
 
 export { SpiceConsole } from "./console";
 export type { ConsoleEventMap, ConsoleOptions, DisconnectDetail, LogDetail, ResizeDetail, StatusDetail } from "./console";
+export type { MicrophoneDetail, MicrophoneState, PlaybackDetail, PlaybackState } from "./audio/sound";
 export type { GoModule, GoSession, MouseMode, SessionState } from "./goapi";
 export type { Scaling } from "./layout";
 export { defaultWasmURL, loadGo } from "./load";

@@ -24,6 +24,8 @@ export interface Params {
   compression?: string;
   /** worker=0 runs the client on the page, worker=1 in a worker; undefined: where supported. */
   worker?: boolean;
+  /** audio=0 turns sound off (no playback or record channel); undefined: on. */
+  audio?: boolean;
 }
 
 /** The parts of window.location the defaults come from. */
@@ -95,6 +97,8 @@ export function parseParams(href: string): Params {
   if (encrypt !== undefined) p.encrypt = parseBool(encrypt);
   const worker = seen.get("worker");
   if (worker !== undefined) p.worker = parseBool(worker);
+  const audio = seen.get("audio");
+  if (audio !== undefined) p.audio = parseBool(audio);
   return p;
 }
 

@@ -149,6 +149,7 @@ export class ClientWorker {
       wheel: (steps) => call("wheel", steps),
       releaseAll: () => call("releaseAll"),
       ctrlAltDel: () => call("ctrlAltDel"),
+      audioPort: (kind, epoch, port) => this.post({ t: "audioPort", id, kind, epoch, port }, port ? [port] : []),
       disconnect: () => {
         this.sessions.delete(id);
         this.post({ t: "disconnect", id });

@@ -67,6 +67,8 @@ export function runWorker(scope: WorkerScope): void {
       cursorPosition: (x, y, visible) => send("cursorPosition", [x, y, visible]),
       mouseMode: (mode) => send("mouseMode", [mode]),
       log: (level, message) => send("log", [level, message]),
+      playback: (info) => send("playback", [info]),
+      record: (info) => send("record", [info]),
     };
   };
 
@@ -118,6 +120,12 @@ export function runWorker(scope: WorkerScope): void {
             s.ctrlAltDel();
             return;
         }
+        return;
+      }
+      case "audioPort": {
+        const s = sessions.get(m.id);
+        if (s) s.audioPort(m.kind, m.epoch, m.port);
+        else m.port?.close();
         return;
       }
       case "disconnect":
