@@ -191,7 +191,8 @@ func (d *audioDevice) stats(s session.AudioStats) map[string]any {
 	return map[string]any{
 		"pushed": s.Pushed, "cut": s.Cut, "repeated": s.Repeated, "discarded": s.Discarded, "stale": s.Stale,
 		"batches": d.batches, "bytes": d.bytes, "underruns": s.Underruns, "reports": d.reports,
-		"delayMs": s.Delay.Milliseconds(), "recordFrames": s.RecordFrames,
+		"delayMs": s.Delay.Milliseconds(), "recordFrames": s.RecordFrames, "opusDropped": opusDropped,
+		"maxReportGapMs": s.MaxReportGap.Milliseconds(),
 	}
 }
 

@@ -82,6 +82,9 @@ type playoutStats struct {
 	Stale     int64 // frames dropped while the output was not playing
 	Batches   int   // Writes
 	Underruns int
+	// MaxReportGap is the longest wait between two output reports while
+	// playing: how late the page's reports can come (a busy thread).
+	MaxReportGap time.Duration
 }
 
 // Playout tuning. Durations are converted to frames at the stream's rate.
@@ -101,9 +104,12 @@ const (
 	playoutForceEdit   = 2 * time.Second
 	playoutForceGap    = 100 * time.Millisecond // between splices outside quiet moments
 	playoutFade        = 1500 * time.Microsecond
-	// playoutStall: an output silent this long is taken as not playing.
-	// Its reports come every ~20 ms while it plays.
-	playoutStall = 200 * time.Millisecond
+	// playoutStall: an output silent this long is taken as not playing
+	// (its context is suspended: autoplay not allowed yet). Its reports
+	// come every ~20 ms while it plays, but on the page's thread (the
+	// fallback player, or Go itself on the page) they can be late by
+	// as long as that thread is busy, while the output still plays.
+	playoutStall = 500 * time.Millisecond
 	// playoutQuiet is the mean absolute sample value (-60 dBFS) under
 	// which a splice is inaudible.
 	playoutQuiet = 1.0 / 1024
@@ -248,6 +254,9 @@ func (p *playout) report(r OutputReport) {
 		return
 	}
 	now := p.now()
+	if p.reported {
+		p.stats.MaxReportGap = max(p.stats.MaxReportGap, now.Sub(p.repAt))
+	}
 	resumed := !p.playing(now)
 	underran := p.reported && r.Underruns > p.rep.Underruns
 	p.rep, p.repAt, p.reported = r, now, true

@@ -33,6 +33,7 @@ func (a *playoutStats) add(b playoutStats) {
 	a.Stale += b.Stale
 	a.Batches += b.Batches
 	a.Underruns += b.Underruns
+	a.MaxReportGap = max(a.MaxReportGap, b.MaxReportGap)
 }
 
 // mmClock estimates the server's multimedia time, in milliseconds: set
@@ -99,6 +100,8 @@ type AudioStats struct {
 	Pushed, Cut, Repeated, Discarded, Stale int64
 	// Batches written to the output, and the times it ran dry.
 	Batches, Underruns int
+	// MaxReportGap is the longest the output's reports kept Go waiting.
+	MaxReportGap time.Duration
 	// Delay is the current playback delay (PlaybackDelay), 0 without a
 	// stream.
 	Delay time.Duration
@@ -122,7 +125,7 @@ func (c *Client) AudioStats() AudioStats {
 		out.Delay, _ = pc.delay()
 	}
 	out.Pushed, out.Cut, out.Repeated, out.Discarded, out.Stale = st.Pushed, st.Cut, st.Repeated, st.Discarded, st.Stale
-	out.Batches, out.Underruns = st.Batches, st.Underruns
+	out.Batches, out.Underruns, out.MaxReportGap = st.Batches, st.Underruns, st.MaxReportGap
 	if rc != nil {
 		out.RecordFrames = rc.sentFrames()
 	}

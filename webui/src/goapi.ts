@@ -208,4 +208,8 @@ export interface AudioStats {
   delayMs: number;
   /** Frames sent to the record channel. */
   recordFrames: number;
+  /** Opus packets dropped because the decoder was behind. */
+  opusDropped: number;
+  /** The longest wait between two of the player's reports, ms. */
+  maxReportGapMs: number;
 }
