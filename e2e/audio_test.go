@@ -355,7 +355,6 @@ func checkChirp(t *testing.T, sig testSignal, left []float64) {
 	}
 }
 
-
 // withoutGaps drops the runs of at least n frames where both channels are
 // exactly zero, until it has kept limit frames, and says how many there
 // were.
