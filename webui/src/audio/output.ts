@@ -22,11 +22,14 @@ interface AudioContextWithSink extends AudioContext {
 }
 
 /**
- * AudioOut owns the console's AudioContext. The context is made for the
- * first stream at that stream's rate, so that the stream plays sample for
- * sample; a stream at another rate later is resampled in the worklet.
- * Until the page has had a user gesture the browser keeps a new context
- * suspended (autoplay policy): resume() from a gesture handler starts it.
+ * AudioOut owns the console's AudioContext. The context is made when the
+ * server has a playback channel, at 48 kHz (what spice-server streams
+ * wherever it has Opus), so that the page knows early whether the browser
+ * lets it play (autoplay policy: until the page has had a user gesture a
+ * new context stays suspended, and resume() from a gesture handler starts
+ * it). A stream at another rate gets a context at its rate when that is
+ * free to make, so that it plays sample for sample; otherwise the
+ * worklet resamples it.
  */
 export class AudioOut {
   private ctx: AudioContextWithSink | null = null;
@@ -53,9 +56,17 @@ export class AudioOut {
     return typeof AudioWorkletNode === "function" && typeof AudioContext === "function" && "audioWorklet" in AudioContext.prototype;
   }
 
-  /** The context, made at rate if there is none yet. */
+  /**
+   * The context, made at rate if there is none yet. One at another rate is
+   * made anew when that costs nothing: it plays nothing, and it runs
+   * (autoplay is allowed, so the new one runs too).
+   */
   context(rate?: number): AudioContextWithSink | null {
-    if (this.ctx && this.ctx.state !== "closed") return this.ctx;
+    const c = this.ctx;
+    if (c && c.state !== "closed") {
+      if (!rate || c.sampleRate === rate || this.players.size > 0 || c.state !== "running") return c;
+      this.close();
+    }
     if (typeof AudioContext !== "function") return null;
     let ctx: AudioContext;
     try {

@@ -61,6 +61,9 @@ export interface SoundHost {
 /** How long a stream's player plays on after STOP: what it still holds. */
 const playOutMs = 250;
 
+/** spice-server's rate wherever it has Opus (snd_codec.h SND_CODEC_OPUS_PLAYBACK_FREQ). */
+const defaultRate = 48000;
+
 export class Sound {
   private readonly out: AudioOut;
   private pb: PlaybackInfo | null = null;
@@ -74,7 +77,6 @@ export class Sound {
   private micOpening = false;
   private micError = "";
   private muted = false;
-  private activated = false;
   private lastPlayback = "";
   private lastMic = "";
   private readonly gesture = () => this.onGesture();
@@ -84,21 +86,17 @@ export class Sound {
     readonly enabled: boolean,
   ) {
     this.out = new AudioOut(() => this.update());
-    const ua = (navigator as { userActivation?: { hasBeenActive: boolean } }).userActivation;
-    this.activated = ua?.hasBeenActive ?? false;
     // Any gesture on the page lets sound start (autoplay policy).
     for (const type of ["pointerdown", "keydown", "touchend"]) document.addEventListener(type, this.gesture, { capture: true });
   }
 
   private onGesture(): void {
-    this.activated = true;
     if (this.out.state === "suspended") void this.out.resume().then(() => this.update());
     else this.update();
   }
 
   /** Starts sound from a gesture handler; resolves whether it plays. */
   async enable(): Promise<boolean> {
-    this.activated = true;
     const ok = this.out.state === "none" || (await this.out.resume());
     this.update();
     return ok;
@@ -116,6 +114,9 @@ export class Sound {
 
   onPlayback(info: PlaybackInfo): void {
     this.pb = info;
+    // The context comes with the channel, so the page knows at once
+    // whether sound may play (a new context runs only if it may).
+    if (info.linked && this.enabled && this.out.state === "none") this.out.context(defaultRate);
     if (info.active && info.epoch !== this.playerEpoch) this.startStream(info);
     if (!info.active && this.player) {
       const p = this.player;
@@ -262,8 +263,7 @@ export class Sound {
     const pb = this.pb;
     let state: PlaybackState = "off";
     if (this.enabled && pb?.linked) {
-      const ctx = this.out.state;
-      if (ctx === "suspended" || (ctx === "none" && !this.activated)) state = "blocked";
+      if (this.out.state === "suspended") state = "blocked";
       else if (pb.active && this.player) state = "playing";
       else state = "idle";
     }
