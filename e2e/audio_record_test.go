@@ -311,7 +311,7 @@ func describeMic(t *testing.T, pcm []int16, channels, rate int) {
 	var loud []float64
 	peak := 0.0
 	for a := 0; a+win <= len(left); a += win {
-		r := RMS(left[a:a+win])
+		r := RMS(left[a : a+win])
 		if r > 0.01 {
 			loud = append(loud, left[a:a+win]...)
 		}
