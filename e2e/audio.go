@@ -69,12 +69,20 @@ func NewAudioFIFO(t testing.TB, dir string, rate int) *AudioFIFO {
 // Play writes interleaved stereo samples period by period at real-time
 // pace, from now, and returns when each period was written.
 func (a *AudioFIFO) Play(ctx context.Context, stereo []int16) ([]time.Time, error) {
-	per := a.Rate * int(AudioPeriod/time.Millisecond) / 1000 * 2
-	buf := make([]byte, 0, 2*per)
-	var written []time.Time
+	return a.PlayFunc(ctx, len(stereo)/2, 1, func(i int) (int16, int16) { return stereo[2*i], stereo[2*i+1] })
+}
+
+// PlayFunc writes frames frames made by gen, period by period, at speed
+// times real time (1.001: a server whose clock runs 0.1% fast), from
+// now; it returns when each period was written.
+func (a *AudioFIFO) PlayFunc(ctx context.Context, frames int, speed float64, gen func(frame int) (left, right int16)) ([]time.Time, error) {
+	per := a.Rate * int(AudioPeriod/time.Millisecond) / 1000
+	buf := make([]byte, 0, 4*per)
+	written := make([]time.Time, 0, frames/per+1)
 	start := time.Now()
-	for i := 0; i < len(stereo); i += per {
-		if d := time.Until(start.Add(time.Duration(len(written)) * AudioPeriod)); d > 0 {
+	period := time.Duration(float64(AudioPeriod) / speed)
+	for i := 0; i < frames; i += per {
+		if d := time.Until(start.Add(time.Duration(len(written)) * period)); d > 0 {
 			select {
 			case <-time.After(d):
 			case <-ctx.Done():
@@ -83,11 +91,12 @@ func (a *AudioFIFO) Play(ctx context.Context, stereo []int16) ([]time.Time, erro
 		}
 		buf = buf[:0]
 		for j := i; j < i+per; j++ {
-			var v int16
-			if j < len(stereo) {
-				v = stereo[j]
+			var l, r int16
+			if j < frames {
+				l, r = gen(j)
 			}
-			buf = binary.LittleEndian.AppendUint16(buf, uint16(v))
+			buf = binary.LittleEndian.AppendUint16(buf, uint16(l))
+			buf = binary.LittleEndian.AppendUint16(buf, uint16(r))
 		}
 		if _, err := a.f.Write(buf); err != nil {
 			return written, fmt.Errorf("e2e: writing the audio FIFO: %w", err)

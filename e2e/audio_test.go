@@ -115,7 +115,7 @@ func testPlayback(t *testing.T, tc playbackCase) {
 		host = "console.test"
 	}
 	b := StartBrowser(t, BrowserOptions{Flags: flags})
-	b.InstallAudioTap()
+	b.InstallAudioTap(false)
 	// The page's websockets go to its own host (serve/ checks the Origin).
 	b.Navigate(fmt.Sprintf("http://%s:%d/spice_auto.html?port=%d%s", host, s.Port, s.Port, tc.query))
 	waitState(t, b, "connected")

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,11 +35,18 @@ import (
 // window.__audioTap holds the chunks; clock() pairs the context's time
 // with the page's clock (Unix ms), for latency.
 const audioTapJS = `(() => {
-	const tap = { chunks: [], ctx: null, kind: "" };
+	const tap = { chunks: [], onsets: [], ctx: null, kind: "", node: null };
 	window.__audioTap = tap;
-	const src = "class T extends AudioWorkletProcessor { process(inputs) { const i = inputs[0];" +
-		" if (i && i.length) { const ch = i.map((a) => a.slice()); this.port.postMessage({ t: currentTime, ch }, ch.map((a) => a.buffer)); }" +
-		" return true; } } registerProcessor('e2e-tap', T);";
+	// mode "full" keeps every quantum; "onsets" only the context time of
+	// each loud sample (above 0.3) after 50 ms of quiet (below 0.05), for
+	// long runs of clicks.
+	const src = "class T extends AudioWorkletProcessor { constructor(o) { super(); this.mode = o.processorOptions.mode;" +
+		" this.on = this.mode === 'full'; this.quiet = 0; this.port.onmessage = (e) => { this.on = e.data.on; }; }" +
+		" process(inputs) { const i = inputs[0]; if (!this.on || !i || !i.length) return true;" +
+		" if (this.mode === 'full') { const ch = i.map((a) => a.slice()); this.port.postMessage({ t: currentTime, ch }, ch.map((a) => a.buffer)); return true; }" +
+		" const x = i[0]; for (let k = 0; k < x.length; k++) { const v = Math.abs(x[k]);" +
+		" if (v > 0.3 && this.quiet >= sampleRate / 20) this.port.postMessage({ onset: currentTime + k / sampleRate });" +
+		" this.quiet = v < 0.05 ? this.quiet + 1 : 0; } return true; } } registerProcessor('e2e-tap', T);";
 	const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
 	const loaded = new WeakMap();
 	if (typeof AudioWorklet === "function") {
@@ -71,8 +79,10 @@ const audioTapJS = `(() => {
 				const p = loaded.get(ctx.audioWorklet);
 				if (!p) { setTimeout(wait, 5); return; }
 				p.then(() => {
-					const n = new AudioWorkletNode(ctx, "e2e-tap", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
-					n.port.onmessage = (e) => keep(e.data.t, e.data.ch);
+					const n = new AudioWorkletNode(ctx, "e2e-tap", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+						processorOptions: { mode: tapMode } });
+					n.port.onmessage = (e) => e.data.ch ? keep(e.data.t, e.data.ch) : tap.onsets.push(e.data.onset);
+					tap.node = n;
 					connect.call(node, n);
 					connect.call(n, sink);
 				});
@@ -92,6 +102,8 @@ const audioTapJS = `(() => {
 		connect.call(node, sp);
 		connect.call(sp, sink);
 	}
+	// Onsets mode starts off: enable(true) when the clicks come.
+	tap.enable = (on) => { if (tap.node) tap.node.port.postMessage({ on }); return !!tap.node; };
 	tap.clock = () => {
 		const c = tap.ctx;
 		if (!c) return null;
@@ -123,12 +135,18 @@ const audioTapJS = `(() => {
 })();`
 
 // InstallAudioTap makes every page the browser loads from now on tap its
-// audio graph (audioTapJS).
-func (b *Browser) InstallAudioTap() {
+// audio graph (audioTapJS): every sample (TakeAudio), or, onsetsOnly,
+// just the times of click onsets once enabled (AudioOnsets).
+func (b *Browser) InstallAudioTap(onsetsOnly bool) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
-	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: audioTapJS})
+	mode := "full"
+	if onsetsOnly {
+		mode = "onsets"
+	}
+	src := "const tapMode = " + strconv.Quote(mode) + ";\n" + audioTapJS
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 	if err != nil {
 		b.t.Fatalf("e2e: installing the audio tap: %v", err)
 	}
@@ -308,4 +326,20 @@ func (a TappedAudio) SaveWAV(path string) error {
 		}
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// EnableOnsets starts (or stops) an onsets-only tap.
+func (b *Browser) EnableOnsets(on bool) {
+	b.t.Helper()
+	if !Eval[bool](b, fmt.Sprintf(`window.__audioTap.enable(%t)`, on)) {
+		b.t.Fatal("e2e: the audio tap is not in the page's graph yet")
+	}
+}
+
+// AudioOnsets returns the context times of the click onsets the tap heard
+// from index from on, and the index to continue from.
+func (b *Browser) AudioOnsets(from int) ([]float64, int) {
+	b.t.Helper()
+	v := Eval[[]float64](b, fmt.Sprintf(`window.__audioTap.onsets.slice(%d)`, from))
+	return v, from + len(v)
 }

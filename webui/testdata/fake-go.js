@@ -22,6 +22,7 @@ globalThis.fakeSpice = {
   runs: 0, // Go.run calls
   connects: [], // ConnectOptions seen (url, password, protocol)
   calls: [], // input calls: [name, ...args]
+  ports: [], // audioPort calls: {kind, epoch, port}
   session: null, // the latest session: {opts, events, closed}
 };
 
@@ -87,6 +88,11 @@ function connect(opts, events) {
     wheel: (steps) => record("wheel", steps),
     releaseAll: () => record("releaseAll"),
     ctrlAltDel: () => record("ctrlAltDel"),
+    // Sound ports: kept (the test may play the worklet's peer) and logged.
+    audioPort(kind, epoch, port) {
+      f.ports.push({ kind, epoch, port });
+      record("audioPort", kind, epoch, port !== null);
+    },
     stats: () => ({ callbacks: 0, calls: f.calls.length, frames: 0, rects: 0, presentedBytes: 0 }),
     disconnect() {
       if (s.closed) return;
