@@ -233,3 +233,35 @@ test("the worklet module runs on its own and plays what its port brings, reporti
   const steady = joined.subarray(100);
   assert.ok(Math.abs(power(steady, 16000, 1000) - 0.0625) < 0.003, `captured 1 kHz power ${power(steady, 16000, 1000)}`);
 });
+
+test("the playback worklet resamples a stream whose rate the context does not run at", () => {
+  const { scope, processors, FakePort } = workletScope(48000);
+  runInNewContext(workletSource(), scope);
+  const P = processors.get("spiceweb-playback")!;
+  // 44.1 kHz stereo in a 48 kHz context.
+  const p = new P({ processorOptions: { rate: 44100, channels: 2, capacity: 3969 } });
+  const go = new FakePort();
+  p.port.onmessage!({ data: { t: "go", port: go } });
+  go.onmessage!({ data: { t: "refill", n: 441 } });
+  const out = [[new Float32Array(128), new Float32Array(128)]];
+  const heard: number[] = [];
+  // 20 ms batches at 44.1 kHz, one per 20 ms of 48 kHz quanta.
+  const tone = sine(44100, 1000, 44100, 2);
+  let q = 0;
+  for (let b = 0; b < 50; b++) {
+    go.onmessage!({ data: { t: "pcm", data: tone.slice(b * 882 * 2, (b + 1) * 882 * 2) } });
+    for (; q < ((b + 1) * 48000 * 0.02) / 128; q++) {
+      p.process([], out);
+      heard.push(...out[0]![0]!);
+    }
+  }
+  const steady = Float32Array.from(heard.slice(4800, 40000));
+  assert.ok(Math.abs(power(steady, 48000, 1000) - 0.0625) < 0.004, `1 kHz power ${power(steady, 48000, 1000)}`);
+  const reports = go.sent as Array<{ received: number; played: number; queued: number; dropped: number; underruns: number }>;
+  const r = reports[reports.length - 1]!;
+  // Reports count frames of the stream, not of the context (the last one
+  // came before the last batch or two).
+  assert.ok(r.received <= 44100 && r.received >= 44100 - 2 * 882, `received ${r.received}`);
+  assert.ok(Math.abs(r.received - r.played - r.queued - r.dropped) <= 2, JSON.stringify(r));
+  assert.ok(r.queued < 882 * 2, `queued ${r.queued} stream frames`);
+});
