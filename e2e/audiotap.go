@@ -38,15 +38,18 @@ const audioTapJS = `(() => {
 	const tap = { chunks: [], onsets: [], ctx: null, kind: "", node: null };
 	window.__audioTap = tap;
 	// mode "full" keeps every quantum; "onsets" only the context time of
-	// each loud sample (above 0.3) after 50 ms of quiet (below 0.05), for
-	// long runs of clicks.
+	// each burst's first loud sample (above 0.3) after 50 ms of quiet
+	// (below 0.05), for long runs of clicks.
 	const src = "class T extends AudioWorkletProcessor { constructor(o) { super(); this.mode = o.processorOptions.mode;" +
-		" this.on = this.mode === 'full'; this.quiet = 0; this.port.onmessage = (e) => { this.on = e.data.on; }; }" +
+		" this.on = this.mode === 'full'; this.quiet = 0; this.before = 0; this.port.onmessage = (e) => { this.on = e.data.on; }; }" +
 		" process(inputs) { const i = inputs[0]; if (!this.on || !i || !i.length) return true;" +
 		" if (this.mode === 'full') { const ch = i.map((a) => a.slice()); this.port.postMessage({ t: currentTime, ch }, ch.map((a) => a.buffer)); return true; }" +
+		// A burst's first samples are small (a sine from 0): what counts is
+		// the quiet run before the burst began.
 		" const x = i[0]; for (let k = 0; k < x.length; k++) { const v = Math.abs(x[k]);" +
-		" if (v > 0.3 && this.quiet >= sampleRate / 20) this.port.postMessage({ onset: currentTime + k / sampleRate });" +
-		" this.quiet = v < 0.05 ? this.quiet + 1 : 0; } return true; } } registerProcessor('e2e-tap', T);";
+		" if (v < 0.05) { this.quiet++; continue; } if (this.quiet > 0) { this.before = this.quiet; this.quiet = 0; }" +
+		" if (v > 0.3 && this.before >= sampleRate / 20) { this.port.postMessage({ onset: currentTime + k / sampleRate }); this.before = 0; } }" +
+		" return true; } } registerProcessor('e2e-tap', T);";
 	const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
 	const loaded = new WeakMap();
 	if (typeof AudioWorklet === "function") {
@@ -81,7 +84,11 @@ const audioTapJS = `(() => {
 				p.then(() => {
 					const n = new AudioWorkletNode(ctx, "e2e-tap", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
 						processorOptions: { mode: tapMode } });
-					n.port.onmessage = (e) => e.data.ch ? keep(e.data.t, e.data.ch) : tap.onsets.push(e.data.onset);
+					n.port.onmessage = (e) => {
+						if (e.data.ch) keep(e.data.t, e.data.ch);
+						else tap.onsets.push(e.data.onset);
+					};
+					n.onprocessorerror = (e) => { tap.error = String(e.message || e); };
 					tap.node = n;
 					connect.call(node, n);
 					connect.call(n, sink);

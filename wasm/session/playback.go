@@ -183,7 +183,7 @@ func (pc *playbackChannel) start(body []byte) error {
 		return nil
 	}
 	po := newPlayout(out, f.Rate, f.Channels, time.Now)
-	po.schedule = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	po.afterFunc = time.AfterFunc
 	cur.Store(po)
 	pc.po = po
 	pc.state.Active, pc.state.Format = true, f

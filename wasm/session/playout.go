@@ -19,7 +19,7 @@ import (
 //     plus a batch before it plays, at the start and after running dry,
 //     so that its level then bottoms out at the margin.
 //   - Measuring: the level is sampled at each output report (about every
-//     20 ms); the median of the lowest levels of the last
+//     40 ms) and just before each batch lands (its low point); the median of the lowest levels of the last
 //     playoutWindows windows is robust to the odd late packet.
 //   - Drift: the server's clock and the audio device's differ by up to a
 //     few parts per thousand. Over minutes that would fill or drain the
@@ -39,12 +39,13 @@ type playout struct {
 	rate     int
 	channels int
 	now      func() time.Time
-	// schedule, when set, runs f after d (time.AfterFunc): the playout
-	// then ticks itself when a batch waits. Tests tick by hand.
-	schedule func(d time.Duration, f func())
+	// afterFunc, when set, is time.AfterFunc: the playout then ticks
+	// itself when a batch waits and no packet comes to flush it. Tests
+	// tick by hand.
+	afterFunc func(d time.Duration, f func()) *time.Timer
 
-	mu        sync.Mutex
-	tickArmed bool
+	mu    sync.Mutex
+	timer *time.Timer // ticks when a batch has waited playoutTickAfter
 	closed    bool
 
 	// Sound not yet written: hold while the output is not playing, batch
@@ -91,6 +92,7 @@ type playoutStats struct {
 const (
 	playoutBatch       = 20 * time.Millisecond
 	playoutMaxWait     = 10 * time.Millisecond
+	playoutTickAfter   = 20 * time.Millisecond // a batch no packet has flushed
 	playoutStartMargin = 40 * time.Millisecond
 	playoutMinMargin   = 20 * time.Millisecond
 	playoutMaxMargin   = 70 * time.Millisecond
@@ -106,7 +108,7 @@ const (
 	playoutFade        = 1500 * time.Microsecond
 	// playoutStall: an output silent this long is taken as not playing
 	// (its context is suspended: autoplay not allowed yet). Its reports
-	// come every ~20 ms while it plays, but on the page's thread (the
+	// come every ~40 ms while it plays, but on the page's thread (the
 	// fallback player, or Go itself on the page) they can be late by
 	// as long as that thread is busy, while the output still plays.
 	playoutStall = 500 * time.Millisecond
@@ -116,8 +118,8 @@ const (
 )
 
 // PlayoutMaxBuffer is the most sound the client buffers: the output's
-// queue is capped at playoutOutputCap and a batch waits at most
-// playoutMaxWait.
+// queue is capped at playoutOutputCap and a batch waits about
+// playoutMaxWait (the packet after it flushes it).
 const (
 	playoutOutputCap = 90 * time.Millisecond
 	PlayoutMaxBuffer = playoutOutputCap + playoutMaxWait
@@ -190,9 +192,27 @@ func (p *playout) push(pcm []float32) {
 	p.batch = append(p.batch, pcm...)
 	p.correct(now)
 	p.maybeFlush(now)
-	if len(p.batch) > 0 && p.schedule != nil && !p.tickArmed {
-		p.tickArmed = true
-		p.schedule(playoutMaxWait, p.tick)
+	p.armTick()
+}
+
+// armTick makes a batch left waiting go out playoutTickAfter from now if
+// no packet comes to flush it first. In steady state the next packet
+// always does, and the timer, pushed back each time, never fires: a
+// fired timer wakes the client's thread for nothing. Called with mu held.
+func (p *playout) armTick() {
+	if p.afterFunc == nil {
+		return
+	}
+	if len(p.batch) == 0 {
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		return
+	}
+	if p.timer == nil {
+		p.timer = p.afterFunc(playoutTickAfter, p.tick)
+	} else {
+		p.timer.Reset(playoutTickAfter)
 	}
 }
 
@@ -213,6 +233,12 @@ func (p *playout) flush() {
 	if n == 0 {
 		return
 	}
+	// Just before a batch lands, the output's level is at its lowest:
+	// the best moment to sample it, better than the reports, which come
+	// every 40 ms whatever the level does.
+	if p.reported {
+		p.sample(p.level(p.now()))
+	}
 	p.out.Write(p.batch)
 	p.sent += int64(n)
 	p.stats.Batches++
@@ -220,12 +246,11 @@ func (p *playout) flush() {
 }
 
 // tick writes a batch that has waited long enough and notices an output
-// that stopped reporting; it runs playoutMaxWait after a push leaves a
-// batch waiting (schedule).
+// that stopped reporting; it runs when a batch has waited
+// playoutTickAfter with no packet after it (armTick).
 func (p *playout) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.tickArmed = false
 	if p.closed {
 		return
 	}
@@ -239,10 +264,7 @@ func (p *playout) tick() {
 		return
 	}
 	p.maybeFlush(now)
-	if len(p.batch) > 0 && p.schedule != nil {
-		p.tickArmed = true
-		p.schedule(playoutMaxWait-now.Sub(p.batchAt), p.tick)
-	}
+	p.armTick()
 }
 
 // report takes an output report.
@@ -273,12 +295,16 @@ func (p *playout) report(r OutputReport) {
 		p.edit = 0
 		return
 	}
-	lvl := p.level(now)
-	if p.winMin < 0 || lvl < p.winMin {
-		p.winMin = lvl
-	}
+	p.sample(p.level(now))
 	if now.Sub(p.winStart) >= playoutWindow {
 		p.endWindow(now)
+	}
+}
+
+// sample takes a reading of the output's level into the window's lowest.
+func (p *playout) sample(lvl int) {
+	if p.winMin < 0 || lvl < p.winMin {
+		p.winMin = lvl
 	}
 }
 
@@ -423,6 +449,9 @@ func (p *playout) close() {
 		p.flush()
 	}
 	p.closed = true
+	if p.timer != nil {
+		p.timer.Stop()
+	}
 	p.out.Close()
 }
 

@@ -12,7 +12,7 @@ import (
 // (webui/src/audio/worklet.ts): a queue capped at playoutOutputCap, drained
 // by a device clock in render quanta of 128 frames; it waits for Refill
 // frames at the start and after running dry, and reports about every
-// 20 ms.
+// 40 ms.
 type simOutput struct {
 	rate     int
 	channels int
@@ -26,7 +26,7 @@ type simOutput struct {
 	dropped  int64
 	under    int
 	quanta   int
-	every    int // quanta between reports: about 20 ms
+	every    int // quanta between reports: about 40 ms
 	closed   bool
 	writes   int
 	played32 []float32 // what it played, when recording
@@ -34,7 +34,7 @@ type simOutput struct {
 }
 
 func newSimOutput(rate, channels int) *simOutput {
-	return &simOutput{rate: rate, channels: channels, waiting: true, every: max(rate/50/128, 1),
+	return &simOutput{rate: rate, channels: channels, waiting: true, every: max(rate/25/128, 1),
 		cap: int(int64(playoutOutputCap) * int64(rate) / int64(time.Second))}
 }
 

@@ -242,7 +242,7 @@ class WorkletPlayer implements Player {
  * itself stays on the audio thread and a busy page only delays
  * scheduling. An AudioBuffer at the stream's rate is resampled by the
  * browser. It keeps the worklet's rules: wait for the refill level, fade
- * in after a gap, cap what is queued, report every 20 ms.
+ * in after a gap, cap what is queued, report every 40 ms.
  */
 class ScheduledPlayer implements Player {
   readonly kind = "scheduled";
@@ -271,7 +271,7 @@ class ScheduledPlayer implements Player {
   ) {
     this.capacity = Math.round((rate * playerCapacityMs) / 1000);
     port.onmessage = (e: MessageEvent<PlaybackMessage>) => this.message(e.data);
-    this.timer = window.setInterval(() => this.report(), 20);
+    this.timer = window.setInterval(() => this.report(), 40);
   }
 
   latency(s: number): void {

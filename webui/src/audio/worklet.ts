@@ -4,7 +4,7 @@
 //     the client's worker or on the page), which posts batches of
 //     interleaved float frames straight to it through a MessagePort of its
 //     own: no sample crosses the page's main thread. It reports its queue
-//     back on the same port about every 20 ms.
+//     back on the same port about every 40 ms.
 //   spiceweb-capture: resamples the microphone to the rate the server asks
 //     for and posts 20 ms batches of 16-bit frames to the client's record
 //     channel through its own port.
@@ -99,7 +99,9 @@ function install(PlayQueueClass: typeof PlayQueue, ResamplerClass: typeof Resamp
       this.scratch = new Float32Array(0);
       this.go = null;
       this.latency = 0;
-      this.every = Math.max(1, Math.round((0.02 * sampleRate) / quantum));
+      // About every 40 ms: often enough for the playout's level, and
+      // each report wakes the client's thread.
+      this.every = Math.max(1, Math.round((0.04 * sampleRate) / quantum));
       this.quanta = 0;
       this.streamReceived = 0;
       this.port.onmessage = (e: MessageEvent<PlaybackMessage>) => this.message(e.data);
