@@ -44,9 +44,9 @@ type playout struct {
 	// tick by hand.
 	afterFunc func(d time.Duration, f func()) *time.Timer
 
-	mu    sync.Mutex
-	timer *time.Timer // ticks when a batch has waited playoutTickAfter
-	closed    bool
+	mu     sync.Mutex
+	timer  *time.Timer // ticks when a batch has waited playoutTickAfter
+	closed bool
 
 	// Sound not yet written: hold while the output is not playing, batch
 	// once it is.
