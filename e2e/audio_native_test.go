@@ -212,10 +212,12 @@ func TestAudioXspiceNative(t *testing.T) {
 	for i, v := range played {
 		got[i] = int16(v * 32768)
 	}
-	at, n := longestRun(got, pcm)
-	t.Logf("played %d frames; the longest exact run of what was written: %d of %d frames at %d", len(got)/2, n/2, len(pcm)/2, at/2)
-	if n < len(pcm)*95/100 {
-		t.Errorf("only %d of %d written frames came out unchanged in one run", n/2, len(pcm)/2)
+	matched, longest, _, _ := matchedFrames(got, pcm, 480)
+	t.Logf("played %d frames; %d of %d written frames came out unchanged (the longest run %d)", len(got)/2, matched, len(pcm)/2, longest)
+	// A loaded machine may make the output run dry now and then (a gap)
+	// or lose a late burst; what plays must be the samples written.
+	if matched < len(pcm)/2*90/100 {
+		t.Errorf("only %d of %d written frames came out unchanged", matched, len(pcm)/2)
 	}
 	st := c.AudioStats()
 	t.Logf("stats %+v", st)
@@ -232,32 +234,6 @@ func (logSink) Invalidate()                        {}
 func (logSink) FirstFrame()                        {}
 func (logSink) Cursor(*session.CursorShape)        {}
 func (logSink) CursorPosition(int, int, bool)      {}
-
-// longestRun finds the longest run of want's samples, in order from its
-// start, that occurs in got: where in got it starts and how long it is.
-func longestRun(got, want []int16) (at, n int) {
-	if len(want) == 0 {
-		return 0, 0
-	}
-	// Find where want's first non-silent sample is in got, then extend.
-	first := 0
-	for first < len(want) && want[first] == 0 {
-		first++
-	}
-	for i := 0; i+1 < len(got); i++ {
-		if got[i] != want[first] || got[i+1] != want[first+1] {
-			continue
-		}
-		k := 0
-		for i+k < len(got) && first+k < len(want) && got[i+k] == want[first+k] {
-			k++
-		}
-		if k > n {
-			at, n = i, k
-		}
-	}
-	return at, n + first
-}
 
 // EnvRecordAudio names the directory TestRecordAudioFixtures writes
 // playback message bodies to, as wasm/spice/testdata/audio holds them:
