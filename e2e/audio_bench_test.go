@@ -120,7 +120,8 @@ func benchAudio(b *testing.B, c playbackCase) {
 	load := startLoadMeter(b)
 
 	// Silent, then playing. (measureWindow's trace must end within 30 s:
-	// windows of 20 s.)
+	// windows of 20 s.) The page first settles after its load.
+	time.Sleep(5 * time.Second)
 	silent := measureWindow(b, br, pid, 20*time.Second)
 	fifo := NewAudioFIFO(b, fifoDir, sigRate)
 	done := make(chan error, 1)

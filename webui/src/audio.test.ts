@@ -207,10 +207,10 @@ test("the worklet module runs on its own and plays what its port brings, reporti
   const pcm = new Float32Array(2 * 512).map((_, i) => (i % 2 ? -1 : 1) * 0.5);
   go.onmessage!({ data: { t: "pcm", data: pcm } });
   const out = [[new Float32Array(128), new Float32Array(128)]];
-  for (let i = 0; i < 8; i++) p.process([], out);
+  for (let i = 0; i < 16; i++) p.process([], out);
   assert.equal(out[0]![0]![100], 0, "played past the end of what came");
   const reports = go.sent as Array<{ t: string; received: number; played: number; queued: number; underruns: number }>;
-  assert.ok(reports.length >= 1, "no report after 8 quanta (21 ms)");
+  assert.ok(reports.length >= 1, "no report after 16 quanta (43 ms)");
   const r = reports[reports.length - 1]!;
   assert.equal(r.t, "report");
   assert.equal(r.received, 512);

@@ -40,8 +40,36 @@ export class AudioOut {
   private readonly players = new Set<WorkletPlayer | ScheduledPlayer>();
   private volume = 1;
   private muted = false;
+  /** The context is suspended because nothing plays, not by the browser. */
+  private parked = false;
+  private mic: Mic | null = null;
 
   constructor(private readonly onChange: () => void) {}
+
+  /** The browser holds sound back until a user gesture (autoplay policy). */
+  get blocked(): boolean {
+    return this.ctx !== null && this.ctx.state !== "running" && this.ctx.state !== "closed" && !this.parked;
+  }
+
+  /**
+   * Suspends the context while nothing plays or records: a running
+   * context renders silence on the audio threads (about 1% of a core
+   * here). Only a context the browser let run is parked, so that a park
+   * is never mistaken for the autoplay policy's hold.
+   */
+  park(): void {
+    const c = this.ctx;
+    if (!c || c.state !== "running" || this.players.size > 0 || this.mic) return;
+    this.parked = true;
+    void c.suspend().catch(() => {});
+  }
+
+  /** Resumes a parked context (no gesture needed: it ran before). */
+  private async unpark(): Promise<void> {
+    if (!this.parked || !this.ctx) return;
+    this.parked = false;
+    await this.ctx.resume().catch(() => {});
+  }
 
   /** "none" before any sound, else the context's state. */
   get state(): "none" | "suspended" | "running" | "closed" {
@@ -80,7 +108,11 @@ export class AudioOut {
     this.gain.connect(ctx.destination);
     this.applyGain();
     this.module = null;
-    ctx.addEventListener("statechange", () => this.onChange());
+    ctx.addEventListener("statechange", () => {
+      // Allowed to run and nothing to play yet: park it until there is.
+      if (ctx.state === "running" && this.players.size === 0 && !this.mic && !this.starting) this.park();
+      this.onChange();
+    });
     // The device's latency counts in the playback delay Go reports; it is
     // only known once the context runs, and may change.
     clearInterval(this.latencyTimer);
@@ -100,7 +132,7 @@ export class AudioOut {
   async resume(): Promise<boolean> {
     const c = this.ctx;
     if (!c) return false;
-    if (c.state === "running") return true;
+    if (c.state === "running" || this.parked) return true;
     try {
       await c.resume();
     } catch {
@@ -148,6 +180,22 @@ export class AudioOut {
       port.close();
       return null;
     }
+    this.starting = true;
+    try {
+      await this.unpark();
+      return await this.startPlayer(ctx, rate, channels, port);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private starting = false;
+
+  private async startPlayer(ctx: AudioContextWithSink, rate: number, channels: number, port: MessagePort): Promise<Player | null> {
+    if (!this.gain) {
+      port.close();
+      return null;
+    }
     let p: WorkletPlayer | ScheduledPlayer;
     if (this.worklets && (await this.loadModule(ctx))) {
       if (this.ctx !== ctx) {
@@ -184,13 +232,21 @@ export class AudioOut {
       throw new Error("this browser cannot process sound (no AudioWorklet)");
     }
     // The microphone's click was a gesture: the context may run now.
+    await this.unpark();
     if (ctx.state !== "running") void this.resume();
-    return new Mic(ctx, stream, rate, channels, port);
+    const mic = new Mic(ctx, stream, rate, channels, port);
+    this.mic = mic;
+    mic.onClose = () => {
+      if (this.mic === mic) this.mic = null;
+    };
+    return mic;
   }
 
   /** Stops every player and closes the context. */
   close(): void {
     for (const p of [...this.players]) p.close();
+    this.mic?.close();
+    this.parked = false;
     clearInterval(this.latencyTimer);
     void this.ctx?.close().catch(() => {});
     this.ctx = null;
@@ -422,6 +478,7 @@ export class Mic {
   private closed = false;
   /** Called when the device goes away (unplugged, or the browser's own stop). */
   onEnded: () => void = () => {};
+  onClose: () => void = () => {};
 
   constructor(
     ctx: AudioContext,
@@ -462,5 +519,6 @@ export class Mic {
     this.node.disconnect();
     this.sink.disconnect();
     this.node.port.close();
+    this.onClose();
   }
 }

@@ -91,7 +91,7 @@ export class Sound {
   }
 
   private onGesture(): void {
-    if (this.out.state === "suspended") void this.out.resume().then(() => this.update());
+    if (this.out.blocked) void this.out.resume().then(() => this.update());
     else this.update();
   }
 
@@ -121,7 +121,10 @@ export class Sound {
     if (!info.active && this.player) {
       const p = this.player;
       this.player = null;
-      setTimeout(() => p.close(), playOutMs);
+      setTimeout(() => {
+        p.close();
+        if (!this.player) this.out.park();
+      }, playOutMs);
     }
     if (!info.active) this.playerEpoch = -1;
     this.applyGain();
@@ -224,6 +227,7 @@ export class Sound {
     if (this.mic) {
       this.mic.close();
       this.mic = null;
+      if (!this.player) this.out.park();
     }
     if (this.micPortGiven) {
       this.host.session()?.audioPort("record", this.micEpoch, null);
@@ -241,6 +245,7 @@ export class Sound {
     this.micEpoch = -1;
     this.pb = null;
     this.rec = null;
+    this.out.park();
     this.update();
   }
 
@@ -263,7 +268,7 @@ export class Sound {
     const pb = this.pb;
     let state: PlaybackState = "off";
     if (this.enabled && pb?.linked) {
-      if (this.out.state === "suspended") state = "blocked";
+      if (this.out.blocked) state = "blocked";
       else if (pb.active && this.player) state = "playing";
       else state = "idle";
     }
