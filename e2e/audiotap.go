@@ -38,17 +38,16 @@ const audioTapJS = `(() => {
 	const tap = { chunks: [], onsets: [], ctx: null, kind: "", node: null };
 	window.__audioTap = tap;
 	// mode "full" keeps every quantum; "onsets" only the context time of
-	// each burst's first loud sample (above 0.3) after 50 ms of quiet
-	// (below 0.05), for long runs of clicks.
+	// each burst's first loud sample (above 0.3, none in the 150 ms
+	// before), for long runs of clicks.
 	const src = "class T extends AudioWorkletProcessor { constructor(o) { super(); this.mode = o.processorOptions.mode;" +
-		" this.on = this.mode === 'full'; this.quiet = 0; this.before = 0; this.port.onmessage = (e) => { this.on = e.data.on; }; }" +
+		" this.on = this.mode === 'full'; this.since = 0; this.port.onmessage = (e) => { this.on = e.data.on; }; }" +
 		" process(inputs) { const i = inputs[0]; if (!this.on || !i || !i.length) return true;" +
 		" if (this.mode === 'full') { const ch = i.map((a) => a.slice()); this.port.postMessage({ t: currentTime, ch }, ch.map((a) => a.buffer)); return true; }" +
-		// A burst's first samples are small (a sine from 0): what counts is
-		// the quiet run before the burst began.
-		" const x = i[0]; for (let k = 0; k < x.length; k++) { const v = Math.abs(x[k]);" +
-		" if (v < 0.05) { this.quiet++; continue; } if (this.quiet > 0) { this.before = this.quiet; this.quiet = 0; }" +
-		" if (v > 0.3 && this.before >= sampleRate / 20) { this.port.postMessage({ onset: currentTime + k / sampleRate }); this.before = 0; } }" +
+		// An onset is a sample above 0.3 after 150 ms without one: a lossy
+		// codec's ringing around a click stays below that.
+		" const x = i[0]; for (let k = 0; k < x.length; k++) { this.since++;" +
+		" if (Math.abs(x[k]) > 0.3) { if (this.since > sampleRate * 0.15) this.port.postMessage({ onset: currentTime + k / sampleRate }); this.since = 0; } }" +
 		" return true; } } registerProcessor('e2e-tap', T);";
 	const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
 	const loaded = new WeakMap();
