@@ -225,6 +225,47 @@ func testPlayback(t *testing.T, tc playbackCase) {
 		}
 	}
 	t.Logf("the client's playback delay while playing (its estimate: queue, batch, device): %v ms", midDelay)
+	if tc.name == "raw-worklet" {
+		checkStall(t, b, fifo)
+	}
+}
+
+// checkStall: while a stream plays, the page's audio context stops for
+// two seconds (as a browser may stop a hidden tab's sound). When it runs
+// again the client does not play the two seconds it missed: it drops
+// them, and its delay is back to normal within a second.
+func checkStall(t *testing.T, b *Browser, fifo *AudioFIFO) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := fifo.PlayFunc(t.Context(), 6*sigRate, 1, music)
+		done <- err
+	}()
+	b.WaitJS(`SpiceWeb.pageConsole.playback.state === "playing"`, 20*time.Second)
+	time.Sleep(time.Second)
+	type counters struct {
+		Stale     float64 `json:"stale"`
+		Discarded float64 `json:"discarded"`
+		DelayMs   float64 `json:"delayMs"`
+	}
+	const read = `SpiceWeb.pageConsole.stats().then((s) => s.audio)`
+	before := Eval[counters](b, read)
+	Eval[bool](b, `__audioTap.ctx.suspend().then(() => true)`)
+	time.Sleep(2 * time.Second)
+	Eval[bool](b, `__audioTap.ctx.resume().then(() => true)`)
+	time.Sleep(time.Second)
+	after := Eval[counters](b, read)
+	dropped := after.Stale + after.Discarded - before.Stale - before.Discarded
+	t.Logf("a 2 s stall: %.0f ms of sound dropped, delay %v ms before, %v ms a second after", dropped*1000/sigRate, before.DelayMs, after.DelayMs)
+	if dropped < sigRate*3/2 {
+		t.Errorf("only %.0f ms of sound dropped over a 2 s stall: the rest would play late", dropped*1000/sigRate)
+	}
+	if after.DelayMs > 150 {
+		t.Errorf("playback delay %v ms a second after the stall", after.DelayMs)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // clickAt clicks the page at (x, y): a user gesture.

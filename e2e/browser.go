@@ -229,11 +229,12 @@ func Eval[T any](b *Browser, expr string) T {
 }
 
 // WaitJS polls a JavaScript expression until it is truthy, failing the
-// test after timeout with the last error, if any.
+// test after timeout with the last error, if any. A promise is awaited
+// (its value must be truthy, not the promise).
 func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 	b.t.Helper()
 	err := waitUntil(b.t.Context(), timeout, expr, nil, func(ctx context.Context) error {
-		ok, err := EvalErr[bool](ctx, b, "!!("+expr+")")
+		ok, err := EvalErr[bool](ctx, b, "(async () => !!(await ("+expr+")))()")
 		if err != nil {
 			return err
 		}

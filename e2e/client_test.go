@@ -97,7 +97,9 @@ func TestClientInput(t *testing.T) {
 
 	s := StartServe(t, x.Port)
 	b := StartBrowser(t, BrowserOptions{})
-	openClient(t, b, s.URL, s.Port, "", "connected")
+	// 1:1, so that page pixels are guest pixels (without an agent the
+	// page's default scales the guest to fit the window).
+	openClient(t, b, s.URL, s.Port, "&scaling=down", "connected")
 	b.WaitJS(`document.body.dataset.state === "connected" && document.querySelector("canvas.spiceweb-screen").width > 0`, 20*time.Second)
 	o := canvasOrigin(t, b)
 

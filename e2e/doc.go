@@ -19,6 +19,9 @@
 //   - ports.go: FreePort, FreeDisplay, WaitListen (asks ss; never connects).
 //   - xspice.go, xclients.go: StartXspice and X clients on its display
 //     (SetRootColor, XTerm, ShowImage, Plasma, xdotool moves and typing).
+//   - vdagent.go: the guest agent on Xspice (XspiceOptions.VDAgent), the
+//     X clipboard (xclip), the screen size (xdpyinfo, xrandr) and the
+//     files the agent received.
 //   - framebuffer.go, xwd.go: Framebuffer (xwd -root decoded by DecodeXWD),
 //     WaitFramebuffer.
 //   - qemu.go: StartQEMU, QMP, Screendump.
@@ -31,6 +34,9 @@
 //     trace's clock).
 //   - procstat.go: ReadProcCPU (a process's CPU by thread), ReadProcs and
 //     Others (the CPU of everything outside the test), ReadMachineCPU.
+//   - proxy_test.go, proxyload_test.go: StartServeArgs (serve/ in any
+//     routing mode), the page through serve/ by token file and JWT, and
+//     the proxy load and idle-memory benchmarks against websockify.
 //
 // The browser benchmarks (bench_test.go, console_bench_test.go) use these
 // and print their figures; see the top of console_bench_test.go.

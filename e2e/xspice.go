@@ -40,6 +40,10 @@ type XspiceOptions struct {
 	// ExtraArgs are appended to the Xspice command line (for example
 	// --streaming-video all, --deferred-fps 10, --numheads 2).
 	ExtraArgs []string
+	// VDAgent runs the guest agent (spice-vdagentd and spice-vdagent, see
+	// vdagent.go) on the display: clipboard, resize, file transfer into
+	// Xspice.AgentDir.
+	VDAgent bool
 	// AudioFIFODir, when set, makes the server offer a playback channel
 	// fed from the FIFOs in that directory (see AudioFIFO). It goes in
 	// Xspice's environment as XSPICE_PLAYBACK_FIFO_DIR: the
@@ -62,6 +66,7 @@ type Xspice struct {
 	Height     int
 	ConfigPath string
 	XorgLog    string // Xorg's -logfile
+	AgentDir   string // with VDAgent: where the agent saves received files
 	Proc       *Proc  // the Xspice wrapper; its log holds stdout and stderr
 
 	t testing.TB
@@ -166,12 +171,26 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 			args = append(args, o.flag, o.v)
 		}
 	}
+	script := ToolXspice.Path
+	if opts.VDAgent {
+		Require(t, vdagentTools...)
+		x.AgentDir = filepath.Join(dir, "received")
+		if err := os.Mkdir(x.AgentDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var agentArgs []string
+		var err error
+		if script, agentArgs, err = vdagentSetup(dir, x.AgentDir); err != nil {
+			t.Fatalf("e2e: vdagent: %v", err)
+		}
+		args = append(args, agentArgs...)
+	}
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "--config", x.ConfigPath, "-logfile", x.XorgLog, "-nolisten", "tcp", x.Display)
 
 	p, err := startProc(t, procSpec{
 		name: "xspice",
-		path: ToolXspice.Path,
+		path: script,
 		args: args,
 		env:  xspiceEnv(opts),
 		// If the test binary dies without cleanups (go test -timeout), the

@@ -3,7 +3,10 @@
 # QEMU), the websocket proxy (websockify), a browser (Chromium), X clients
 # for content and the framebuffer oracle (xterm, xsetroot, xwd, xdpyinfo,
 # xdotool, ImageMagick), ss to see listening ports, and spice-html5 for the
-# baseline comparisons. e2e/gate.go names the same tools; keep both in step.
+# baseline comparisons, the guest agent (spice-vdagent) and xclip for the
+# agent tests, and pixman's headers with a C compiler for the raster
+# reference tests (which fall back to committed digests without them).
+# e2e/gate.go names the end-to-end tools; keep both in step.
 #
 # Idempotent: when every package is installed it does nothing (and needs no
 # root). Otherwise it must run as root: apt-get update, then one
@@ -25,6 +28,11 @@ packages=(
 	imagemagick       # convert (plasma images) and display (shows them)
 	iproute2          # ss: see a port listen without connecting to it
 	spice-html5       # the client we replace, for baseline runs
+	gcc               # builds raster's pixman reference harness (testdata/pixmanref)
+	pkg-config        # finds libpixman for it
+	libpixman-1-dev   # the server's rasteriser: composite and text are checked against it live
+	spice-vdagent     # the guest agent on Xspice --vdagent (clipboard, resize, files)
+	xclip             # set and read the X clipboard in agent tests
 )
 # One dpkg-query for all: it prints a line per known package, and an error
 # (ignored) for packages it has never heard of.

@@ -1,35 +1,32 @@
 //go:build !js
 
-// Command serve hosts the built client (dist/) and proxies every
-// websocket to one SPICE server over TCP, as websockify does:
+// Command serve hosts the built client (dist/) and proxies websockets to
+// SPICE servers over TCP, as websockify does:
 //
 //	go run ./serve -target 127.0.0.1:5900
+//	go run ./serve -tokens /etc/spiceweb/tokens -cert c.pem -key k.pem
+//	go run ./serve -jwt-key jwt.pub -allow-targets 10.0.0.0/8:5900-5999
 //
 // Plain HTTP requests get static files; a websocket upgrade on any path
 // (spice-html5 and our page use /websockify) becomes a raw TCP connection
-// to -target, binary frames only. -record DIR writes each connection's
-// bytes to DIR as .spicecap files (package spicetest).
+// to -target, or to where its token leads (websockify's token files and
+// JWTs), binary frames only. Limits, timeouts, TLS reloaded on SIGHUP,
+// a graceful drain on SIGTERM, structured logs and Prometheus metrics are
+// flags (flags.go). -record DIR writes each connection's bytes to DIR as
+// .spicecap files (package spicetest).
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 )
-
-// shutdownGrace bounds how long a SIGINT/SIGTERM waits for open
-// connections to finish their close handshakes.
-const shutdownGrace = 10 * time.Second
 
 type config struct {
 	listen  string
@@ -37,6 +34,7 @@ type config struct {
 	target  string
 	record  string
 	origins []string
+	proxyConfig
 }
 
 // listFlag collects a repeatable, comma-separated flag.
@@ -59,13 +57,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "HTTP `address` to listen on")
 	fs.StringVar(&c.web, "web", "dist", "`directory` of static files to serve")
-	fs.StringVar(&c.target, "target", "", "SPICE server `host:port` every websocket is proxied to (required)")
+	fs.StringVar(&c.target, "target", "", "SPICE server `host:port` every websocket is proxied to (or -tokens, -jwt-key)")
 	fs.StringVar(&c.record, "record", "", "write every proxied connection to `dir` as .spicecap files")
 	fs.Var((*listFlag)(&c.origins), "allow-origin",
 		"extra allowed websocket `origins`, repeatable or comma-separated: a full origin (https://horizon.example.com), "+
 			"a host name (any scheme and port), or * for any; the page's own host is always allowed")
+	addProxyFlags(fs, &c.proxyConfig)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: serve -target host:port [flags]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: serve (-target host:port | -tokens file | -jwt-key file) [flags]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -74,17 +73,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.target == "" {
-		return c, errors.New("-target is required (the SPICE server's host:port)")
-	}
-	if _, _, err := net.SplitHostPort(c.target); err != nil {
-		return c, fmt.Errorf("-target %q: %v", c.target, err)
-	}
-	return c, nil
+	return c, c.checkProxyFlags()
 }
 
 func main() {
-	log.SetFlags(log.Ldate | log.Ltime | log.Lmicroseconds)
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
@@ -93,79 +85,19 @@ func main() {
 		fmt.Fprintf(os.Stderr, "serve: %v\n", err)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg, log.Default()); err != nil {
-		log.Printf("serve: %v", err)
+	logger, err := newLogger(os.Stderr, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "serve: %v\n", err)
+		os.Exit(2)
+	}
+	// SIGINT/SIGTERM drain and stop (a second one stops at once);
+	// SIGHUP reloads the certificate, token files and JWT key.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	if err := run(cfg, logger, sigs); err != nil {
+		logger.Error("serve stopped", "err", err)
 		os.Exit(1)
 	}
-}
-
-// run serves until ctx is done, then shuts down gracefully.
-func run(ctx context.Context, cfg config, logger *log.Logger) error {
-	h, p, err := newHandler(cfg, logger)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.listen)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          logger,
-	}
-	logger.Printf("serving %s, proxying websockets to %s", cfg.web, cfg.target)
-	if cfg.record != "" {
-		logger.Printf("recording connections to %s", cfg.record)
-	}
-	logger.Printf("open %s", pageURL(ln.Addr()))
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		p.Shutdown(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	logger.Printf("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	// http.Server.Shutdown does not track hijacked connections, so the
-	// proxy closes its websockets itself.
-	err = errors.Join(srv.Shutdown(sctx), p.Shutdown(sctx))
-	<-errc
-	return err
-}
-
-// newHandler routes websocket upgrades to the proxy and everything else
-// to the static files.
-func newHandler(cfg config, logger *log.Logger) (http.Handler, *proxy, error) {
-	st, err := newStatic(cfg.web)
-	if err != nil {
-		return nil, nil, err
-	}
-	origins, err := parseOrigins(cfg.origins)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.record != "" {
-		if err := os.MkdirAll(cfg.record, 0o755); err != nil {
-			return nil, nil, err
-		}
-	}
-	p := newProxy(cfg.target, origins, cfg.record, logger)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
-			p.ServeHTTP(w, r)
-			return
-		}
-		st.ServeHTTP(w, r)
-	})
-	return h, p, nil
 }
 
 // pageURL is the address to print for the user: the page on the listening

@@ -3,59 +3,97 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"spiceweb/wasm/spice/spicetest"
+	"spiceweb/serve/internal/allow"
 )
 
-// Copy buffer sizes. These and the sockets' own buffers are all a
-// connection holds: each side waits for the other to take its bytes
-// (backpressure), nothing queues without bound. Server to client carries
-// the images, so it gets the larger buffer; each read becomes one
-// websocket message.
-const (
-	upBufSize   = 16 << 10
-	downBufSize = 64 << 10
-	dialTimeout = 10 * time.Second
-)
+const dialTimeout = 10 * time.Second
 
-// proxy turns each accepted websocket into a TCP connection to target.
+// proxy turns each accepted websocket into a TCP connection to the SPICE
+// server its route names.
+//
+// Refusals happen in two ways. Overload (draining, too many connections,
+// a client over its rate) is answered with an HTTP error before the
+// upgrade: cheap, and a browser retrying later is right. A refused
+// console (origin, token, target) is upgraded and closed at once with
+// 1008 (policy violation), before any SPICE byte: that is how nova's
+// proxy looks to the page, which then says "the console proxy refused the
+// connection" (session.ErrProxyRefused). The reason is only logged and
+// counted: the browser learns nothing about which check failed.
 type proxy struct {
-	target  string
-	origins originPolicy
-	record  string // capture directory, "" for none
-	log     *log.Logger
-	dialer  net.Dialer
-	seq     atomic.Uint64
+	router   *router
+	origins  originPolicy
+	record   string // capture directory, "" for none
+	log      *slog.Logger
+	obs      *observer
+	lim      limits
+	maxConns int64
+	rate     *rateLimiter
+	trusted  *allow.List
+	dialer   net.Dialer
+	seq      atomic.Uint64
+	conns    atomic.Int64 // websockets holding a slot
 
-	quit     context.Context // canceled by Shutdown
+	quit     context.Context // canceled by Shutdown: closes every connection
 	stopQuit context.CancelFunc
-	mu       sync.Mutex // guards closing and wg.Add against Shutdown's Wait
+	mu       sync.Mutex // guards closing and wg.Add against Wait
 	closing  bool
 	wg       sync.WaitGroup
 }
 
-func newProxy(target string, origins originPolicy, record string, logger *log.Logger) *proxy {
+func newProxy(rt *router, origins originPolicy, record string, logger *slog.Logger, obs *observer, lim limits, trusted *allow.List) *proxy {
 	p := &proxy{
-		target:  target,
-		origins: origins,
-		record:  record,
-		log:     logger,
-		dialer:  net.Dialer{Timeout: dialTimeout},
+		router:   rt,
+		origins:  origins,
+		record:   record,
+		log:      logger,
+		obs:      obs,
+		lim:      lim,
+		maxConns: int64(lim.maxConns),
+		rate:     newRateLimiter(lim.perClientMinute),
+		trusted:  trusted,
+		dialer:   net.Dialer{Timeout: dialTimeout},
+	}
+	if p.maxConns == 0 {
+		p.maxConns = int64(maxConnsFromFiles())
 	}
 	p.quit, p.stopQuit = context.WithCancel(context.Background())
 	return p
+}
+
+// Draining reports whether Drain or Shutdown began.
+func (p *proxy) Draining() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closing
+}
+
+// Drain refuses new websockets and waits until the open ones end or ctx
+// is done; it reports how many are still open.
+func (p *proxy) Drain(ctx context.Context) int64 {
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return p.conns.Load()
 }
 
 // Shutdown closes every proxied connection with 1001 (going away) and
@@ -85,217 +123,150 @@ func (p *proxy) enter() bool {
 	return true
 }
 
+// refuseHTTP answers before the upgrade.
+func (p *proxy) refuseHTTP(w http.ResponseWriter, r *http.Request, client netip.Addr, status int, reason, detail string) {
+	p.obs.refusals.With(reason).Add(1)
+	p.log.Info("websocket refused", "client", client.String(), "path", r.URL.Path, "reason", reason, "detail", detail, "status", status)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "10")
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	client := clientAddr(r, p.trusted)
 	if !p.enter() {
-		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		p.refuseHTTP(w, r, client, http.StatusServiceUnavailable, refusedDraining, "server shutting down")
 		return
 	}
 	defer p.wg.Done()
-	// Only the path is logged: the query may hold a token.
-	if err := p.origins.check(r); err != nil {
-		p.log.Printf("refused %s %q: %v", r.RemoteAddr, r.URL.Path, err)
-		http.Error(w, "origin not allowed", http.StatusForbidden)
+	if !p.rate.allow(client) {
+		p.refuseHTTP(w, r, client, http.StatusTooManyRequests, refusedRateLimited,
+			fmt.Sprintf("more than %d websockets a minute from this client", p.lim.perClientMinute))
 		return
 	}
+	if n := p.conns.Add(1); n > p.maxConns {
+		p.conns.Add(-1)
+		p.refuseHTTP(w, r, client, http.StatusServiceUnavailable, refusedMaxConns, fmt.Sprintf("%d websockets open (-max-conns)", p.maxConns))
+		return
+	}
+	defer p.conns.Add(-1)
 	proto, err := pickSubprotocol(r.Header)
 	if err != nil {
-		p.log.Printf("refused %s %q: %v", r.RemoteAddr, r.URL.Path, err)
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		p.refuseHTTP(w, r, client, http.StatusBadRequest, refusedSubprotocol, err.Error())
 		return
 	}
-	opts := &websocket.AcceptOptions{InsecureSkipVerify: true} // origin checked above
-	if proto != "" {
-		opts.Subprotocols = []string{proto}
+	if len(r.Header.Values("Origin")) > 1 {
+		p.refuseHTTP(w, r, client, http.StatusBadRequest, refusedOrigin, "more than one Origin header")
+		return
 	}
-	ws, err := websocket.Accept(w, r, opts)
+
+	// The console checks. A refusal is only sent once upgraded.
+	var refused *refusal
+	var rt route
+	if err := p.origins.check(r); err != nil {
+		refused = &refusal{refusedOrigin, err.Error()}
+	} else {
+		rctx, cancel := context.WithTimeout(r.Context(), p.lim.handshakeTimeout)
+		rt, refused = p.router.route(rctx, r)
+		cancel()
+	}
+
+	ws, netConn, err := p.accept(w, r, proto)
 	if err != nil {
-		p.log.Printf("refused %s %q: %v", r.RemoteAddr, r.URL.Path, err)
+		p.obs.refusals.With(refusedBadHandshake).Add(1)
+		p.log.Info("websocket handshake failed", "client", client.String(), "path", r.URL.Path, "err", err)
 		return
 	}
-	c := &conn{
-		p:     p,
-		id:    p.seq.Add(1),
-		ws:    ws,
-		start: time.Now(),
-		peer:  r.RemoteAddr,
+	if refused != nil {
+		p.obs.refusals.With(refused.reason).Add(1)
+		p.log.Warn("websocket refused", "client", client.String(), "path", r.URL.Path, "token_id", rt.token,
+			"reason", refused.reason, "detail", refused.detail)
+		// Close waits for the client's answer (at most 5 s in the
+		// library); a hostile client cannot hold this longer.
+		ws.Close(websocket.StatusPolicyViolation, "refused")
+		return
 	}
+
+	c := &conn{
+		p:      p,
+		id:     p.seq.Add(1),
+		ws:     ws,
+		client: netConn,
+		start:  start,
+		peer:   client.String(),
+		route:  rt,
+	}
+	tcp, err := p.dial(rt)
+	if err != nil {
+		p.obs.refusals.With(refusedUnreachable).Add(1)
+		p.log.Warn("SPICE server unreachable", "conn", c.id, "client", c.peer, "target", rt.target.String(), "token_id", rt.token, "err", err)
+		// 1014: the proxy could not reach its upstream. The page shows
+		// the reason.
+		ws.Close(websocket.StatusBadGateway, "cannot reach the SPICE server")
+		return
+	}
+	c.tcp = tcp.(*net.TCPConn)
+	p.obs.handshake.Observe(time.Since(start).Seconds())
 	if proto == "" {
 		proto = "none"
 	}
-	p.log.Printf("conn %d open %s %q subprotocol %s", c.id, c.peer, r.URL.Path, proto)
+	p.log.Info("websocket open", "conn", c.id, "client", c.peer, "path", r.URL.Path, "subprotocol", proto,
+		"target", rt.target.String(), "addr", c.tcp.RemoteAddr().String(), "token_id", rt.token)
 	c.serve()
 }
 
-// conn is one proxied connection.
-type conn struct {
-	p      *proxy
-	id     uint64
-	ws     *websocket.Conn
-	tcp    net.Conn
-	rec    *spicetest.CapWriter // nil when not recording
-	recErr sync.Once
-	start  time.Time
-	peer   string
-
-	ctx     context.Context // canceled when the connection ends
-	cancel  context.CancelFunc
-	endOnce sync.Once
-	why     string // why the connection ended, set once by end
-
-	up, down int64 // bytes client→server, server→client
+// dial tries the route's addresses in order.
+func (p *proxy) dial(rt route) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(p.quit, dialTimeout)
+	defer cancel()
+	var errs []error
+	for _, ap := range rt.addrs {
+		c, err := p.dialer.DialContext(ctx, "tcp", ap.String())
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, errors.Join(errs...)
 }
 
-func (c *conn) serve() {
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	defer c.cancel()
-	// The pumps stream each message through a fixed buffer and never
-	// hold a whole one, so no message size limit is needed.
-	c.ws.SetReadLimit(-1)
-
-	dctx, stop := context.WithCancel(c.p.quit)
-	tcp, err := c.p.dialer.DialContext(dctx, "tcp", c.p.target)
-	stop()
+// accept upgrades the request. The response must go out within the
+// handshake timeout; once upgraded, the deadlines the HTTP server left on
+// the connection are cleared (the connection's own timers take over).
+func (p *proxy) accept(w http.ResponseWriter, r *http.Request, proto string) (*websocket.Conn, net.Conn, error) {
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(p.lim.handshakeTimeout))
+	hw := &hijackRecorder{ResponseWriter: w}
+	opts := &websocket.AcceptOptions{InsecureSkipVerify: true} // origin checked by the caller
+	if proto != "" {
+		opts.Subprotocols = []string{proto}
+	}
+	ws, err := websocket.Accept(hw, r, opts)
 	if err != nil {
-		c.why = "cannot reach " + c.p.target + ": " + err.Error()
-		// 1014: the proxy could not reach its upstream. The page sees
-		// this code and reason in its close event.
-		c.ws.Close(websocket.StatusBadGateway, "cannot reach the SPICE server")
-		c.logClose()
-		return
+		return nil, nil, err
 	}
-	c.tcp = tcp
-	if c.p.record != "" {
-		if c.rec, err = spicetest.CreateCapFile(c.p.record, c.id); err != nil {
-			c.p.log.Printf("conn %d: not recorded: %v", c.id, err)
-		}
-	}
-	stopQuit := context.AfterFunc(c.p.quit, func() {
-		c.end(websocket.StatusGoingAway, "server shutting down", "server shutting down")
-	})
-	defer stopQuit()
-
-	upDone := make(chan struct{})
-	go func() {
-		defer close(upDone)
-		c.pumpUp()
-	}()
-	c.pumpDown()
-	<-upDone
-	// Both pumps have returned; make sure nothing stays open.
-	c.ws.CloseNow()
-	c.tcp.Close()
-	if c.rec != nil {
-		if err := c.rec.Close(); err != nil {
-			c.p.log.Printf("conn %d: capture: %v", c.id, err)
-		}
-	}
-	c.logClose()
+	hw.conn.SetDeadline(time.Time{})
+	// The proxy streams each message through a fixed buffer and counts
+	// its size itself (conn.pumpUp), so the library's limit is off.
+	ws.SetReadLimit(-1)
+	return ws, hw.conn, nil
 }
 
-func (c *conn) logClose() {
-	line := fmt.Sprintf("conn %d closed %s: up %d B, down %d B, %s: %s",
-		c.id, c.peer, c.up, c.down, time.Since(c.start).Round(time.Millisecond), c.why)
-	if c.rec != nil {
-		line += " (recorded to " + c.rec.Name() + ")"
-	}
-	c.p.log.Print(line)
+// hijackRecorder keeps the connection the websocket library hijacks.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
 }
 
-// end records why the connection ends and closes both sides, which
-// unblocks whichever pump is still running. Only the first call counts.
-// The websocket close handshake can take seconds, so the TCP side is
-// closed first.
-func (c *conn) end(code websocket.StatusCode, reason, why string) {
-	c.endOnce.Do(func() {
-		c.why = why
-		c.tcp.Close()
-		c.ws.Close(code, reason)
-		c.cancel()
-	})
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
 }
 
-// record stores received bytes in the capture. A failing capture is
-// reported once; the connection goes on without it.
-func (c *conn) record(dir int, b []byte) {
-	if c.rec == nil {
-		return
-	}
-	if err := c.rec.Record(dir, b); err != nil {
-		c.recErr.Do(func() { c.p.log.Printf("conn %d: capture stopped: %v", c.id, err) })
-	}
-}
-
-// errTextMessage ends a connection whose client sends a text message:
-// SPICE is binary and websockify's base64 mode is not supported.
-var errTextMessage = errors.New("text message from client")
-
-// pumpUp copies client websocket messages to the TCP connection.
-func (c *conn) pumpUp() {
-	buf := make([]byte, upBufSize)
-	for {
-		typ, r, err := c.ws.Reader(c.ctx)
-		if err != nil {
-			c.endUp(err)
-			return
-		}
-		if typ != websocket.MessageBinary {
-			c.endUp(errTextMessage)
-			return
-		}
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 {
-				c.record(spicetest.CapClientToServer, buf[:n])
-				m, werr := c.tcp.Write(buf[:n])
-				c.up += int64(m)
-				if werr != nil {
-					c.end(websocket.StatusBadGateway, "SPICE server connection failed", "write to target: "+werr.Error())
-					return
-				}
-			}
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				c.endUp(rerr)
-				return
-			}
-		}
-	}
-}
-
-func (c *conn) endUp(err error) {
-	switch {
-	case errors.Is(err, errTextMessage):
-		c.end(websocket.StatusUnsupportedData, "binary messages only", "client sent a text message")
-	case websocket.CloseStatus(err) != -1:
-		c.end(websocket.StatusNormalClosure, "", fmt.Sprintf("client closed (%d)", websocket.CloseStatus(err)))
-	default:
-		c.end(websocket.StatusInternalError, "", "client: "+err.Error())
-	}
-}
-
-// pumpDown copies bytes from the TCP connection to the client, one
-// binary message per read.
-func (c *conn) pumpDown() {
-	buf := make([]byte, downBufSize)
-	for {
-		n, rerr := c.tcp.Read(buf)
-		if n > 0 {
-			c.record(spicetest.CapServerToClient, buf[:n])
-			if err := c.ws.Write(c.ctx, websocket.MessageBinary, buf[:n]); err != nil {
-				c.end(websocket.StatusInternalError, "", "write to client: "+err.Error())
-				return
-			}
-			c.down += int64(n)
-		}
-		if rerr == io.EOF {
-			c.end(websocket.StatusNormalClosure, "SPICE server closed the connection", "target closed")
-			return
-		}
-		if rerr != nil {
-			c.end(websocket.StatusBadGateway, "SPICE server connection failed", "read from target: "+rerr.Error())
-			return
-		}
-	}
-}
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }

@@ -47,7 +47,8 @@ func contentType(name string) string {
 // nothing outside the directory (os.Root also refuses symlinks that lead
 // out of it).
 type static struct {
-	root *os.Root
+	root  *os.Root
+	cache variantCache
 }
 
 func newStatic(dir string) (*static, error) {
@@ -103,9 +104,29 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentType(name))
-	// Builds overwrite files in place: make browsers revalidate, which
-	// ServeContent answers with 304 from the modification time.
-	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasSuffix(name, ".html") {
+		// The page's URL carries the token and maybe the password.
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	if v := r.URL.Query().Get("v"); v != "" && v == s.cache.version(s.root, name, fi) {
+		// A versioned URL (the page asks for app.wasm?v=<hash>) whose
+		// version is this file's: it can never change.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Builds overwrite files in place: make browsers revalidate,
+		// which the ETag answers with 304.
+		h.Set("Cache-Control", "no-cache")
+	}
+	body, bfi, encoding := s.cache.variant(s.root, r, name, fi)
+	if body != nil {
+		defer body.Close()
+		h.Set("Content-Encoding", encoding)
+		f, fi = body, bfi
+	}
+	if !strings.HasSuffix(name, ".gz") && !strings.HasSuffix(name, ".br") {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	h.Set("ETag", etag(fi, encoding))
 	http.ServeContent(w, r, name, fi.ModTime(), f)
 }

@@ -47,8 +47,8 @@ func chromium(t *testing.T) string {
 }
 
 // site serves the page as the build tool lays it out, with testdata/fake-go.js
-// in place of wasm_exec.js. Paths are /<variant>/<file>; the variant says
-// how app.wasm.gz is served:
+// in place of wasm_exec.js. Paths are /<variant>[;knob=value…]/<file>; the
+// knobs are fake-go.js's, the variant says how app.wasm.gz is served:
 //
 //	plain:   gzip bytes as a file server sends them (application/gzip)
 //	decoded: gzip bytes with Content-Encoding: gzip, so the browser inflates them
@@ -68,6 +68,11 @@ func site(t *testing.T) *httptest.Server {
 		"frame.html": []byte(`<!doctype html><body style="margin:0;background:#ddd">` +
 			`<iframe id="f" style="width:360px;height:240px;border:1px solid #888;margin:20px"` +
 			` src="spice_auto.html?host=127.0.0.1&port=6082&title=tiny"></iframe></body>`),
+		// A frame whose src and allow attribute come from the fragment
+		// (#src=URL&allow=…), for cross-origin embedding.
+		"xframe.html": []byte(`<!doctype html><body style="margin:0"><iframe id="f" style="width:780px;height:560px;border:0"></iframe>` +
+			`<script>const q = new URLSearchParams(location.hash.slice(1)), f = document.getElementById("f");` +
+			`if (q.get("allow")) f.allow = q.get("allow"); f.src = q.get("src");</script></body>`),
 		// An embedder: app.js for the API only, no page markup.
 		"embed.html": []byte(`<!doctype html><body style="margin:0">` +
 			`<div id="box" style="width:640px;height:480px"></div>` +
@@ -76,8 +81,10 @@ func site(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{variant}/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
+		// ";knob=value" after the variant is for fake-go.js.
+		variant, _, _ := strings.Cut(r.PathValue("variant"), ";")
 		if name == "app.wasm.gz" {
-			switch r.PathValue("variant") {
+			switch variant {
 			case "plain":
 				w.Header().Set("Content-Type", "application/gzip")
 				w.Write(gz.Bytes())
@@ -393,7 +400,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	t.Run("server mouse mode", func(t *testing.T) {
 		ctx := tab(t, ctx)
-		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0#fake-size=640x480"))
+		do(t, ctx, chromedp.Navigate(srv.URL+"/plain/spice_auto.html?host=127.0.0.1&port=5959&worker=0&scaling=down#fake-size=640x480"))
 		waitFor(t, ctx, `document.body.dataset.state === "connected"`)
 		type overlay struct {
 			Hint             bool

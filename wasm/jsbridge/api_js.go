@@ -102,6 +102,7 @@ func connect(opts, events js.Value) js.Value {
 	method("wheel", func(a []js.Value) any { client.Wheel(argInt(a, 0)); return nil })
 	method("releaseAll", func(a []js.Value) any { client.ReleaseAll(); return nil })
 	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
+	agentMethods(method, client) // typeText, setClipboard, setDisplaySize, sendFile, cancelFile (agent_js.go)
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
 	method("audioPort", func(a []js.Value) any {
 		if audio != nil {

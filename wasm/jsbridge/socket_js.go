@@ -49,6 +49,13 @@ func dialSocket(ctx context.Context, pool js.Value) (*socket, error) {
 		case "open":
 			return s, nil
 		case "closed":
+			if code := s.v.Get("closeCode").Int(); code == 1000 || code == 1005 || code == 1008 {
+				// A close frame: the websocket did open, and the proxy
+				// closed it before Go looked (the page can see both
+				// events in one task). Hand it over; the first read
+				// ends it, which the session reports as a refusal.
+				return s, nil
+			}
 			err := s.closeError()
 			s.Close()
 			return nil, errfmt.Wrap("cannot open the websocket", err)
@@ -69,6 +76,13 @@ func (s *socket) closeError() error {
 	code := s.v.Get("closeCode").Int()
 	reason := s.v.Get("closeReason").String()
 	if code == 1000 || code == 1005 {
+		return io.EOF
+	}
+	if code == 1008 {
+		// Policy violation: how serve/ refuses a console (bad token,
+		// origin, target). Before any byte the session reports it as
+		// it reports nova's refusal, a close without a word
+		// (session.ErrProxyRefused).
 		return io.EOF
 	}
 	if reason != "" {

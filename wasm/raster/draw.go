@@ -5,11 +5,14 @@ import "encoding/binary"
 // scratch holds the buffers a Surface reuses between draws, so that
 // drawing allocates nothing once they have grown.
 type scratch struct {
-	rgn   region
-	row   []byte // one row of source pixels (pattern, samples)
-	row2  []byte // a second one (ROP3's pattern)
-	solid []byte // a row of one repeated pixel
-	smp   sampler
+	rgn    region
+	row    []byte // one row of source pixels (pattern, samples)
+	row2   []byte // a second one (ROP3's pattern)
+	solid  []byte // a row of one repeated pixel
+	smp    sampler
+	comp   compScratch
+	text   textScratch
+	stroke strokeScratch
 }
 
 // buf returns n bytes of b, growing it when needed.

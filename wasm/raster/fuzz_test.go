@@ -166,6 +166,13 @@ func TestDrawRandom(t *testing.T) {
 func checkDraw(t *testing.T, data []byte) {
 	t.Helper()
 	before, after, a, op := fuzzDraw(data)
+	checkChange(t, before, after, a, op)
+}
+
+// checkChange checks a draw's effect: every pixel valid for the format,
+// changes only inside the area and inside the damage.
+func checkChange(t *testing.T, before, after *Surface, a Area, op int) {
+	t.Helper()
 	dmg := after.Damage.Rects()
 	for y := 0; y < after.H; y++ {
 		for x := 0; x < after.W; x++ {

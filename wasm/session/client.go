@@ -72,6 +72,7 @@ type Client struct {
 	mu        sync.Mutex
 	channels  map[spice.ChannelID]*channel
 	inputs    *inputs
+	agent     *agent // the main channel's guest agent, once linked
 	sessionID uint32
 	mouseMode uint32
 

@@ -59,6 +59,7 @@ type display struct {
 	rowTmp     []byte
 	clipBuf    []raster.Rect
 	maskBits   raster.Bitmap
+	ops        opScratch // display_composite.go
 }
 
 // displayCaps are the display capabilities this client implements. The
@@ -69,6 +70,7 @@ func displayCaps() spice.Caps {
 		With(spice.DisplayCapPrefCompression).
 		With(spice.DisplayCapLZ4Compression).
 		With(spice.DisplayCapSizedStream).
+		With(spice.DisplayCapComposite).
 		With(spice.DisplayCapMultiCodec).
 		With(spice.DisplayCapCodecMJPEG)
 }

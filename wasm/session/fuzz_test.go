@@ -78,6 +78,12 @@ func FuzzDisplay(f *testing.F) {
 		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, false))),
 		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, true))),
 		record(spice.MsgTypeDisplayStreamDestroy, body{}.u32(2)),
+		record(spice.MsgTypeDisplayDrawComposite, compositeBody(2, 2, 30, 20, uint32(raster.OpOver)|spice.CompositeHasMask|spice.CompositeHasSrcTransform,
+			surfaceImage(3, 16, 16), surfaceImage(0, 64, 48), &spice.Transform{T00: 40000, T01: 9000, T11: 70000}, nil, [2]int16{1, 2}, [2]int16{-3, 0})),
+		record(spice.MsgTypeDisplayDrawText, textBody(nil, [4]int32{1, 1, 20, 10}, 0xc08040, nil, [2]int32{}, spice.RopdOpPut,
+			[]raster.Glyph{{X: 2, Y: 3, W: 9, H: 2, Data: []byte{0xff, 0x80, 0x81, 0x00}}})),
+		record(spice.MsgTypeDisplayDrawStroke, strokeBody([]raster.PathSegment{{Points: []raster.PathPoint{{X: 32, Y: 32}, {X: 400, Y: 300}, {X: 30, Y: 500}}}},
+			[]uint8{spice.PathBegin | spice.PathEnd}, []int32{48, 32}, spice.LineFlagStyled, 0xffffff, spice.RopdOpXor)),
 	}
 	var all []byte
 	for _, s := range seed {

@@ -19,6 +19,7 @@ type mainChannel struct {
 	cancel   context.CancelCauseFunc
 	attached bool
 	agent    bool // the guest agent is running
+	ag       *agent
 
 	inited     atomic.Bool // INIT arrived; read by startTimer's goroutine
 	startTimer *time.Timer // ends the session if INIT or the channel list never come
@@ -60,10 +61,10 @@ var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte)
 	spice.MsgTypeMainMouseMode:            (*mainChannel).mouseMode,
 	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime, // sound.go
 	spice.MsgTypeMainAgentConnected:       (*mainChannel).agentConnected,
-	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnected,
+	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnectedTokens,
 	spice.MsgTypeMainAgentDisconnected:    (*mainChannel).agentDisconnected,
-	spice.MsgTypeMainAgentToken:           ignore,
-	spice.MsgTypeMainAgentData:            ignore,
+	spice.MsgTypeMainAgentToken:           (*mainChannel).agentToken,
+	spice.MsgTypeMainAgentData:            (*mainChannel).agentData,
 	spice.MsgTypeMainName:                 (*mainChannel).name,
 	spice.MsgTypeMainUUID:                 ignore,
 	spice.MsgTypeMainMigrateBegin:         (*mainChannel).migrateBegin,
@@ -88,6 +89,11 @@ func (c *Client) runMain(ctx context.Context, cancel context.CancelCauseFunc) er
 		return err
 	}
 	m := &mainChannel{c: c, ch: ch, cancel: cancel}
+	m.ag = newAgent(c, ch)
+	c.mu.Lock()
+	c.agent = m.ag
+	c.mu.Unlock()
+	defer m.ag.close()
 	m.startTimer = time.AfterFunc(c.startTimeout, func() {
 		if m.inited.Load() {
 			cancel(errors.New("main channel: the server did not send its channel list within " + c.startTimeout.String()))
@@ -120,6 +126,11 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	m.agent = msg.AgentConnected != 0
 	c.sound.mm.set(msg.MultiMediaTime)
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
+	if m.agent {
+		if err := m.ag.start(msg.AgentTokens, true); err != nil {
+			return err
+		}
+	}
 	if c.cfg.Prepare != nil {
 		// Display, inputs and cursor: what every server offers.
 		c.cfg.Prepare(expectedChannels)
@@ -273,14 +284,35 @@ func (m *mainChannel) mouseMode(ctx context.Context, body []byte) error {
 
 func (m *mainChannel) agentConnected(ctx context.Context, body []byte) error {
 	m.agent = true
-	m.c.log("info", "guest agent connected")
-	return nil
+	return m.ag.start(0, false) // the window from INIT still holds
+}
+
+func (m *mainChannel) agentConnectedTokens(ctx context.Context, body []byte) error {
+	var msg spice.MsgMainAgentToken // same body: num_tokens
+	if err := msg.Decode(body); err != nil {
+		return err
+	}
+	m.agent = true
+	return m.ag.start(msg.NumTokens, true)
 }
 
 func (m *mainChannel) agentDisconnected(ctx context.Context, body []byte) error {
 	m.agent = false
-	m.c.log("info", "guest agent disconnected")
+	m.ag.stop()
 	return nil
+}
+
+func (m *mainChannel) agentToken(ctx context.Context, body []byte) error {
+	var msg spice.MsgMainAgentToken
+	if err := msg.Decode(body); err != nil {
+		return err
+	}
+	m.ag.addTokens(msg.NumTokens)
+	return nil
+}
+
+func (m *mainChannel) agentData(ctx context.Context, body []byte) error {
+	return m.ag.data(body)
 }
 
 func (m *mainChannel) name(ctx context.Context, body []byte) error {

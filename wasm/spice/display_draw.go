@@ -243,8 +243,9 @@ func (m *MsgDisplayDrawAlphaBlend) Decode(b []byte) error {
 	return r.err
 }
 
-// MsgDisplayDrawComposite is a pixman composite, sent by Xspice and the
-// X QXL driver when the client has DisplayCapComposite
+// MsgDisplayDrawComposite is a pixman composite, sent by the X QXL driver
+// in a guest when the client has DisplayCapComposite (Xspice's build of
+// the driver never sends it: e2e TestDrawOpsXspiceWorkload)
 // (spice.proto: DisplayChannel.draw_composite). MaskBitmap, SrcTransform
 // and MaskTransform are present only when Flags has CompositeHasMask,
 // CompositeHasSrcTransform and CompositeHasMaskTransform; otherwise they

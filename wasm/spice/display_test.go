@@ -173,7 +173,7 @@ func displayCases() []serverCase {
 	qi.open = true
 	text := d("draw_text", MsgTypeDisplayDrawText, textBody(StringFlagRasterA1, 1), &MsgDisplayDrawText{
 		Base: testNoClipBase,
-		String: String{Flags: StringFlagRasterA1, Glyphs: []RasterGlyph{{RenderPos: Point{0, 20},
+		String: String{Flags: StringFlagRasterA1, Length: 1, Glyphs: []RasterGlyph{{RenderPos: Point{0, 20},
 			GlyphOrigin: Point{-1, -12}, Width: 9, Height: 2, Data: []byte{0, 1, 2, 3}}}},
 		BackArea:  Rect{1, 2, 3, 4},
 		ForeBrush: Brush{Type: BrushTypeSolid, Color: 0xffffff},

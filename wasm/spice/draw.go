@@ -116,6 +116,7 @@ type RasterGlyph struct {
 // of StringFlagRasterA1/A4/A8 and maybe StringFlagRasterTopDown.
 type String struct {
 	Flags  uint8
+	Length uint16 // the glyph count, which is len(Glyphs) for raster strings
 	Glyphs []RasterGlyph
 }
 
@@ -290,11 +291,19 @@ func (r *reader) str(ptr uint32, st *String) {
 		return
 	}
 	s := r.at(ptr)
-	n := s.count16(1) // checked per glyph below; this only rejects a count past the end
+	n := int(s.u16())
 	st.Flags = s.u8()
+	st.Length = uint16(n)
 	bpp := stringBPP(st.Flags)
-	if s.err == nil && n > 0 && bpp == 0 {
-		s.fail(FormatError("string without raster depth"))
+	if bpp == 0 {
+		// spice.proto's String has glyph data only for the raster
+		// depths; the vector glyphs of old were dropped from the
+		// protocol, so such a string carries its length and nothing
+		// else (spice-common then draws only the back area).
+		if s.err != nil {
+			r.fail(s.err)
+		}
+		return
 	}
 	if s.err == nil && n*glyphHeaderSize > len(s.body)-s.off {
 		s.fail(FormatError("glyph count exceeds message"))

@@ -165,3 +165,11 @@ type MsgcMainMigrateConnectError struct{}
 func (*MsgcMainMigrateConnectError) client()                  {}
 func (*MsgcMainMigrateConnectError) Type() MsgType            { return MsgcTypeMainMigrateConnectError }
 func (*MsgcMainMigrateConnectError) Encode(dst []byte) []byte { return dst }
+
+// MsgcMainAgentToken returns tokens to the server for agent-to-client
+// data the client has consumed (spice.proto: MainChannel.agent_token).
+type MsgcMainAgentToken struct{ NumTokens uint32 }
+
+func (*MsgcMainAgentToken) client()                    {}
+func (*MsgcMainAgentToken) Type() MsgType              { return MsgcTypeMainAgentToken }
+func (m *MsgcMainAgentToken) Encode(dst []byte) []byte { return put32(dst, m.NumTokens) }

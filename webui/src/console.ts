@@ -1,14 +1,17 @@
 // SpiceConsole: the embedder API. It owns the screen canvas, input capture
 // and cursor presentation, and drives one Go session at a time.
 
+import { AgentFeatures, type AgentEventMap, type ScalingDetail, type ScalingSetting } from "./agent";
 import { type MicrophoneDetail, type PlaybackDetail, Sound } from "./audio/sound";
+import type { ClipboardAccess } from "./clipboard";
 import { CursorView } from "./cursor";
-import type { GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
+import type { AgentState, ClipboardData, GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
 import { type SessionOptions, type SessionStats, startSession } from "./host";
 import { InputCapture } from "./input";
-import { type Scaling, fitScreen } from "./layout";
+import { fitScreen } from "./layout";
 import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL, warmCache } from "./load";
 import { ClientWorker, workerSupported } from "./remote";
+import type { FileTransfer } from "./transfers";
 
 export interface ConsoleOptions {
   /** Websocket URL for every channel, token included (see socketURL). */
@@ -19,8 +22,23 @@ export interface ConsoleOptions {
   protocol?: string;
   /** Image compression to ask the server for; see ConnectOptions.compression. */
   compression?: string;
-  /** How the screen fits the container; default "down" (shrink only). */
-  scaling?: Scaling;
+  /**
+   * How the screen fits the container: "remote" (the guest's resolution
+   * follows the container, through the guest agent), "fit", "none" (1:1,
+   * scrolling) or "down" (shrink only). Default "auto": remote when the
+   * guest agent can resize the guest, fit otherwise.
+   */
+  scaling?: ScalingSetting;
+  /** With remote scaling, size the guest in device pixels (devicePixelRatio); default false. */
+  hidpi?: boolean;
+  /**
+   * Keep the local clipboard and the guest's in step automatically where
+   * the browser allows (secure context, permission); default true. Ctrl+V
+   * in the console sends the local clipboard either way.
+   */
+  clipboard?: boolean;
+  /** Send files dropped onto the screen to the guest; default true. */
+  fileDrop?: boolean;
   /** Focus the screen when connected, so typing works at once; default true. */
   autoFocus?: boolean;
   /** Where app.wasm.gz is; default next to app.js. */
@@ -73,7 +91,7 @@ export interface LogDetail {
 }
 
 /** The events SpiceConsole dispatches; all are CustomEvents. */
-export interface ConsoleEventMap {
+export interface ConsoleEventMap extends AgentEventMap {
   status: CustomEvent<StatusDetail>;
   resize: CustomEvent<ResizeDetail>;
   firstframe: CustomEvent<null>;
@@ -108,6 +126,7 @@ export class SpiceConsole extends EventTarget {
   private input: InputCapture;
   private readonly resizeObserver: ResizeObserver;
   private readonly opts: ConsoleOptions;
+  private readonly agentUI: AgentFeatures;
   private password: string;
   private session: GoSession | null = null;
   private sessionStats: (() => Promise<SessionStats | null>) | null = null;
@@ -129,7 +148,7 @@ export class SpiceConsole extends EventTarget {
     this.password = options.password ?? "";
     this.root = document.createElement("div");
     this.root.className = "spiceweb-console";
-    this.root.style.cssText = rootStyle + (options.scaling === "none" ? "overflow:auto;" : "");
+    this.root.style.cssText = rootStyle;
     this.stage = document.createElement("div");
     this.stage.style.cssText = stageStyle;
     this.screen = newScreenCanvas();
@@ -143,6 +162,22 @@ export class SpiceConsole extends EventTarget {
     container.append(this.root);
 
     this.cursor = new CursorView(this.screen, this.overlay);
+    this.agentUI = new AgentFeatures(
+      {
+        session: () => (this.connected ? this.session : null),
+        root: this.root,
+        screen: () => this.screen,
+        layout: () => this.layout(),
+        emit: (type, detail) => this.emit(type, detail),
+        log: (level, message) => this.emit("log", { level, message }),
+      },
+      {
+        ...(options.scaling ? { scaling: options.scaling } : {}),
+        ...(options.hidpi !== undefined ? { hidpi: options.hidpi } : {}),
+        ...(options.clipboard !== undefined ? { clipboard: options.clipboard } : {}),
+        ...(options.fileDrop !== undefined ? { fileDrop: options.fileDrop } : {}),
+      },
+    );
     this.input = this.capture();
     this.sound = new Sound(
       {
@@ -267,6 +302,7 @@ export class SpiceConsole extends EventTarget {
     this.mode = "client"; // until the new session says otherwise
     this.cursor.reset();
     this.input.modeChanged("client");
+    this.agentUI.sessionStarted();
     this.setStatus("connecting", "Loading the client…");
     const opts: SessionOptions = {
       url: this.opts.url,
@@ -360,6 +396,7 @@ export class SpiceConsole extends EventTarget {
         this.updateHint();
       },
       log: (level, message) => this.emit("log", { level, message }),
+      interceptKey: (e, down) => this.agentUI.interceptKey(e, down),
     });
   }
 
@@ -387,6 +424,7 @@ export class SpiceConsole extends EventTarget {
     this.endSession(true);
     this.live = false;
     this.input.detach();
+    this.agentUI.detach();
     this.resizeObserver.disconnect();
     this.sound.close();
     this.worker?.terminate();
@@ -422,6 +460,7 @@ export class SpiceConsole extends EventTarget {
         if (!current()) return;
         if (state === "connected") {
           this.connected = true;
+          this.agentUI.sessionConnected();
           this.setStatus(state, message);
           this.updateHint();
           if (this.opts.autoFocus ?? true) this.focus();
@@ -437,6 +476,7 @@ export class SpiceConsole extends EventTarget {
         if (!current()) return;
         this.screenW = width;
         this.screenH = height;
+        this.agentUI.guestResized(width, height);
         this.layout();
         this.emit("resize", { width, height });
       },
@@ -459,6 +499,9 @@ export class SpiceConsole extends EventTarget {
       log: (level, message) => {
         if (gen === this.generation) this.emit("log", { level, message });
       },
+      agent: (state) => current() && this.agentUI.agent(state),
+      clipboard: (data) => current() && this.agentUI.clipboard(data),
+      fileProgress: (id, state, sent, total, message) => current() && this.agentUI.fileProgress(id, state, sent, total, message),
       playback: (info) => current() && this.sound.onPlayback(info),
       record: (info) => current() && this.sound.onRecord(info),
     };
@@ -479,6 +522,7 @@ export class SpiceConsole extends EventTarget {
   private ended(message: string, authFailed: boolean): void {
     this.endSession(false);
     this.live = false;
+    this.agentUI.sessionEnded(message);
     if (this.locked) document.exitPointerLock();
     this.setStatus(authFailed ? "auth-failed" : "disconnected", message);
     this.emit("disconnect", { message, authFailed });
@@ -498,16 +542,100 @@ export class SpiceConsole extends EventTarget {
     this.hint.style.display = show ? "block" : "none";
   }
 
-  // Sizes the stage (and so the canvas) to fit the container.
+  // Sizes the stage (and so the canvas) to fit the container, and tells
+  // the agent features the area the guest may be sized to.
   private layout(): void {
-    const scaling = this.opts.scaling ?? "down";
-    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, this.screenW, this.screenH, scaling);
+    const { scaling, pixelRatio } = this.agentUI.display();
+    this.root.style.overflow = scaling === "none" ? "auto" : "hidden";
+    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, this.screenW, this.screenH, scaling, pixelRatio);
     this.stage.style.width = `${fit.width}px`;
     this.stage.style.height = `${fit.height}px`;
     this.stage.style.visibility = this.screenW > 0 ? "visible" : "hidden";
     // Enlarged pixels stay sharp; reduced ones are smoothed.
     this.screen.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
     this.cursor.setScale(fit.scale);
+    this.agentUI.area(this.root.clientWidth, this.root.clientHeight);
+  }
+
+  // ---- the guest agent: clipboard, size, files (agent.ts does the work) ----
+
+  /** What the guest agent can do now; all false without one. */
+  get agent(): AgentState {
+    return this.agentUI.agentState;
+  }
+
+  /** What the browser lets the console do with the local clipboard, and why not. */
+  get clipboardAccess(): ClipboardAccess {
+    return this.agentUI.clipboardAccess;
+  }
+
+  /** The guest's latest clipboard content (what it last copied), or null. */
+  get guestClipboard(): ClipboardData | null {
+    return this.agentUI.guestClipboard;
+  }
+
+  /**
+   * Asks the browser to let the console read the clipboard (call it from a
+   * click: the browser asks the user). Resolves to the access then.
+   */
+  allowClipboard(): Promise<ClipboardAccess> {
+    return this.agentUI.allowClipboard();
+  }
+
+  /**
+   * Makes text or a PNG image the guest's clipboard. false when no agent
+   * shares the clipboard (see clipboardReason) or the data is too large.
+   */
+  setClipboard(data: string | ClipboardData): boolean {
+    return this.agentUI.setClipboard(data);
+  }
+
+  /**
+   * Types text into the guest as key presses, as a US keyboard would (for
+   * guests without an agent). Stops at the first character a US keyboard
+   * cannot type, and after 4096; returns how many characters it typed.
+   */
+  typeText(text: string): number {
+    return this.agentUI.typeText(text);
+  }
+
+  /**
+   * Sends a file to the guest through the agent; files queue. Returns the
+   * transfer (its id for cancelFile); fileprogress events follow. Without
+   * an agent that takes files it fails at once, with the reason.
+   */
+  sendFile(file: Blob, name?: string): FileTransfer {
+    return this.agentUI.sendFile(file, name);
+  }
+
+  /** Cancels a queued or running file. */
+  cancelFile(id: number): void {
+    this.agentUI.cancelFile(id);
+  }
+
+  /** Every file sent in this console, oldest first. */
+  get transfers(): FileTransfer[] {
+    return this.agentUI.transfers;
+  }
+
+  /** Forgets the finished transfers. */
+  clearTransfers(): void {
+    this.agentUI.clearTransfers();
+  }
+
+  /** The scaling in effect, the setting, and HiDPI. */
+  get scaling(): ScalingDetail {
+    return this.agentUI.scaling;
+  }
+
+  /** Changes the scaling (and HiDPI); "auto" is remote with an agent that resizes, fit otherwise. */
+  setScaling(setting: ScalingSetting, hidpi?: boolean): void {
+    this.agentUI.setScaling(setting, hidpi);
+  }
+
+  /** Why a feature of the agent is unavailable now, in words; "" when it is available. */
+  unavailable(feature: "clipboard" | "resize" | "files"): string {
+    return feature === "clipboard" ? this.agentUI.clipboardReason() : feature === "resize" ? this.agentUI.resizeReason() : this.agentUI.fileReason();
   }
 }
 

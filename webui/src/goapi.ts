@@ -100,6 +100,26 @@ export interface SessionEvents {
   /** Diagnostics for the console. level: "debug" | "info" | "warn" | "error". */
   log(level: string, message: string): void;
   /**
+   * The guest agent (spice-vdagent) connected, went away, or announced
+   * what it can do. Comes once after connect with connected false, then on
+   * every change.
+   */
+  agent(state: AgentState): void;
+  /**
+   * The guest's clipboard has new content (the guest grabbed it and Go
+   * fetched it at once, since the page cannot fetch lazily). Text has "\n"
+   * line endings whatever the guest uses. Images are PNG, valid only
+   * during the call (copy them).
+   */
+  clipboard(data: ClipboardData): void;
+  /**
+   * A file given to sendFile moved on. Comes at "queued", at least every
+   * 1% or 250 ms while "sending", and once at the end ("done", "cancelled"
+   * or "failed", with message saying why in words a user reads: "the host
+   * has disabled file transfer", "not enough space in the guest", ...).
+   */
+  fileProgress(id: number, state: FileState, sent: number, total: number, message: string): void;
+  /**
    * The playback channel's state changed (audio.go PlaybackState). When a
    * stream starts (active, with a new epoch), the page answers with
    * GoSession.audioPort("playback", epoch, port).
@@ -142,6 +162,23 @@ export interface RecordInfo {
   mute: boolean;
 }
 
+/** What the guest agent can do right now. All false while it is not connected. */
+export interface AgentState {
+  connected: boolean;
+  /** Text clipboard sharing, both ways. */
+  clipboard: boolean;
+  /** The guest takes PNG images on its clipboard and offers them. */
+  clipboardImages: boolean;
+  /** setDisplaySize reaches the guest (MONITORS_CONFIG). */
+  resize: boolean;
+  /** sendFile reaches the guest; false also when the host disabled file transfer. */
+  files: boolean;
+}
+
+export type ClipboardData = { type: "text"; text: string } | { type: "image"; mime: "image/png"; data: Uint8Array };
+
+export type FileState = "queued" | "sending" | "done" | "cancelled" | "failed";
+
 /** Handle returned by connect(). Input calls are ignored while not connected. */
 export interface GoSession {
   /**
@@ -161,6 +198,35 @@ export interface GoSession {
   releaseAll(): void;
   /** Sends Ctrl+Alt+Delete as scancodes. */
   ctrlAltDel(): void;
+  /**
+   * Types text as key presses, US layout, for guests without an agent
+   * (firmware, installers, login screens). Returns how many characters it
+   * typed: it stops at the first one a US keyboard cannot type ("\n" and
+   * "\t" are Enter and Tab) and types at most 4096.
+   */
+  typeText(text: string): number;
+  /**
+   * Makes data the guest's clipboard content (the client grabs the guest's
+   * clipboard and answers the agent's requests from data). Ignored without
+   * an agent that shares the clipboard; text line endings are converted to
+   * the guest's.
+   */
+  setClipboard(data: ClipboardData): void;
+  /**
+   * Asks the guest to take this size, in guest pixels (MONITORS_CONFIG to
+   * the agent). The page debounces; Go sends at most one request in flight
+   * and the latest size wins. Ignored unless AgentState.resize.
+   */
+  setDisplaySize(width: number, height: number): void;
+  /**
+   * Sends a file to the guest through the agent, read from file in pieces
+   * (never whole). id is the page's, unique within the session; progress
+   * comes as SessionEvents.fileProgress(id, ...). Files queue: one is sent
+   * at a time, in order.
+   */
+  sendFile(id: number, file: Blob, name: string): void;
+  /** Cancels a queued or running file; fileProgress(id, "cancelled") follows. */
+  cancelFile(id: number): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */

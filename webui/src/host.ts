@@ -83,6 +83,11 @@ export function startSession(
     wheel: (steps) => s?.wheel(steps),
     releaseAll: () => s?.releaseAll(),
     ctrlAltDel: () => s?.ctrlAltDel(),
+    typeText: (text) => s?.typeText(text) ?? 0,
+    setClipboard: (data) => s?.setClipboard(data),
+    setDisplaySize: (w, h) => s?.setDisplaySize(w, h),
+    sendFile: (id, file, name) => s?.sendFile(id, file, name),
+    cancelFile: (id) => s?.cancelFile(id),
     // A port that comes before Go runs has no stream to go to.
     audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {

@@ -4,8 +4,11 @@
 export { SpiceConsole } from "./console";
 export type { ConsoleEventMap, ConsoleOptions, DisconnectDetail, LogDetail, ResizeDetail, StatusDetail } from "./console";
 export type { MicrophoneDetail, MicrophoneState, PlaybackDetail, PlaybackState } from "./audio/sound";
-export type { GoModule, GoSession, MouseMode, SessionState } from "./goapi";
+export type { AgentState, ClipboardData, FileState, GoModule, GoSession, MouseMode, SessionState } from "./goapi";
 export type { Scaling } from "./layout";
+export type { ScalingDetail, ScalingSetting } from "./agent";
+export type { ClipboardAccess } from "./clipboard";
+export type { FileTransfer } from "./transfers";
 export { defaultWasmURL, loadGo } from "./load";
 export type { LoadOptions } from "./load";
 export { displayTitle, parseParams, socketURL, tokenCookie } from "./params";

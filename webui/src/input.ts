@@ -16,6 +16,12 @@ export interface InputHost {
   /** Pointer lock was taken or released (server mouse mode). */
   lockChanged(locked: boolean): void;
   log(level: string, message: string): void;
+  /**
+   * Consulted before a key goes to the guest: "pass" sends it, "browser"
+   * holds it back and leaves it to the browser (a paste shortcut, whose
+   * paste event must come), "drop" holds it back and stops the browser.
+   */
+  interceptKey?(e: KeyboardEvent, down: boolean): "pass" | "browser" | "drop";
 }
 
 export class InputCapture {
@@ -80,6 +86,9 @@ export class InputCapture {
     const s = this.host.session();
     // keyCode 229 is an IME at work in browsers that lack isComposing.
     if (!s || e.isComposing || e.keyCode === 229 || e.code === "") return;
+    const how = this.host.interceptKey?.(e, down) ?? "pass";
+    if (how === "drop") e.preventDefault();
+    if (how !== "pass") return;
     // Auto-repeat is forwarded as further key-downs: guests expect the
     // client to provide typematic repeat.
     if (s.key(e.code, down)) e.preventDefault();

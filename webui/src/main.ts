@@ -5,6 +5,7 @@
 
 import type { SpiceConsole } from "./console";
 import * as api from "./index";
+import { startCachedModule } from "./load";
 import { runPage } from "./page";
 import { runWorker } from "./worker";
 
@@ -30,6 +31,9 @@ if (inWorker) runWorker(globalThis as unknown as Parameters<typeof runWorker>[0]
 else startPage();
 
 function startPage(): void {
+  // Our page uses the default module URL: on a repeat visit its cached
+  // compilation can begin before anything else runs.
+  if (document.body?.dataset.spiceweb === "page") startCachedModule();
   const spiceWeb: SpiceWebGlobal = {
     SpiceConsole: api.SpiceConsole,
     loadGo: api.loadGo,

@@ -1,10 +1,12 @@
 // The spice_auto.html page: reads the URL, runs one SpiceConsole, and keeps
 // the top bar (status line, buttons, password form) in step with it.
 
+import { setupAgentBar } from "./agentbar";
 import type { MicrophoneDetail, PlaybackDetail } from "./audio/sound";
 import { SpiceConsole } from "./console";
 import type { SessionState } from "./goapi";
 import { displayTitle, parseParams, socketURL, tokenCookie } from "./params";
+import { loadSettings, pageStorage } from "./settings";
 
 /** The page's elements, looked up by id in spice_auto.html. */
 interface PageElements {
@@ -63,8 +65,15 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     return null;
   }
 
+  // The URL's display choices win over the remembered ones.
+  const storage = pageStorage();
+  const saved = loadSettings(storage);
+  const scaling = params.scaling ?? saved.scaling;
+  const hidpi = params.hidpi ?? saved.hidpi;
   const con = new SpiceConsole(el.screen, {
     url,
+    ...(scaling ? { scaling } : {}),
+    ...(hidpi !== undefined ? { hidpi } : {}),
     password: params.password,
     protocol: params.protocol,
     ...(params.compression ? { compression: params.compression } : {}),
@@ -91,6 +100,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   el.reconnect.addEventListener("click", () => void con.connect());
   el.ctrlAltDel.addEventListener("click", () => con.sendCtrlAltDel());
   setupFullscreen(doc, el, con);
+  setupAgentBar(doc, con, storage);
   setupSound(el, con);
 
   void con.connect();

@@ -78,6 +78,16 @@ test("parseParams", async (t) => {
       want: { path: "", password: "", protocol: "binary" },
     },
     {
+      name: "scaling and hidpi",
+      href: "http://h/p.html?scaling=remote&hidpi=1",
+      want: { scaling: "remote", hidpi: true, path: "websockify", password: "", protocol: "binary" },
+    },
+    {
+      name: "an unknown scaling is ignored; hidpi=0 is false",
+      href: "http://h/p.html?scaling=stretch&hidpi=0",
+      want: { hidpi: false, path: "websockify", password: "", protocol: "binary" },
+    },
+    {
       name: "empty host, port, token and title count as absent",
       href: "http://h/p.html?host=&port=&token=&title=",
       want: { path: "websockify", password: "", protocol: "binary" },

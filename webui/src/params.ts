@@ -4,6 +4,8 @@
 // token, title), plus encrypt and protocol. Everything here is a pure
 // function of strings so it can be tested without a browser.
 
+import { type Scaling, parseScaling } from "./layout";
+
 /** What the page URL asks for. Absent parameters are undefined. */
 export interface Params {
   host?: string;
@@ -24,6 +26,10 @@ export interface Params {
   compression?: string;
   /** worker=0 runs the client on the page, worker=1 in a worker; undefined: where supported. */
   worker?: boolean;
+  /** How the guest screen fits the page (remote, fit, none, down); undefined: the remembered choice or the default. */
+  scaling?: Scaling;
+  /** hidpi=1: with remote scaling, size the guest in device pixels; undefined: the remembered choice (off). */
+  hidpi?: boolean;
   /** audio=0 turns sound off (no playback or record channel); undefined: on. */
   audio?: boolean;
 }
@@ -97,6 +103,10 @@ export function parseParams(href: string): Params {
   if (encrypt !== undefined) p.encrypt = parseBool(encrypt);
   const worker = seen.get("worker");
   if (worker !== undefined) p.worker = parseBool(worker);
+  const scaling = parseScaling(seen.get("scaling"));
+  if (scaling) p.scaling = scaling;
+  const hidpi = seen.get("hidpi");
+  if (hidpi !== undefined) p.hidpi = parseBool(hidpi);
   const audio = seen.get("audio");
   if (audio !== undefined) p.audio = parseBool(audio);
   return p;

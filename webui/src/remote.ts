@@ -5,7 +5,8 @@ import type { GoSession, GoStats, SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
 import { zeroGoStats } from "./host";
 import { type LoadTimes, compileClient, errorText } from "./load";
-import type { FromWorker, SessionCall, ToWorker } from "./workerproto";
+import { typeablePrefix } from "./typing";
+import type { Call, FromWorker, SessionCall, ToWorker } from "./workerproto";
 
 /**
  * Whether this browser can run the client in a worker: a Worker that can
@@ -133,7 +134,7 @@ export class ClientWorker {
     } else {
       this.post({ t: "connect", id, opts });
     }
-    const call = (m: SessionCall, ...a: Array<string | number | boolean>) => this.post({ t: "call", id, m, a });
+    const call = <M extends SessionCall>(m: M, ...a: Parameters<GoSession[M]>) => this.post({ t: "call", id, m, a } as Call);
     return {
       id,
       key: (code, down) => {
@@ -149,6 +150,17 @@ export class ClientWorker {
       wheel: (steps) => call("wheel", steps),
       releaseAll: () => call("releaseAll"),
       ctrlAltDel: () => call("ctrlAltDel"),
+      typeText: (text) => {
+        // Go's count would come back too late for a synchronous answer;
+        // the rule it follows is typeablePrefix's (SpiceConsole sends only
+        // that prefix anyway).
+        call("typeText", text);
+        return typeablePrefix(text);
+      },
+      setClipboard: (data) => call("setClipboard", data),
+      setDisplaySize: (w, h) => call("setDisplaySize", w, h),
+      sendFile: (fileID, file, name) => call("sendFile", fileID, file, name),
+      cancelFile: (fileID) => call("cancelFile", fileID),
       audioPort: (kind, epoch, port) => this.post({ t: "audioPort", id, kind, epoch, port }, port ? [port] : []),
       disconnect: () => {
         this.sessions.delete(id);

@@ -6,7 +6,7 @@
 import type { GoModule, GoSession, SessionEvents } from "./goapi";
 import { startSession } from "./host";
 import { errorText, loadGo, loadTimes } from "./load";
-import type { FromWorker, ToWorker } from "./workerproto";
+import type { Call, FromWorker, ToWorker } from "./workerproto";
 
 /** The parts of DedicatedWorkerGlobalScope used here (the DOM lib has no worker types). */
 interface WorkerScope {
@@ -67,6 +67,17 @@ export function runWorker(scope: WorkerScope): void {
       cursorPosition: (x, y, visible) => send("cursorPosition", [x, y, visible]),
       mouseMode: (mode) => send("mouseMode", [mode]),
       log: (level, message) => send("log", [level, message]),
+      agent: (state) => send("agent", [{ ...state }]),
+      clipboard: (data) => {
+        if (data.type === "text") {
+          send("clipboard", [{ type: "text", text: data.text }]);
+          return;
+        }
+        // Valid only during the call, like the cursor's pixels: copy, move.
+        const copy = data.data.slice();
+        send("clipboard", [{ type: "image", mime: data.mime, data: copy }], [copy.buffer]);
+      },
+      fileProgress: (fileID, state, sent, total, message) => send("fileProgress", [fileID, state, sent, total, message]),
       playback: (info) => send("playback", [info]),
       record: (info) => send("record", [info]),
     };
@@ -95,31 +106,7 @@ export function runWorker(scope: WorkerScope): void {
       }
       case "call": {
         const s = sessions.get(m.id);
-        if (!s) return;
-        const a = m.a;
-        switch (m.m) {
-          case "key":
-            s.key(String(a[0]), Boolean(a[1]));
-            return;
-          case "mousePosition":
-            s.mousePosition(Number(a[0]), Number(a[1]));
-            return;
-          case "mouseMotion":
-            s.mouseMotion(Number(a[0]), Number(a[1]));
-            return;
-          case "mouseButton":
-            s.mouseButton(Number(a[0]), Boolean(a[1]));
-            return;
-          case "wheel":
-            s.wheel(Number(a[0]));
-            return;
-          case "releaseAll":
-            s.releaseAll();
-            return;
-          case "ctrlAltDel":
-            s.ctrlAltDel();
-            return;
-        }
+        if (s) callSession(s, m);
         return;
       }
       case "audioPort": {
@@ -142,4 +129,51 @@ export function runWorker(scope: WorkerScope): void {
     post({ t: "error", message: `unhandled rejection in the client's worker: ${errorText((ev as PromiseRejectionEvent).reason)}` }),
   );
   post({ t: "hello" });
+}
+
+// One forwarded call, each method named so that the type checker matches
+// the arguments to it (a new SessionCall without a case does not compile).
+function callSession(s: GoSession, c: Call): void {
+  switch (c.m) {
+    case "key":
+      s.key(...c.a);
+      return;
+    case "mousePosition":
+      s.mousePosition(...c.a);
+      return;
+    case "mouseMotion":
+      s.mouseMotion(...c.a);
+      return;
+    case "mouseButton":
+      s.mouseButton(...c.a);
+      return;
+    case "wheel":
+      s.wheel(...c.a);
+      return;
+    case "releaseAll":
+      s.releaseAll();
+      return;
+    case "ctrlAltDel":
+      s.ctrlAltDel();
+      return;
+    case "typeText":
+      s.typeText(...c.a);
+      return;
+    case "setClipboard":
+      s.setClipboard(...c.a);
+      return;
+    case "setDisplaySize":
+      s.setDisplaySize(...c.a);
+      return;
+    case "sendFile":
+      s.sendFile(...c.a);
+      return;
+    case "cancelFile":
+      s.cancelFile(...c.a);
+      return;
+    default: {
+      const never: never = c;
+      void never;
+    }
+  }
 }

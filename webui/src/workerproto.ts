@@ -1,12 +1,31 @@
 // The messages between the page (remote.ts) and the client's worker
 // (worker.ts). Both sides import these types; nothing else crosses.
 
-import type { SessionEvents } from "./goapi";
+import type { GoSession, SessionEvents } from "./goapi";
 import type { SessionOptions, SessionStats } from "./host";
 import type { LoadTimes } from "./load";
 
-/** The GoSession methods the page forwards as they are. */
-export type SessionCall = "key" | "mousePosition" | "mouseMotion" | "mouseButton" | "wheel" | "releaseAll" | "ctrlAltDel";
+/**
+ * The GoSession methods the page forwards as they are. Their arguments
+ * cross by structured clone: sendFile's Blob is a handle to the same bytes
+ * (nothing is copied), setClipboard's image bytes are copied.
+ */
+export type SessionCall =
+  | "key"
+  | "mousePosition"
+  | "mouseMotion"
+  | "mouseButton"
+  | "wheel"
+  | "releaseAll"
+  | "ctrlAltDel"
+  | "typeText"
+  | "setClipboard"
+  | "setDisplaySize"
+  | "sendFile"
+  | "cancelFile";
+
+/** One forwarded call: the method and its arguments, typed together. */
+export type Call = { [M in SessionCall]: { t: "call"; id: number; m: M; a: Parameters<GoSession[M]> } }[SessionCall];
 
 export type ToWorker =
   /**
@@ -23,7 +42,7 @@ export type ToWorker =
   | { t: "module"; module: WebAssembly.Module | null; error?: string }
   /** canvas comes with the first connect only; later sessions draw into the same one. */
   | { t: "connect"; id: number; opts: SessionOptions; canvas?: OffscreenCanvas }
-  | { t: "call"; id: number; m: SessionCall; a: Array<string | number | boolean> }
+  | Call
   /** GoSession.audioPort: the port comes transferred. */
   | { t: "audioPort"; id: number; kind: "playback" | "record"; epoch: number; port: MessagePort | null }
   | { t: "disconnect"; id: number }
