@@ -257,8 +257,8 @@ func checkStall(t *testing.T, b *Browser, fifo *AudioFIFO) {
 	after := Eval[counters](b, read)
 	dropped := after.Stale + after.Discarded - before.Stale - before.Discarded
 	t.Logf("a 2 s stall: %.0f ms of sound dropped, delay %v ms before, %v ms a second after", dropped*1000/sigRate, before.DelayMs, after.DelayMs)
-	if dropped < sigRate*3/2 {
-		t.Errorf("only %.0f ms of sound dropped over a 2 s stall: the rest would play late", dropped*1000/sigRate)
+	if dropped < sigRate*6/5 {
+		t.Errorf("only %.0f ms of sound dropped over a 2 s stall (want most of it): the rest would play late", dropped*1000/sigRate)
 	}
 	if after.DelayMs > 150 {
 		t.Errorf("playback delay %v ms a second after the stall", after.DelayMs)
