@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -467,4 +468,37 @@ func FuzzPlayout(f *testing.F) {
 			t.Fatal("close did not close the output")
 		}
 	})
+}
+
+// BenchmarkPlayoutPacket is the client's own work per 10 ms RAW packet of
+// 48 kHz stereo: conversion to float, the playout (with a drift
+// correction pending, so that it looks for quiet places), a write every
+// other packet and a report every fourth.
+func BenchmarkPlayoutPacket(b *testing.B) {
+	var clock time.Time
+	out := newSimOutput(48000, 2)
+	p := newPlayout(out, 48000, 2, func() time.Time { return clock })
+	p.report(out.report())
+	raw := make([]byte, 480*4)
+	for i := range 480 {
+		v := int16(8000 * math.Sin(2*math.Pi*440*float64(i)/48000))
+		binary.LittleEndian.PutUint16(raw[4*i:], uint16(v))
+		binary.LittleEndian.PutUint16(raw[4*i+2:], uint16(v))
+	}
+	var pcm []float32
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		clock = clock.Add(10 * time.Millisecond)
+		p.mu.Lock()
+		p.edit, p.editSince = 48, clock
+		p.mu.Unlock()
+		pcm = pcmS16ToFloat(pcm[:0], raw)
+		p.push(pcm)
+		out.queue = out.queue[:0] // the device keeps up
+		out.played = out.received
+		if i%4 == 0 {
+			p.report(out.report())
+		}
+	}
 }
