@@ -339,6 +339,9 @@ func BenchmarkAudioDrift(b *testing.B) {
 						mu.Unlock()
 					}
 				}
+				// Keep the channel (and so the session) open until the
+				// test has read the page's counters.
+				<-b.Context().Done()
 				return
 			}
 			drain(ch)
@@ -375,7 +378,7 @@ func BenchmarkAudioDrift(b *testing.B) {
 			b.Fatalf("only %d clicks paired", len(d))
 		}
 		firstMin, lastMin := median(d[:50]), median(d[len(d)-50:])
-		st := Eval[map[string]any](br, `SpiceWeb.pageConsole.stats().then((s) => s.audio)`)
+		st := Eval[map[string]any](br, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
 		b.Logf("server clock x%.4f for %d min: server-to-output delay %v over the first clicks, %v over the last, worst %v (%d clicks paired); the page's audio clock ran x%.5f of the wall clock; counters %v",
 			speed, minutes, firstMin, lastMin, slices.Max(d), len(d), scale, st)
 		b.ReportMetric(firstMin.Seconds()*1000, "first-ms")
