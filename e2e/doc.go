@@ -34,6 +34,13 @@
 //     trace's clock).
 //   - procstat.go: ReadProcCPU (a process's CPU by thread), ReadProcs and
 //     Others (the CPU of everything outside the test), ReadMachineCPU.
+//   - audio.go, audiotap.go: sound. AudioFIFO writes into Xspice's playback
+//     FIFO (XspiceOptions.AudioFIFODir) at real-time pace; Tone, Chirp,
+//     Goertzel, PeakFrequency, RMS make and read signals; InstallAudioTap
+//     listens to what the page's audio graph plays (TakeAudio, or
+//     AudioOnsets for long runs of clicks; AudioClock pairs its time with
+//     the wall clock); PlaybackCapture reads serve -record's playback
+//     channel with the time each message passed the proxy.
 //   - proxy_test.go, proxyload_test.go: StartServeArgs (serve/ in any
 //     routing mode), the page through serve/ by token file and JWT, and
 //     the proxy load and idle-memory benchmarks against websockify.

@@ -50,6 +50,15 @@ type XspiceOptions struct {
 	// vdagent.go) on the display: clipboard, resize, file transfer into
 	// Xspice.AgentDir.
 	VDAgent bool
+	// AudioFIFODir, when set, makes the server offer a playback channel
+	// fed from the FIFOs in that directory (see AudioFIFO). It goes in
+	// Xspice's environment as XSPICE_PLAYBACK_FIFO_DIR: the
+	// --audio-fifo-dir flag is ignored when --config is given.
+	AudioFIFODir string
+	// AudioOpus turns on the server's playback compression
+	// (XSPICE_PLAYBACK_COMPRESSION, off by default in Xspice): a client
+	// that announces Opus then gets Opus instead of RAW.
+	AudioOpus bool
 }
 
 // Xspice is a running Xspice server: an X server whose screen is served
@@ -200,7 +209,7 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 		name: "xspice",
 		path: script,
 		args: args,
-		env:  []string{"XSPICE_ADDR=127.0.0.1"},
+		env:  xspiceEnv(opts),
 		// If the test binary dies without cleanups (go test -timeout), the
 		// wrapper gets SIGINT: Python raises KeyboardInterrupt, which the
 		// script catches, and its exit handler kills Xorg. Not SIGTERM: the
@@ -237,6 +246,17 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 	}
 	WaitListen(t, x.Port, p, startTimeout)
 	return x
+}
+
+func xspiceEnv(opts XspiceOptions) []string {
+	env := []string{"XSPICE_ADDR=127.0.0.1"}
+	if opts.AudioFIFODir != "" {
+		env = append(env, "XSPICE_PLAYBACK_FIFO_DIR="+opts.AudioFIFODir)
+	}
+	if opts.AudioOpus {
+		env = append(env, "XSPICE_PLAYBACK_COMPRESSION=1")
+	}
+	return env
 }
 
 func dimensionsLine(info []byte) string {

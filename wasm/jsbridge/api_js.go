@@ -54,8 +54,17 @@ func connect(opts, events js.Value) js.Value {
 	}
 	pool := opts.Get("sockets")
 	scr := newScreen(opts.Get("canvas"), events)
+	// Sound only when the page asks for it (audio_js.go); a nil
+	// *audioDevice must not become a non-nil session.AudioDevice.
+	var audio *audioDevice
+	var audioDev session.AudioDevice
+	if opts.Get("audio").Truthy() {
+		audio = newAudioDevice(events)
+		audioDev = audio
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	client := session.New(session.Config{
+		Audio:                audioDev,
 		Password:             password,
 		Sink:                 scr,
 		PreferredCompression: compression,
@@ -95,14 +104,26 @@ func connect(opts, events js.Value) js.Value {
 	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
 	agentMethods(method, client) // typeText, setClipboard, setDisplaySize, sendFile, cancelFile (agent_js.go)
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
+	method("audioPort", func(a []js.Value) any {
+		if audio != nil {
+			audio.setPort(arg(a, 0).String(), argInt(a, 1), arg(a, 2))
+		} else if p := arg(a, 2); p.Type() == js.TypeObject {
+			p.Call("close")
+		}
+		return nil
+	})
 	method("stats", func(a []js.Value) any {
-		return map[string]any{
+		st := map[string]any{
 			"callbacks":      counters.callbacks,
 			"calls":          counters.calls,
 			"frames":         counters.frames,
 			"rects":          counters.rects,
 			"presentedBytes": counters.presentedBytes,
 		}
+		if audio != nil {
+			st["audio"] = audio.stats(client.AudioStats())
+		}
+		return st
 	})
 	go func() {
 		<-done

@@ -45,6 +45,10 @@ type Config struct {
 	// the first frames of each size and uses the fastest; without any, Go's
 	// decodes every frame.
 	JPEGDecoders []JPEGDecoder
+	// Audio plays the playback channel and records for the record
+	// channel (audio.go); nil turns sound off, and the session then does
+	// not open those channels.
+	Audio AudioDevice
 }
 
 // State is the session's state as shown to the user.
@@ -74,6 +78,7 @@ type Client struct {
 
 	caches *caches  // shared by every display channel of the session
 	screen *display // display channel 0, which Present shows
+	sound  sound    // multimedia clock and sound channels (sound.go)
 
 	// dialTimeout, linkTimeout and startTimeout are the package
 	// constants; tests shorten them.

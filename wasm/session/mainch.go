@@ -34,28 +34,32 @@ const maxConnections = 16
 
 // channelKind is how the client runs a channel type it implements.
 type channelKind struct {
-	caps  func() spice.Caps // channel capabilities to announce; nil for none
+	caps  func(*Client) spice.Caps // channel capabilities to announce; nil for none
 	setup func(*Client, *channel) (handler, error)
 	// single: the session uses one channel of the type (the client keeps
 	// one inputs channel to send to), so further ids are duplicates.
 	single bool
+	// sound: opened only when the session has an AudioDevice.
+	sound bool
 }
 
 // channelKinds are the channel types the client opens when the server
 // lists them, besides main, which Run opens itself. Any other listed type
-// (playback, record, usbredir, smartcard, port, webdav, types not yet
-// defined) is skipped; supporting one is one entry here.
+// (usbredir, smartcard, port, webdav, types not yet defined) is skipped;
+// supporting one is one entry here.
 var channelKinds = map[spice.ChannelType]channelKind{
-	spice.ChannelDisplay: {caps: displayCaps, setup: (*Client).setupDisplay},
-	spice.ChannelInputs:  {setup: (*Client).setupInputs, single: true},
-	spice.ChannelCursor:  {setup: (*Client).setupCursor},
+	spice.ChannelDisplay:  {caps: func(*Client) spice.Caps { return displayCaps() }, setup: (*Client).setupDisplay},
+	spice.ChannelInputs:   {setup: (*Client).setupInputs, single: true},
+	spice.ChannelCursor:   {setup: (*Client).setupCursor},
+	spice.ChannelPlayback: {caps: playbackCaps, setup: (*Client).setupPlayback, single: true, sound: true},
+	spice.ChannelRecord:   {caps: recordCaps, setup: (*Client).setupRecord, single: true, sound: true},
 }
 
 var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte) error{
 	spice.MsgTypeMainInit:                 (*mainChannel).init,
 	spice.MsgTypeMainChannelsList:         (*mainChannel).channelsList,
 	spice.MsgTypeMainMouseMode:            (*mainChannel).mouseMode,
-	spice.MsgTypeMainMultiMediaTime:       ignore, // frames are shown on arrival, not by mm-time
+	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime, // sound.go
 	spice.MsgTypeMainAgentConnected:       (*mainChannel).agentConnected,
 	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnectedTokens,
 	spice.MsgTypeMainAgentDisconnected:    (*mainChannel).agentDisconnected,
@@ -120,6 +124,7 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	c.mouseMode = msg.CurrentMouseMode
 	c.mu.Unlock()
 	m.agent = msg.AgentConnected != 0
+	c.sound.mm.set(msg.MultiMediaTime)
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
 	if m.agent {
 		if err := m.ag.start(msg.AgentTokens, true); err != nil {
@@ -153,7 +158,7 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 	m.attached = true
 	m.startTimer.Stop()
 	c := m.c
-	open, skipped, odd := pickChannels(msg.Channels, maxConnections-1)
+	open, skipped, odd := pickChannelsFor(msg.Channels, maxConnections-1, c.cfg.Audio != nil)
 	if skipped != "" {
 		// Types not implemented are routine (QEMU lists sound and
 		// usbredir); duplicates or a list past the limit are the
@@ -168,7 +173,7 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 		kind := channelKinds[id.Type]
 		var caps spice.Caps
 		if kind.caps != nil {
-			caps = kind.caps()
+			caps = kind.caps(c)
 		}
 		c.startChannel(ctx, m.cancel, id, caps, func(ch *channel) (handler, error) { return kind.setup(c, ch) })
 	}
@@ -183,7 +188,13 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 // skipped describes the rest in one line, or is empty; odd reports
 // duplicates or entries beyond the limit, which no sane server sends.
 func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, skipped string, odd bool) {
-	var unknown, dup, over channelTally
+	return pickChannelsFor(list, limit, true)
+}
+
+// pickChannelsFor is pickChannels for a session with or without sound:
+// without, the sound channels are skipped as turned off.
+func pickChannelsFor(list []spice.ChannelID, limit int, sound bool) (open []spice.ChannelID, skipped string, odd bool) {
+	var unknown, off, dup, over channelTally
 	seen := map[spice.ChannelID]bool{}
 	sorted := slices.Clone(list)
 	slices.SortStableFunc(sorted, func(a, b spice.ChannelID) int { return int(a.ID) - int(b.ID) })
@@ -198,6 +209,8 @@ func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, sk
 			dup.add(id.Type) // the session's main channel is already open
 		case kind.setup == nil:
 			unknown.add(id.Type)
+		case kind.sound && !sound:
+			off.add(id.Type)
 		case seen[key]:
 			dup.add(id.Type)
 		default:
@@ -212,7 +225,7 @@ func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, sk
 		open = open[:limit]
 	}
 	odd = dup.total+over.total > 0
-	if unknown.total == 0 && !odd {
+	if unknown.total+off.total == 0 && !odd {
 		return open, "", false
 	}
 	var b strings.Builder
@@ -221,7 +234,7 @@ func pickChannels(list []spice.ChannelID, limit int) (open []spice.ChannelID, sk
 	for _, part := range []struct {
 		what string
 		t    *channelTally
-	}{{"not implemented", &unknown}, {"duplicates", &dup}, {"beyond " + errfmt.Int(limit+1) + " connections per session", &over}} {
+	}{{"not implemented", &unknown}, {"sound turned off", &off}, {"duplicates", &dup}, {"beyond " + errfmt.Int(limit+1) + " connections per session", &over}} {
 		if part.t.total > 0 {
 			b.WriteString(sep + part.what + ": " + part.t.String())
 			sep = "; "

@@ -28,6 +28,10 @@ func newServerMessage(ch ChannelType, t MsgType) ServerMessage {
 		return NewCursorMessage(t)
 	case ChannelInputs:
 		return NewInputsMessage(t)
+	case ChannelPlayback:
+		return NewPlaybackMessage(t)
+	case ChannelRecord:
+		return NewRecordMessage(t)
 	}
 	return nil
 }

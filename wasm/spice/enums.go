@@ -253,6 +253,50 @@ const (
 	PlaybackCapVolume  = 1
 	PlaybackCapLatency = 2
 	PlaybackCapOpus    = 3
+
+	RecordCapCELT051 = 0
+	RecordCapVolume  = 1
+	RecordCapOpus    = 2
+)
+
+// AudioDataMode is how playback and record data are coded
+// (SpiceAudioDataMode, spice.proto audio_data_mode).
+type AudioDataMode uint16
+
+const (
+	AudioDataModeInvalid AudioDataMode = 0
+	AudioDataModeRaw     AudioDataMode = 1 // 16-bit little-endian PCM, interleaved
+	AudioDataModeCELT051 AudioDataMode = 2 // deprecated; servers no longer send it
+	AudioDataModeOpus    AudioDataMode = 3 // one Opus packet per message
+)
+
+func (m AudioDataMode) String() string {
+	switch m {
+	case AudioDataModeRaw:
+		return "raw"
+	case AudioDataModeCELT051:
+		return "celt"
+	case AudioDataModeOpus:
+		return "opus"
+	}
+	return "audio mode " + strconv.Itoa(int(m))
+}
+
+// AudioFmt is the sample format of START (SpiceAudioFmt); S16 is the only one.
+type AudioFmt uint16
+
+const (
+	AudioFmtInvalid AudioFmt = 0
+	AudioFmtS16     AudioFmt = 1
+)
+
+// Audio constants of spice-common's snd_codec.h that servers rely on:
+// Opus always runs at 48 kHz, and both directions move frames of 480
+// samples (10 ms at 48 kHz), which is also what a RAW DATA carries.
+const (
+	AudioOpusRate   = 48000
+	AudioFrameSize  = 480
+	AudioVolumeFull = 0xffff // VOLUME's value for full scale (spice-gtk VOLUME_NORMAL)
 )
 
 // Mouse modes (SpiceMouseMode), a bit mask in MAIN_INIT and MOUSE_MODE.

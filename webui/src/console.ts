@@ -2,6 +2,7 @@
 // and cursor presentation, and drives one Go session at a time.
 
 import { AgentFeatures, type AgentEventMap, type ScalingDetail, type ScalingSetting } from "./agent";
+import { type MicrophoneDetail, type PlaybackDetail, Sound } from "./audio/sound";
 import type { ClipboardAccess } from "./clipboard";
 import { CursorView } from "./cursor";
 import type { AgentState, ClipboardData, GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
@@ -52,6 +53,12 @@ export interface ConsoleOptions {
    * the browser supports it; false runs it on the page. Ignored with `go`.
    */
   worker?: boolean;
+  /**
+   * Sound: play the guest's audio and offer it the microphone, when the
+   * server has playback and record channels. Default true; false keeps
+   * those channels closed.
+   */
+  audio?: boolean;
 }
 
 /** Counters of the running session (see SpiceConsole.stats). */
@@ -93,6 +100,10 @@ export interface ConsoleEventMap extends AgentEventMap {
   guestname: CustomEvent<{ name: string }>;
   notice: CustomEvent<{ message: string }>;
   log: CustomEvent<LogDetail>;
+  /** The guest's sound changed state (see PlaybackDetail). */
+  playback: CustomEvent<PlaybackDetail>;
+  /** The microphone changed state (see MicrophoneDetail). */
+  microphone: CustomEvent<MicrophoneDetail>;
 }
 
 // Styles the console needs whatever page it is embedded in, set inline so
@@ -131,6 +142,7 @@ export class SpiceConsole extends EventTarget {
   private locked = false;
   private mode: MouseMode = "client";
   private statusDetail: StatusDetail = { state: "disconnected", message: "" };
+  private readonly sound: Sound;
 
   constructor(container: HTMLElement, options: ConsoleOptions) {
     super();
@@ -169,6 +181,15 @@ export class SpiceConsole extends EventTarget {
       },
     );
     this.input = this.capture();
+    this.sound = new Sound(
+      {
+        session: () => this.session,
+        playbackChanged: (d) => this.emit("playback", d),
+        microphoneChanged: (d) => this.emit("microphone", d),
+        log: (level, message) => this.emit("log", { level, message }),
+      },
+      options.audio ?? true,
+    );
     // The container may change size without the window doing so (a
     // sidebar, Horizon's iframe), so watch the element itself.
     this.resizeObserver = new ResizeObserver(() => this.layout());
@@ -224,6 +245,50 @@ export class SpiceConsole extends EventTarget {
     return this.mode;
   }
 
+  /** The guest's sound: state, mute, volume, stream (the playback event's detail). */
+  get playback(): PlaybackDetail {
+    return this.sound.playback;
+  }
+
+  /** The microphone's state (the microphone event's detail). */
+  get microphone(): MicrophoneDetail {
+    return this.sound.microphone;
+  }
+
+  /** Whether the guest's sound is muted on this page. */
+  get muted(): boolean {
+    return this.sound.isMuted;
+  }
+
+  /** Mutes (true, the default) or unmutes the guest's sound on this page. */
+  mute(muted = true): void {
+    this.sound.mute(muted);
+  }
+
+  /**
+   * Lets sound play where the browser waits for a user gesture (playback
+   * state "blocked"): call it from a click or key handler. Any click or key
+   * on the page does the same. Resolves whether sound can play.
+   */
+  enableSound(): Promise<boolean> {
+    return this.sound.enable();
+  }
+
+  /**
+   * Turns the microphone on: it opens (asking the user's permission) when
+   * the guest records, at once if it does now, and closes when the guest
+   * stops, on stopMicrophone() and on disconnect. Rejects with the reason
+   * when it cannot (no record channel, not a secure context, refused).
+   */
+  startMicrophone(): Promise<void> {
+    return this.sound.startMicrophone();
+  }
+
+  /** Turns the microphone off. */
+  stopMicrophone(): void {
+    this.sound.stopMicrophone();
+  }
+
   /**
    * Loads the client if needed and connects. A session already running is
    * closed first. password, when given, replaces the one in the options
@@ -246,6 +311,7 @@ export class SpiceConsole extends EventTarget {
       protocol: this.opts.protocol ?? "binary",
       password: this.password,
       ...(this.opts.compression ? { compression: this.opts.compression } : {}),
+      ...(this.sound.enabled ? { audio: true } : {}),
     };
     const events = this.events(gen);
 
@@ -362,6 +428,7 @@ export class SpiceConsole extends EventTarget {
     this.input.detach();
     this.agentUI.detach();
     this.resizeObserver.disconnect();
+    this.sound.close();
     this.worker?.terminate();
     this.worker = null;
     this.root.remove();
@@ -439,6 +506,8 @@ export class SpiceConsole extends EventTarget {
       agent: (state) => current() && this.agentUI.agent(state),
       clipboard: (data) => current() && this.agentUI.clipboard(data),
       fileProgress: (id, state, sent, total, message) => current() && this.agentUI.fileProgress(id, state, sent, total, message),
+      playback: (info) => current() && this.sound.onPlayback(info),
+      record: (info) => current() && this.sound.onRecord(info),
     };
   }
 
@@ -446,6 +515,7 @@ export class SpiceConsole extends EventTarget {
   private endSession(closeIt: boolean): void {
     const s = this.session;
     if (this.connected) this.input.releaseAll();
+    this.sound.reset();
     this.session = null;
     this.sessionStats = null;
     this.connected = false;

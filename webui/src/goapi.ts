@@ -29,6 +29,11 @@ export interface ConnectOptions {
    * unknown: the server's own setting.
    */
   compression?: string;
+  /**
+   * Open the server's playback and record channels (sound). Absent or
+   * false: sound is off and those channels stay closed.
+   */
+  audio?: boolean;
 }
 
 /**
@@ -122,6 +127,47 @@ export interface SessionEvents {
    * has disabled file transfer", "not enough space in the guest", ...).
    */
   fileProgress(id: number, state: FileState, sent: number, total: number, message: string): void;
+  /**
+   * The playback channel's state changed (audio.go PlaybackState). When a
+   * stream starts (active, with a new epoch), the page answers with
+   * GoSession.audioPort("playback", epoch, port).
+   */
+  playback(info: PlaybackInfo): void;
+  /**
+   * The record channel's state changed. While active, the page may open
+   * the microphone and hand its port over with audioPort("record", ...).
+   */
+  record(info: RecordInfo): void;
+}
+
+/** The playback channel, as Go reports it. */
+export interface PlaybackInfo {
+  /** The server has a playback channel and it is open. */
+  linked: boolean;
+  /** A stream plays (START to STOP); epoch numbers the streams of a session. */
+  active: boolean;
+  epoch: number;
+  rate: number;
+  channels: number;
+  /** "raw" or "opus" */
+  codec: string;
+  /** Per channel, 0 to 1 (the server's 0 to 65535); [] until it sets one. */
+  volume: number[];
+  mute: boolean;
+  /** The playback delay the server asked for (LATENCY), ms; 0 if none. */
+  latencyMs: number;
+}
+
+/** The record channel, as Go reports it. */
+export interface RecordInfo {
+  linked: boolean;
+  /** The server records (START to STOP). */
+  active: boolean;
+  epoch: number;
+  rate: number;
+  channels: number;
+  volume: number[];
+  mute: boolean;
 }
 
 /** What the guest agent can do right now. All false while it is not connected. */
@@ -193,6 +239,14 @@ export interface GoSession {
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */
   stats(): GoStats;
+  /**
+   * Hands Go the MessagePort of a sound stream (playback, or a record
+   * epoch's microphone); port null tells Go the microphone closed. The
+   * other end of a playback port belongs to the player (worklet.ts
+   * PlaybackMessage); of a record port, to the capture worklet
+   * (CaptureMessage). Ports for an epoch that is over are closed.
+   */
+  audioPort(kind: "playback" | "record", epoch: number, port: MessagePort | null): void;
 }
 
 /** What Go counts, for benchmarks and diagnostics. */
@@ -206,4 +260,30 @@ export interface GoStats {
   rects: number;
   /** Bytes copied into the canvas's ImageData. */
   presentedBytes: number;
+  /** Sound, when the session has it. */
+  audio?: AudioStats;
+}
+
+/** Sound counters of a session (session.AudioStats and the ports). */
+export interface AudioStats {
+  /** Frames from the server; cut and repeated for drift; discarded to catch up; dropped while nothing played. */
+  pushed: number;
+  cut: number;
+  repeated: number;
+  discarded: number;
+  stale: number;
+  /** Batches posted to the player, their bytes, and the times it ran dry. */
+  batches: number;
+  bytes: number;
+  underruns: number;
+  /** Reports from the player. */
+  reports: number;
+  /** The current playback delay, ms (0 without a stream). */
+  delayMs: number;
+  /** Frames sent to the record channel. */
+  recordFrames: number;
+  /** Opus packets dropped because the decoder was behind. */
+  opusDropped: number;
+  /** The longest wait between two of the player's reports, ms. */
+  maxReportGapMs: number;
 }

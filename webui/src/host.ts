@@ -14,6 +14,8 @@ export interface SessionOptions {
   protocol: string;
   password: string;
   compression?: string;
+  /** Open the sound channels (ConnectOptions.audio). */
+  audio?: boolean;
 }
 
 /** Counters of one session: the Go side's and its sockets'. */
@@ -61,6 +63,7 @@ export function startSession(
           canvas,
           sockets: pool,
           ...(opts.compression ? { compression: opts.compression } : {}),
+          ...(opts.audio ? { audio: true } : {}),
         },
         wrapped,
       );
@@ -85,6 +88,8 @@ export function startSession(
     setDisplaySize: (w, h) => s?.setDisplaySize(w, h),
     sendFile: (id, file, name) => s?.sendFile(id, file, name),
     cancelFile: (id) => s?.cancelFile(id),
+    // A port that comes before Go runs has no stream to go to.
+    audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {
       if (s) s.disconnect();
       else end();

@@ -3,6 +3,7 @@
 
 export { SpiceConsole } from "./console";
 export type { ConsoleEventMap, ConsoleOptions, DisconnectDetail, LogDetail, ResizeDetail, StatusDetail } from "./console";
+export type { MicrophoneDetail, MicrophoneState, PlaybackDetail, PlaybackState } from "./audio/sound";
 export type { AgentState, ClipboardData, FileState, GoModule, GoSession, MouseMode, SessionState } from "./goapi";
 export type { Scaling } from "./layout";
 export type { ScalingDetail, ScalingSetting } from "./agent";

@@ -2,6 +2,7 @@
 // the top bar (status line, buttons, password form) in step with it.
 
 import { setupAgentBar } from "./agentbar";
+import type { MicrophoneDetail, PlaybackDetail } from "./audio/sound";
 import { SpiceConsole } from "./console";
 import type { SessionState } from "./goapi";
 import { displayTitle, parseParams, socketURL, tokenCookie } from "./params";
@@ -21,6 +22,8 @@ interface PageElements {
   notice: HTMLElement;
   noticeText: HTMLElement;
   noticeClose: HTMLButtonElement;
+  sound: HTMLButtonElement;
+  mic: HTMLButtonElement;
 }
 
 function elements(doc: Document): PageElements {
@@ -42,6 +45,8 @@ function elements(doc: Document): PageElements {
     notice: get("notice", HTMLElement),
     noticeText: get("notice-text", HTMLElement),
     noticeClose: get("notice-close", HTMLButtonElement),
+    sound: get("sound", HTMLButtonElement),
+    mic: get("mic", HTMLButtonElement),
   };
 }
 
@@ -75,6 +80,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     protocol: params.protocol,
     ...(params.compression ? { compression: params.compression } : {}),
     ...(params.worker !== undefined ? { worker: params.worker } : {}),
+    ...(params.audio !== undefined ? { audio: params.audio } : {}),
   });
   con.addEventListener("status", (e) => {
     const { state, message } = e.detail;
@@ -108,6 +114,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   el.ctrlAltDel.addEventListener("click", () => con.sendCtrlAltDel());
   setupFullscreen(doc, el, con);
   setupAgentBar(doc, con, storage);
+  setupSound(el, con);
 
   void con.connect();
   return con;
@@ -170,4 +177,66 @@ function setupFullscreen(doc: Document, el: PageElements, con: SpiceConsole): vo
     el.fullscreen.setAttribute("aria-pressed", String(on));
     el.fullscreen.title = on ? "Leave full screen" : "Full screen";
   });
+}
+
+// The speaker and microphone buttons follow the console's sound.
+function setupSound(el: PageElements, con: SpiceConsole): void {
+  const label = (b: HTMLElement, text: string) => {
+    const l = b.querySelector(".label");
+    if (l) l.textContent = text;
+  };
+  const showPlayback = (d: PlaybackDetail) => {
+    const b = el.sound;
+    b.hidden = d.state === "off";
+    b.dataset.state = d.state;
+    const silent = d.state === "blocked" || d.muted || d.serverMuted;
+    b.dataset.muted = String(silent);
+    b.setAttribute("aria-pressed", String(d.muted));
+    if (d.state === "blocked") {
+      label(b, "Click to enable sound");
+      b.title = "The browser waits for a click before it plays sound";
+    } else {
+      label(b, "");
+      b.title = d.muted ? "Unmute sound" : d.serverMuted ? "The guest muted its sound" : "Mute sound";
+    }
+    b.setAttribute("aria-label", d.state === "blocked" ? "Enable sound" : d.muted ? "Unmute sound" : "Mute sound");
+  };
+  const showMic = (d: MicrophoneDetail) => {
+    const b = el.mic;
+    // No record channel, or sound off: no button. Unavailable for another
+    // reason (not a secure context): the button stays and says why.
+    b.hidden = d.state === "unavailable" && (d.reason === "the server has no microphone channel" || d.reason === "sound is turned off");
+    b.dataset.state = d.state;
+    b.setAttribute("aria-disabled", String(d.state === "unavailable"));
+    b.setAttribute("aria-pressed", String(d.state === "waiting" || d.state === "live"));
+    const titles: Record<MicrophoneDetail["state"], string> = {
+      unavailable: `Microphone unavailable: ${d.reason}`,
+      off: d.requested ? "The guest is listening: turn the microphone on" : "Turn the microphone on",
+      waiting: "Microphone on: it opens when the guest listens; click to turn it off",
+      live: "Microphone live: click to turn it off",
+      error: `Microphone: ${d.reason}; click to try again`,
+    };
+    b.title = titles[d.state];
+    b.setAttribute("aria-label", b.title);
+    label(b, d.state === "live" ? "Live" : "");
+  };
+  con.addEventListener("playback", (e) => showPlayback(e.detail));
+  con.addEventListener("microphone", (e) => showMic(e.detail));
+  el.sound.addEventListener("click", () => {
+    if (con.playback.state === "blocked") void con.enableSound();
+    else con.mute(!con.muted);
+    con.focus();
+  });
+  el.mic.addEventListener("click", () => {
+    const d = con.microphone;
+    if (d.state === "unavailable") {
+      el.status.textContent = `Microphone unavailable: ${d.reason}`;
+      return;
+    }
+    if (d.state === "waiting" || d.state === "live") con.stopMicrophone();
+    else con.startMicrophone().catch(() => {}); // the microphone event says why
+    con.focus();
+  });
+  showPlayback(con.playback);
+  showMic(con.microphone);
 }

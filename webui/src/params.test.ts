@@ -28,6 +28,11 @@ test("parseParams", async (t) => {
       },
     },
     {
+      name: "sound off, client on the page",
+      href: "http://h/spice_auto.html?audio=0&worker=0",
+      want: { audio: false, worker: false, path: "websockify", password: "", protocol: "binary" },
+    },
+    {
       name: "nova token appended to a query with a second ?",
       href: "http://h/spice_auto.html?host=proxy&port=6082?token=3f2a-99",
       want: { host: "proxy", port: "6082", token: "3f2a-99", path: "websockify", password: "", protocol: "binary" },

@@ -30,6 +30,8 @@ export interface Params {
   scaling?: Scaling;
   /** hidpi=1: with remote scaling, size the guest in device pixels; undefined: the remembered choice (off). */
   hidpi?: boolean;
+  /** audio=0 turns sound off (no playback or record channel); undefined: on. */
+  audio?: boolean;
 }
 
 /** The parts of window.location the defaults come from. */
@@ -105,6 +107,8 @@ export function parseParams(href: string): Params {
   if (scaling) p.scaling = scaling;
   const hidpi = seen.get("hidpi");
   if (hidpi !== undefined) p.hidpi = parseBool(hidpi);
+  const audio = seen.get("audio");
+  if (audio !== undefined) p.audio = parseBool(audio);
   return p;
 }
 

@@ -80,6 +80,8 @@ export function runWorker(scope: WorkerScope): void {
         send("clipboard", [{ type: "image", mime: data.mime, data: copy }], [copy.buffer]);
       },
       fileProgress: (fileID, state, sent, total, message) => send("fileProgress", [fileID, state, sent, total, message]),
+      playback: (info) => send("playback", [info]),
+      record: (info) => send("record", [info]),
     };
   };
 
@@ -107,6 +109,12 @@ export function runWorker(scope: WorkerScope): void {
       case "call": {
         const s = sessions.get(m.id);
         if (s) callSession(s, m);
+        return;
+      }
+      case "audioPort": {
+        const s = sessions.get(m.id);
+        if (s) s.audioPort(m.kind, m.epoch, m.port);
+        else m.port?.close();
         return;
       }
       case "disconnect":

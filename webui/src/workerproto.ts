@@ -43,6 +43,8 @@ export type ToWorker =
   /** canvas comes with the first connect only; later sessions draw into the same one. */
   | { t: "connect"; id: number; opts: SessionOptions; canvas?: OffscreenCanvas }
   | Call
+  /** GoSession.audioPort: the port comes transferred. */
+  | { t: "audioPort"; id: number; kind: "playback" | "record"; epoch: number; port: MessagePort | null }
   | { t: "disconnect"; id: number }
   | { t: "stats"; id: number; q: number };
 

@@ -32,6 +32,7 @@ globalThis.fakeSpice = {
   runs: 0, // Go.run calls
   connects: [], // ConnectOptions seen (url, password, protocol)
   calls: [], // input calls: [name, ...args]
+  ports: [], // audioPort calls: {kind, epoch, port}
   session: null, // the latest session: {opts, events, closed}
   agent: agentKnob(knobs.get("fake-agent")),
   guestClipboard: knobs.get("fake-guest-clipboard"),
@@ -220,6 +221,11 @@ function connect(opts, events) {
       if (s.cancelled.has(id)) return;
       s.cancelled.add(id);
       setTimeout(() => events.fileProgress(id, "cancelled", 0, 0, ""), 0);
+    },
+    // Sound ports: kept (the test may play the worklet's peer) and logged.
+    audioPort(kind, epoch, port) {
+      f.ports.push({ kind, epoch, port });
+      record("audioPort", kind, epoch, port !== null);
     },
     stats: () => ({ callbacks: 0, calls: f.calls.length, frames: 0, rects: 0, presentedBytes: 0 }),
     disconnect() {
