@@ -34,7 +34,7 @@ const maxConnections = 16
 
 // channelKind is how the client runs a channel type it implements.
 type channelKind struct {
-	caps  func() spice.Caps // channel capabilities to announce; nil for none
+	caps  func(*Client) spice.Caps // channel capabilities to announce; nil for none
 	setup func(*Client, *channel) (handler, error)
 	// single: the session uses one channel of the type (the client keeps
 	// one inputs channel to send to), so further ids are duplicates.
@@ -55,7 +55,7 @@ var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte)
 	spice.MsgTypeMainInit:                 (*mainChannel).init,
 	spice.MsgTypeMainChannelsList:         (*mainChannel).channelsList,
 	spice.MsgTypeMainMouseMode:            (*mainChannel).mouseMode,
-	spice.MsgTypeMainMultiMediaTime:       ignore, // frames are shown on arrival, not by mm-time
+	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime, // mmclock.go
 	spice.MsgTypeMainAgentConnected:       (*mainChannel).agentConnected,
 	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnectedTokens,
 	spice.MsgTypeMainAgentDisconnected:    (*mainChannel).agentDisconnected,
@@ -115,6 +115,7 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	}
 	m.inited.Store(true)
 	c := m.c
+	c.setMMTime(msg.MultiMediaTime)
 	c.mu.Lock()
 	c.sessionID = msg.SessionID
 	c.mouseMode = msg.CurrentMouseMode
@@ -168,7 +169,7 @@ func (m *mainChannel) channelsList(ctx context.Context, body []byte) error {
 		kind := channelKinds[id.Type]
 		var caps spice.Caps
 		if kind.caps != nil {
-			caps = kind.caps()
+			caps = kind.caps(c)
 		}
 		c.startChannel(ctx, m.cancel, id, caps, func(ch *channel) (handler, error) { return kind.setup(c, ch) })
 	}
