@@ -50,7 +50,7 @@ type VideoStats struct {
 	Streams int   // created
 	Frames  int   // arrived
 	Shown   int   // drawn into the surface
-	Dropped int   // late, or without a picture
+	Dropped int   // late, or without a picture (the latest frame, dropped as late and drawn when a draw needs it, counts as shown)
 	Failed  int   // streams reported undecodable
 	// Late are frames that arrived after their mm-time.
 	Late int
@@ -115,6 +115,10 @@ type videoStream struct {
 	failed  error
 	seq     int64
 	keyed   bool // a key frame was handed over
+	// unshown is the last picture's frame when it was dropped as late;
+	// its picture is still in pic. A settle draws it: what follows must
+	// see the stream's latest frame.
+	unshown *videoPending
 	wake    chan struct{}
 
 	pic raster.Image // the presenter's
@@ -207,7 +211,7 @@ func (v *videoStream) waitUntil(deadline time.Time) bool {
 func (v *videoStream) settle() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if len(v.pending) == 0 && !v.drawing {
+	if len(v.pending) == 0 && !v.drawing && v.unshown == nil {
 		return v.failed
 	}
 	v.flush = true
@@ -224,6 +228,13 @@ func (v *videoStream) settle() error {
 			v.cond.Broadcast()
 			break
 		}
+	}
+	if p := v.unshown; p != nil && v.failed == nil {
+		// Nothing else touches pic now: the presenter waits in Next for a
+		// frame only this goroutine can hand over.
+		v.unshown = nil
+		v.d.count(func(s *VideoStats) { s.Dropped-- })
+		v.draw(p)
 	}
 	return v.failed
 }
@@ -271,6 +282,10 @@ func (v *videoStream) present(ctx context.Context) {
 			d.count(func(s *VideoStats) { s.Dropped++ })
 		}
 		v.mu.Lock()
+		v.unshown = nil
+		if !show {
+			v.unshown = &p
+		}
 		v.drawing = false
 		v.cond.Broadcast()
 		v.mu.Unlock()
@@ -279,22 +294,25 @@ func (v *videoStream) present(ctx context.Context) {
 
 // waitFor waits until the clock reaches mm, or a settle asks for the
 // picture now, and says whether to show it: not when its time had passed
-// already (spice-gtk drops such frames), unless a settle asked.
+// already (spice-gtk drops such frames), unless a settle waits for it and
+// it is the stream's latest.
 func (v *videoStream) waitFor(ctx context.Context, mm uint32) bool {
 	for {
-		v.mu.Lock()
-		flush := v.flush
-		v.mu.Unlock()
-		if flush {
-			return true
-		}
 		now, ok := v.d.c.MMTime()
 		if !ok {
 			return true
 		}
 		ahead := time.Duration(mmDiff(mm, now)) * time.Millisecond
+		v.mu.Lock()
+		flush, last := v.flush, len(v.pending) == 0
+		v.mu.Unlock()
 		if ahead < 0 {
-			return false
+			// Late. The latest frame is shown anyway when a draw waits
+			// for it (settle draws it then).
+			return flush && last
+		}
+		if flush {
+			return true
 		}
 		if ahead == 0 || ahead > videoMaxAhead {
 			return true

@@ -14,6 +14,7 @@ export interface SessionOptions {
   protocol: string;
   password: string;
   compression?: string;
+  videoCodecs?: string;
 }
 
 /** Counters of one session: the Go side's and its sockets'. */
@@ -61,6 +62,7 @@ export function startSession(
           canvas,
           sockets: pool,
           ...(opts.compression ? { compression: opts.compression } : {}),
+          ...(opts.videoCodecs ? { videoCodecs: opts.videoCodecs } : {}),
         },
         wrapped,
       );
