@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"strings"
 	"sync"
 
 	"spiceweb/wasm/codec/quic"
@@ -111,9 +112,15 @@ func (c *Client) setupDisplay(ch *channel) (handler, error) {
 		// spice-gtk sends it only when the user chose; sending it always
 		// makes the cheapest codec the default rather than the server's
 		// first.
-		if err := ch.send(&spice.MsgcDisplayPreferredVideoCodecType{Codecs: c.videoCodecs()}); err != nil {
+		pref := c.videoCodecs()
+		if err := ch.send(&spice.MsgcDisplayPreferredVideoCodecType{Codecs: pref}); err != nil {
 			return nil, err
 		}
+		names := make([]string, len(pref))
+		for i, k := range pref {
+			names[i] = codecName(k)
+		}
+		c.log("info", "display: video codecs, preferred first: "+strings.Join(names, ", "))
 	}
 	if ch.id.ID == 0 {
 		c.mu.Lock()

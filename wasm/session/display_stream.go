@@ -24,6 +24,10 @@ type stream struct {
 	warned    bool
 	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
 	report    streamReport
+	id        uint32
+	frames    int // arrived
+	// shown and dropped count pictures of video; guarded by display.statsMu.
+	shown, dropped int
 }
 
 func clipRects(c *spice.Clip, dst []raster.Rect) []raster.Rect {
@@ -60,6 +64,7 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		topDown:   m.Flags&spice.StreamFlagTopDown != 0,
 		dest:      rect(m.Dest),
 		clip:      clipRects(&m.Clip, nil),
+		id:        m.ID,
 	}
 	d.streams[m.ID] = st
 	d.count(func(s *VideoStats) { s.Streams++; s.Codec = m.CodecType })
@@ -91,6 +96,14 @@ func (d *display) closeStream(st *stream) {
 		st.video.close()
 		st.video = nil
 	}
+	if st.codec == spice.VideoCodecMJPEG {
+		return
+	}
+	d.statsMu.Lock()
+	shown, dropped := st.shown, st.dropped
+	d.statsMu.Unlock()
+	d.c.log("info", "display: video stream "+errfmt.Int(st.id)+" ("+codecName(st.codec)+") ended: "+errfmt.Int(st.frames)+
+		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped")
 }
 
 // unknownStream warns, once per kind, of a message for a stream that does
@@ -141,13 +154,14 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 // which keep nothing between images, can decode it too.
 func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uint32, data []byte, dest raster.Rect) error {
 	d.reportFrame(st, id, mm)
+	st.frames++
 	if st.codec != spice.VideoCodecMJPEG {
 		if st.video == nil {
-			d.count(func(s *VideoStats) { s.Dropped++ })
+			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
 			return nil // undecodable: reported at its creation
 		}
 		if err := st.video.frame(data, mm, dest); err != nil {
-			d.count(func(s *VideoStats) { s.Dropped++ })
+			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
 			d.videoFailed(st, id, err)
 		}
 		return nil

@@ -69,6 +69,16 @@ func (c *Client) VideoStats() VideoStats {
 	return d.stats
 }
 
+// countStream counts for the channel and for st's end-of-stream log.
+func (d *display) countStream(st *stream, f func(s *VideoStats)) {
+	d.statsMu.Lock()
+	before := d.stats
+	f(&d.stats)
+	st.shown += d.stats.Shown - before.Shown
+	st.dropped += d.stats.Dropped - before.Dropped
+	d.statsMu.Unlock()
+}
+
 func (d *display) count(f func(s *VideoStats)) {
 	d.statsMu.Lock()
 	f(&d.stats)
@@ -167,7 +177,7 @@ func (v *videoStream) frame(data []byte, mm uint32, dest raster.Rect) error {
 	if !v.keyed && !key {
 		// A decoder cannot start on a delta frame; the server sends a key
 		// frame first, so this is a server that lost one.
-		v.d.count(func(s *VideoStats) { s.Dropped++ })
+		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
 		return nil
 	}
 	v.keyed = true
@@ -233,7 +243,7 @@ func (v *videoStream) settle() error {
 		// Nothing else touches pic now: the presenter waits in Next for a
 		// frame only this goroutine can hand over.
 		v.unshown = nil
-		v.d.count(func(s *VideoStats) { s.Dropped-- })
+		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped-- })
 		v.draw(p)
 	}
 	return v.failed
@@ -263,7 +273,7 @@ func (v *videoStream) present(ctx context.Context) {
 			if x.seq == seq {
 				p, found = x, true
 			} else {
-				d.count(func(s *VideoStats) { s.Dropped++ })
+				d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
 			}
 		}
 		v.drawing = found
@@ -279,7 +289,7 @@ func (v *videoStream) present(ctx context.Context) {
 		if show {
 			v.draw(&p)
 		} else {
-			d.count(func(s *VideoStats) { s.Dropped++ })
+			d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
 		}
 		v.mu.Lock()
 		v.unshown = nil
@@ -347,7 +357,7 @@ func (v *videoStream) draw(p *videoPending) {
 			d.rowTmp = flipRows(pic, d.rowTmp)
 		}
 		s.Copy(raster.Area{Box: p.dest, Clip: v.st.clip}, pic, pic.Bounds(), raster.RopCopy, raster.ScaleNearest)
-		d.count(func(s *VideoStats) { s.Shown++ })
+		d.countStream(v.st, func(s *VideoStats) { s.Shown++ })
 	}
 	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
 	if invalidate {
