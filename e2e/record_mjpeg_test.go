@@ -76,7 +76,7 @@ func TestRecordMJPEGFixtures(t *testing.T) {
 }
 
 func recordMJPEG(t *testing.T, spicerec string, animate Tool, r mjpegRecording, out string) {
-	x := StartXspice(t, XspiceOptions{DisableSurfaces: true, ExtraArgs: []string{"--streaming-video", "all"}})
+	x := StartXspice(t, XspiceOptions{DisableSurfaces: true, ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "spice:mjpeg"}})
 	x.SetRootColor("#336633")
 	x.MouseMove(image.Pt(1010, 750))
 	var paths []string

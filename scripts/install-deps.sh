@@ -33,6 +33,8 @@ packages=(
 	libpixman-1-dev   # the server's rasteriser: composite and text are checked against it live
 	spice-vdagent     # the guest agent on Xspice --vdagent (clipboard, resize, files)
 	xclip             # set and read the X clipboard in agent tests
+	gstreamer1.0-plugins-good # vp8enc, vp9enc: Xspice --video-codecs gstreamer:vp8/vp9
+	gstreamer1.0-plugins-ugly # x264enc: Xspice --video-codecs gstreamer:h264
 )
 # One dpkg-query for all: it prints a line per known package, and an error
 # (ignored) for packages it has never heard of.

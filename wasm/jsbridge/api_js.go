@@ -70,6 +70,8 @@ func connect(opts, events js.Value) js.Value {
 		PreferredCompression: compression,
 		Random:               cryptoRandom{},
 		JPEGDecoders:         JPEGDecoders(), // MJPEG frames: the browser's decoders too (jpeg_js.go)
+		VideoDecoder:         VideoDecoder(), // VP8, VP9, H.264, H.265 through WebCodecs (video_js.go)
+		VideoCodecs:          videoCodecsOption(opts.Get("videoCodecs")),
 		Dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
 			return dialSocket(ctx, pool)
 		},

@@ -49,6 +49,14 @@ type Config struct {
 	// channel (audio.go); nil turns sound off, and the session then does
 	// not open those channels.
 	Audio AudioDevice
+	// VideoDecoder decodes VP8, VP9, H.264 and H.265 streams outside Go
+	// (video.go); without it only MJPEG is advertised.
+	VideoDecoder VideoDecoder
+	// VideoCodecs is the user's order of preference of video codecs
+	// (spice.VideoCodec*), sent to servers with PREF_VIDEO_CODEC_TYPE;
+	// codecs this client cannot decode are left out. Empty: the cheapest
+	// to decode first.
+	VideoCodecs []uint8
 }
 
 // State is the session's state as shown to the user.
@@ -75,6 +83,11 @@ type Client struct {
 	agent     *agent // the main channel's guest agent, once linked
 	sessionID uint32
 	mouseMode uint32
+
+	mm mmClock // the server's mm-time (mmclock.go)
+
+	videoOnce     sync.Once
+	decoderCodecs []uint8 // cfg.VideoDecoder.Codecs(), asked once
 
 	caches *caches  // shared by every display channel of the session
 	screen *display // display channel 0, which Present shows

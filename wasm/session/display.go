@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"strings"
 	"sync"
 
 	"spiceweb/wasm/codec/quic"
@@ -45,6 +46,8 @@ type display struct {
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
 	jpegs    *jpegChooser // decodes MJPEG frames
+	statsMu  sync.Mutex
+	stats    VideoStats // display_video.go
 	seenType map[spice.ImageType]bool
 	warned   map[string]bool
 
@@ -64,15 +67,21 @@ type display struct {
 
 // displayCaps are the display capabilities this client implements. The
 // server forwards some of them to the guest's QXL driver, so advertising
-// one that is not implemented changes what the guest draws.
-func displayCaps() spice.Caps {
-	return spice.Caps(nil).
+// one that is not implemented changes what the guest draws. Video codecs
+// are advertised when they can be decoded here (video.go).
+func displayCaps(c *Client) spice.Caps {
+	caps := spice.Caps(nil).
 		With(spice.DisplayCapPrefCompression).
 		With(spice.DisplayCapLZ4Compression).
 		With(spice.DisplayCapSizedStream).
 		With(spice.DisplayCapComposite).
+		With(spice.DisplayCapStreamReport).
 		With(spice.DisplayCapMultiCodec).
-		With(spice.DisplayCapCodecMJPEG)
+		With(spice.DisplayCapPrefVideoCodecType)
+	for _, k := range c.videoCodecs() {
+		caps = caps.With(videoCodecCaps[k])
+	}
+	return caps
 }
 
 func newDisplay(c *Client, ch *channel) *display {
@@ -99,6 +108,20 @@ func (c *Client) setupDisplay(ch *channel) (handler, error) {
 			return nil, err
 		}
 	}
+	if ch.channelCaps.Has(spice.DisplayCapPrefVideoCodecType) {
+		// spice-gtk sends it only when the user chose; sending it always
+		// makes the cheapest codec the default rather than the server's
+		// first.
+		pref := c.videoCodecs()
+		if err := ch.send(&spice.MsgcDisplayPreferredVideoCodecType{Codecs: pref}); err != nil {
+			return nil, err
+		}
+		names := make([]string, len(pref))
+		for i, k := range pref {
+			names[i] = codecName(k)
+		}
+		c.log("info", "display: video codecs, preferred first: "+strings.Join(names, ", "))
+	}
 	if ch.id.ID == 0 {
 		c.mu.Lock()
 		c.screen = d
@@ -111,6 +134,9 @@ func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) erro
 	h := displayHandlers[t]
 	if h == nil {
 		return errUnknownMessage
+	}
+	if !videoOrderFree[t] {
+		d.settleVideo() // display_video.go: later messages see earlier frames
 	}
 	d.mu.Lock()
 	err := h(d, ctx, body)
@@ -135,35 +161,50 @@ func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) erro
 }
 
 var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) error{
-	spice.MsgTypeDisplayMark:             (*display).mark,
-	spice.MsgTypeDisplayReset:            (*display).reset,
-	spice.MsgTypeDisplaySurfaceCreate:    (*display).surfaceCreate,
-	spice.MsgTypeDisplaySurfaceDestroy:   (*display).surfaceDestroy,
-	spice.MsgTypeDisplayInvalList:        (*display).invalList,
-	spice.MsgTypeDisplayInvalAllPixmaps:  (*display).invalAllPixmaps,
-	spice.MsgTypeDisplayInvalPalette:     (*display).invalPalette,
-	spice.MsgTypeDisplayInvalAllPalettes: (*display).invalAllPalettes,
-	spice.MsgTypeDisplayMonitorsConfig:   ignoreDisplay,
-	spice.MsgTypeDisplayCopyBits:         (*display).copyBits,
-	spice.MsgTypeDisplayDrawFill:         (*display).drawFill,
-	spice.MsgTypeDisplayDrawCopy:         (*display).drawCopy,
-	spice.MsgTypeDisplayDrawBlend:        (*display).drawBlend,
-	spice.MsgTypeDisplayDrawOpaque:       (*display).drawOpaque,
-	spice.MsgTypeDisplayDrawBlackness:    (*display).drawBlackness,
-	spice.MsgTypeDisplayDrawWhiteness:    (*display).drawWhiteness,
-	spice.MsgTypeDisplayDrawInvers:       (*display).drawInvers,
-	spice.MsgTypeDisplayDrawTransparent:  (*display).drawTransparent,
-	spice.MsgTypeDisplayDrawAlphaBlend:   (*display).drawAlphaBlend,
-	spice.MsgTypeDisplayDrawRop3:         (*display).drawRop3,
-	spice.MsgTypeDisplayDrawStroke:       (*display).drawStroke,
-	spice.MsgTypeDisplayDrawText:         (*display).drawText,
-	spice.MsgTypeDisplayDrawComposite:    (*display).drawComposite,
-	spice.MsgTypeDisplayStreamCreate:     (*display).streamCreate,
-	spice.MsgTypeDisplayStreamData:       (*display).streamData,
-	spice.MsgTypeDisplayStreamDataSized:  (*display).streamDataSized,
-	spice.MsgTypeDisplayStreamClip:       (*display).streamClip,
-	spice.MsgTypeDisplayStreamDestroy:    (*display).streamDestroy,
-	spice.MsgTypeDisplayStreamDestroyAll: (*display).streamDestroyAll,
+	spice.MsgTypeDisplayMark:                 (*display).mark,
+	spice.MsgTypeDisplayReset:                (*display).reset,
+	spice.MsgTypeDisplaySurfaceCreate:        (*display).surfaceCreate,
+	spice.MsgTypeDisplaySurfaceDestroy:       (*display).surfaceDestroy,
+	spice.MsgTypeDisplayInvalList:            (*display).invalList,
+	spice.MsgTypeDisplayInvalAllPixmaps:      (*display).invalAllPixmaps,
+	spice.MsgTypeDisplayInvalPalette:         (*display).invalPalette,
+	spice.MsgTypeDisplayInvalAllPalettes:     (*display).invalAllPalettes,
+	spice.MsgTypeDisplayMonitorsConfig:       ignoreDisplay,
+	spice.MsgTypeDisplayCopyBits:             (*display).copyBits,
+	spice.MsgTypeDisplayDrawFill:             (*display).drawFill,
+	spice.MsgTypeDisplayDrawCopy:             (*display).drawCopy,
+	spice.MsgTypeDisplayDrawBlend:            (*display).drawBlend,
+	spice.MsgTypeDisplayDrawOpaque:           (*display).drawOpaque,
+	spice.MsgTypeDisplayDrawBlackness:        (*display).drawBlackness,
+	spice.MsgTypeDisplayDrawWhiteness:        (*display).drawWhiteness,
+	spice.MsgTypeDisplayDrawInvers:           (*display).drawInvers,
+	spice.MsgTypeDisplayDrawTransparent:      (*display).drawTransparent,
+	spice.MsgTypeDisplayDrawAlphaBlend:       (*display).drawAlphaBlend,
+	spice.MsgTypeDisplayDrawRop3:             (*display).drawRop3,
+	spice.MsgTypeDisplayDrawStroke:           (*display).drawStroke,
+	spice.MsgTypeDisplayDrawText:             (*display).drawText,
+	spice.MsgTypeDisplayDrawComposite:        (*display).drawComposite,
+	spice.MsgTypeDisplayStreamCreate:         (*display).streamCreate,
+	spice.MsgTypeDisplayStreamData:           (*display).streamData,
+	spice.MsgTypeDisplayStreamDataSized:      (*display).streamDataSized,
+	spice.MsgTypeDisplayStreamClip:           (*display).streamClip,
+	spice.MsgTypeDisplayStreamDestroy:        (*display).streamDestroy,
+	spice.MsgTypeDisplayStreamDestroyAll:     (*display).streamDestroyAll,
+	spice.MsgTypeDisplayStreamActivateReport: (*display).streamActivateReport,
+}
+
+// videoOrderFree are the messages that need not wait for the pictures of
+// earlier video frames: they neither draw nor read a surface, nor change
+// how frames are drawn.
+var videoOrderFree = map[spice.MsgType]bool{
+	spice.MsgTypeDisplayStreamData:           true,
+	spice.MsgTypeDisplayStreamDataSized:      true,
+	spice.MsgTypeDisplayStreamActivateReport: true,
+	spice.MsgTypeDisplayMark:                 true,
+	spice.MsgTypeDisplayInvalList:            true,
+	spice.MsgTypeDisplayInvalPalette:         true,
+	spice.MsgTypeDisplayInvalAllPalettes:     true,
+	spice.MsgTypeDisplayMonitorsConfig:       true,
 }
 
 func ignoreDisplay(*display, context.Context, []byte) error { return nil }

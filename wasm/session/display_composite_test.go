@@ -52,7 +52,7 @@ func newTestDisplay(t *testing.T) (*display, *recSink) {
 }
 
 func TestDisplayCapsComposite(t *testing.T) {
-	if !displayCaps().Has(spice.DisplayCapComposite) {
+	if !displayCaps(New(Config{})).Has(spice.DisplayCapComposite) {
 		t.Error("COMPOSITE is implemented but not advertised")
 	}
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/internal/errfmt"
@@ -21,6 +22,12 @@ type stream struct {
 	clip      []raster.Rect // nil: no clip beyond dest
 	mjpeg     jpeg.Stream   // tables carried from frame to frame
 	warned    bool
+	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
+	report    streamReport
+	id        uint32
+	frames    int // arrived
+	// shown and dropped count pictures of video; guarded by display.statsMu.
+	shown, dropped int
 }
 
 func clipRects(c *spice.Clip, dst []raster.Rect) []raster.Rect {
@@ -48,20 +55,66 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	if d.surfaces[m.SurfaceID] == nil {
 		return errors.New("stream " + errfmt.Int(m.ID) + " on unknown surface " + errfmt.Int(m.SurfaceID))
 	}
-	d.streams[m.ID] = &stream{
+	if old := d.streams[m.ID]; old != nil {
+		d.closeStream(old)
+	}
+	st := &stream{
 		surfaceID: m.SurfaceID,
 		codec:     m.CodecType,
 		topDown:   m.Flags&spice.StreamFlagTopDown != 0,
 		dest:      rect(m.Dest),
 		clip:      clipRects(&m.Clip, nil),
+		id:        m.ID,
 	}
+	d.streams[m.ID] = st
+	d.count(func(s *VideoStats) { s.Streams++; s.Codec = m.CodecType })
 	d.c.log("debug", "display: video stream "+errfmt.Int(m.ID)+", codec "+errfmt.Int(m.CodecType)+", "+
 		errfmt.Int(m.SrcWidth)+"x"+errfmt.Int(m.SrcHeight)+" into "+rectText(rect(m.Dest)))
-	if m.CodecType != spice.VideoCodecMJPEG {
-		// Only MJPEG is advertised, so no server should do this.
-		d.c.log("warn", "stream "+errfmt.Int(m.ID)+" uses codec "+errfmt.Int(m.CodecType)+", which this client cannot decode")
+	if m.CodecType == spice.VideoCodecMJPEG {
+		return nil
+	}
+	// A stream this client cannot decode is reported, not an error: the
+	// server then sends the area as images and the session goes on.
+	var err error
+	switch {
+	case !slices.Contains(d.c.videoCodecs(), m.CodecType):
+		err = errors.New("codec " + errfmt.Int(m.CodecType) + " was not advertised")
+	case raster.CheckSize(int(m.SrcWidth), int(m.SrcHeight)) != nil:
+		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
+	default:
+		err = d.openVideo(ctx, st, m.ID, int(m.SrcWidth), int(m.SrcHeight))
+	}
+	if err != nil {
+		d.videoFailed(st, m.ID, err)
 	}
 	return nil
+}
+
+// closeStream stops a stream's decoding, if outside Go.
+func (d *display) closeStream(st *stream) {
+	if st.video != nil {
+		st.video.close()
+		st.video = nil
+	}
+	if st.codec == spice.VideoCodecMJPEG {
+		return
+	}
+	d.statsMu.Lock()
+	shown, dropped := st.shown, st.dropped
+	d.statsMu.Unlock()
+	d.c.log("info", "display: video stream "+errfmt.Int(st.id)+" ("+codecName(st.codec)+") ended: "+errfmt.Int(st.frames)+
+		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped")
+}
+
+// unknownStream warns, once per kind, of a message for a stream that does
+// not exist (never created, or destroyed): a server out of step, or one
+// testing the client; the message is dropped and the screen goes on.
+func (d *display) unknownStream(what string, id uint32) {
+	key := "stream " + what
+	if !d.warned[key] {
+		d.warned[key] = true
+		d.c.log("warn", "display: "+what+" for unknown stream "+errfmt.Int(id)+" dropped")
+	}
 }
 
 // rectText spells r as fmt's %v spells the struct: "{x0 y0 x1 y1}".
@@ -76,9 +129,10 @@ func (d *display) streamData(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
+		d.unknownStream("data", m.ID)
+		return nil
 	}
-	return d.streamFrame(ctx, st, m.ID, m.Data, st.dest)
+	return d.streamFrame(ctx, st, m.ID, m.MultiMediaTime, m.Data, st.dest)
 }
 
 func (d *display) streamDataSized(ctx context.Context, body []byte) error {
@@ -88,17 +142,28 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return errors.New("data for unknown stream " + errfmt.Int(m.ID))
+		d.unknownStream("data", m.ID)
+		return nil
 	}
-	return d.streamFrame(ctx, st, m.ID, m.Data, rect(m.Dest))
+	return d.streamFrame(ctx, st, m.ID, m.MultiMediaTime, m.Data, rect(m.Dest))
 }
 
 // streamFrame decodes one frame and puts it into dest, scaled with
 // NEAREST as canvas_put_image does. The frame is made a complete JPEG
 // (tables from earlier frames put in), so that the browser's decoders,
 // which keep nothing between images, can decode it too.
-func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, data []byte, dest raster.Rect) error {
+func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uint32, data []byte, dest raster.Rect) error {
+	d.reportFrame(st, id, mm)
+	st.frames++
 	if st.codec != spice.VideoCodecMJPEG {
+		if st.video == nil {
+			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
+			return nil // undecodable: reported at its creation
+		}
+		if err := st.video.frame(data, mm, dest); err != nil {
+			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
+			d.videoFailed(st, id, err)
+		}
 		return nil
 	}
 	s := d.surfaces[st.surfaceID]
@@ -155,7 +220,8 @@ func (d *display) streamClip(ctx context.Context, body []byte) error {
 	}
 	st := d.streams[m.ID]
 	if st == nil {
-		return errors.New("clip for unknown stream " + errfmt.Int(m.ID))
+		d.unknownStream("clip", m.ID)
+		return nil
 	}
 	st.clip = clipRects(&m.Clip, st.clip)
 	return nil
@@ -166,11 +232,17 @@ func (d *display) streamDestroy(ctx context.Context, body []byte) error {
 	if err := m.Decode(body); err != nil {
 		return err
 	}
+	if st := d.streams[m.ID]; st != nil {
+		d.closeStream(st)
+	}
 	delete(d.streams, m.ID)
 	return nil
 }
 
 func (d *display) streamDestroyAll(ctx context.Context, body []byte) error {
+	for _, st := range d.streams {
+		d.closeStream(st)
+	}
 	clear(d.streams)
 	return nil
 }

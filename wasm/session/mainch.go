@@ -48,7 +48,7 @@ type channelKind struct {
 // (usbredir, smartcard, port, webdav, types not yet defined) is skipped;
 // supporting one is one entry here.
 var channelKinds = map[spice.ChannelType]channelKind{
-	spice.ChannelDisplay:  {caps: func(*Client) spice.Caps { return displayCaps() }, setup: (*Client).setupDisplay},
+	spice.ChannelDisplay:  {caps: displayCaps, setup: (*Client).setupDisplay},
 	spice.ChannelInputs:   {setup: (*Client).setupInputs, single: true},
 	spice.ChannelCursor:   {setup: (*Client).setupCursor},
 	spice.ChannelPlayback: {caps: playbackCaps, setup: (*Client).setupPlayback, single: true, sound: true},
@@ -59,7 +59,7 @@ var mainHandlers = map[spice.MsgType]func(*mainChannel, context.Context, []byte)
 	spice.MsgTypeMainInit:                 (*mainChannel).init,
 	spice.MsgTypeMainChannelsList:         (*mainChannel).channelsList,
 	spice.MsgTypeMainMouseMode:            (*mainChannel).mouseMode,
-	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime, // sound.go
+	spice.MsgTypeMainMultiMediaTime:       (*mainChannel).multiMediaTime, // mmclock.go
 	spice.MsgTypeMainAgentConnected:       (*mainChannel).agentConnected,
 	spice.MsgTypeMainAgentConnectedTokens: (*mainChannel).agentConnectedTokens,
 	spice.MsgTypeMainAgentDisconnected:    (*mainChannel).agentDisconnected,
@@ -119,12 +119,12 @@ func (m *mainChannel) init(ctx context.Context, body []byte) error {
 	}
 	m.inited.Store(true)
 	c := m.c
+	c.setMMTime(msg.MultiMediaTime)
 	c.mu.Lock()
 	c.sessionID = msg.SessionID
 	c.mouseMode = msg.CurrentMouseMode
 	c.mu.Unlock()
 	m.agent = msg.AgentConnected != 0
-	c.sound.mm.set(msg.MultiMediaTime)
 	c.cfg.Sink.MouseMode(msg.CurrentMouseMode)
 	if m.agent {
 		if err := m.ag.start(msg.AgentTokens, true); err != nil {

@@ -242,7 +242,7 @@ func (pc *playbackChannel) data(body []byte) error {
 	// Every 100 packets, as spice-gtk does, the session's multimedia
 	// clock is set to the time of the sound being heard now.
 	if pc.packets%100 == 1 {
-		pc.c.sound.mm.set(m.Time - uint32(po.delay()/time.Millisecond))
+		pc.c.setMMTime(m.Time - uint32(po.delay()/time.Millisecond))
 	}
 	pc.mu.Unlock()
 	if dec != nil {

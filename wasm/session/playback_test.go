@@ -309,12 +309,12 @@ func TestPlaybackDelayAndMMTime(t *testing.T) {
 	srv.Start()
 	var c *Client
 	_, done := startClient(t, srv, func(cl *Client) { cl.cfg.Audio = dev; c = cl })
-	waitFor(t, "MULTI_MEDIA_TIME", 10*time.Second, func() bool { mm := c.MMTime(); return mm >= 100000 && mm < 101000 })
+	waitFor(t, "MULTI_MEDIA_TIME", 10*time.Second, func() bool { mm, _ := c.MMTime(); return mm >= 100000 && mm < 101000 })
 	if _, ok := c.PlaybackDelay(); ok {
 		t.Error("a playback delay before any stream")
 	}
 	close(mmSet)
-	waitFor(t, "the packet's time", 10*time.Second, func() bool { mm := c.MMTime(); return mm >= 500000-200 && mm < 501000 })
+	waitFor(t, "the packet's time", 10*time.Second, func() bool { mm, _ := c.MMTime(); return mm >= 500000-200 && mm < 501000 })
 	d, ok := c.PlaybackDelay()
 	if !ok || d < 0 || d > PlayoutMaxBuffer {
 		t.Errorf("PlaybackDelay %v, %v", d, ok)

@@ -167,7 +167,7 @@ func (rc *recordChannel) capture(epoch int, pcm []int16) {
 	if len(rc.pending) < frameBytes {
 		return
 	}
-	now := rc.c.sound.mm.now()
+	now, _ := rc.c.MMTime()
 	if !rc.started {
 		rc.started = true
 		if rc.ch.send(&spice.MsgcRecordMode{Time: now, Mode: spice.AudioDataModeRaw}) != nil ||

@@ -1,18 +1,14 @@
 package session
 
 import (
-	"context"
 	"sync"
 	"time"
-
-	"spiceweb/wasm/spice"
 )
 
-// sound is the session's sound state: the multimedia clock, the sound
-// channels, and the counters of streams that have ended.
+// sound is the session's sound state: the sound channels and the
+// counters of streams that have ended. The multimedia clock they share
+// with video is the Client's (mmclock.go).
 type sound struct {
-	mm mmClock
-
 	mu       sync.Mutex
 	playback *playbackChannel
 	record   *recordChannel
@@ -35,47 +31,6 @@ func (a *playoutStats) add(b playoutStats) {
 	a.Underruns += b.Underruns
 	a.MaxReportGap = max(a.MaxReportGap, b.MaxReportGap)
 }
-
-// mmClock estimates the server's multimedia time, in milliseconds: set
-// from MAIN_INIT and MULTI_MEDIA_TIME, and by the playback channel to the
-// time of the sound being heard (spice-gtk spice_session_set_mm_time);
-// between settings it runs with the local clock.
-type mmClock struct {
-	mu   sync.Mutex
-	base uint32
-	at   time.Time
-}
-
-func (m *mmClock) set(t uint32) {
-	m.mu.Lock()
-	m.base, m.at = t, time.Now()
-	m.mu.Unlock()
-}
-
-func (m *mmClock) now() uint32 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.at.IsZero() {
-		return 0
-	}
-	return m.base + uint32(time.Since(m.at)/time.Millisecond)
-}
-
-// multiMediaTime handles MAIN_MULTI_MEDIA_TIME.
-func (m *mainChannel) multiMediaTime(ctx context.Context, body []byte) error {
-	var msg spice.MsgMainMultiMediaTime
-	if err := msg.Decode(body); err != nil {
-		return err
-	}
-	m.c.sound.mm.set(msg.Time)
-	return nil
-}
-
-// MMTime is the session's estimate of the server's multimedia time, in
-// milliseconds: the time stamp of the sound being heard while a playback
-// stream runs. A display channel that times video frames against sound
-// shows a frame when this reaches the frame's time.
-func (c *Client) MMTime() uint32 { return c.sound.mm.now() }
 
 // PlaybackDelay is how long sound takes from its arrival to the speaker
 // (the client's buffering and the device's latency) while a playback

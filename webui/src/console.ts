@@ -22,6 +22,8 @@ export interface ConsoleOptions {
   protocol?: string;
   /** Image compression to ask the server for; see ConnectOptions.compression. */
   compression?: string;
+  /** Video codecs in order of preference; see ConnectOptions.videoCodecs. */
+  videoCodecs?: string;
   /**
    * How the screen fits the container: "remote" (the guest's resolution
    * follows the container, through the guest agent), "fit", "none" (1:1,
@@ -312,6 +314,7 @@ export class SpiceConsole extends EventTarget {
       password: this.password,
       ...(this.opts.compression ? { compression: this.opts.compression } : {}),
       ...(this.sound.enabled ? { audio: true } : {}),
+      ...(this.opts.videoCodecs ? { videoCodecs: this.opts.videoCodecs } : {}),
     };
     const events = this.events(gen);
 

@@ -34,6 +34,12 @@ export interface ConnectOptions {
    * false: sound is off and those channels stay closed.
    */
   audio?: boolean;
+  /**
+   * Video codecs in order of preference, comma-separated ("h264,vp8"; names
+   * mjpeg, vp8, vp9, h264, h265), sent to the server; codecs this browser
+   * cannot decode here are left out. Absent: the cheapest to decode first.
+   */
+  videoCodecs?: string;
 }
 
 /**

@@ -16,6 +16,7 @@ export interface SessionOptions {
   compression?: string;
   /** Open the sound channels (ConnectOptions.audio). */
   audio?: boolean;
+  videoCodecs?: string;
 }
 
 /** Counters of one session: the Go side's and its sockets'. */
@@ -64,6 +65,7 @@ export function startSession(
           sockets: pool,
           ...(opts.compression ? { compression: opts.compression } : {}),
           ...(opts.audio ? { audio: true } : {}),
+          ...(opts.videoCodecs ? { videoCodecs: opts.videoCodecs } : {}),
         },
         wrapped,
       );

@@ -79,6 +79,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     password: params.password,
     protocol: params.protocol,
     ...(params.compression ? { compression: params.compression } : {}),
+    ...(params.videoCodecs ? { videoCodecs: params.videoCodecs } : {}),
     ...(params.worker !== undefined ? { worker: params.worker } : {}),
     ...(params.audio !== undefined ? { audio: params.audio } : {}),
   });

@@ -14,7 +14,7 @@ test("parseParams", async (t) => {
     },
     {
       name: "all parameters",
-      href: "http://h/spice_auto.html?host=10.0.0.5&port=5959&path=/ws&password=s3cret&token=abc&title=vm1&encrypt=1&protocol=&compression=lz4",
+      href: "http://h/spice_auto.html?host=10.0.0.5&port=5959&path=/ws&password=s3cret&token=abc&title=vm1&encrypt=1&protocol=&compression=lz4&videocodecs=h264,vp8",
       want: {
         host: "10.0.0.5",
         port: "5959",
@@ -25,6 +25,7 @@ test("parseParams", async (t) => {
         encrypt: true,
         protocol: "",
         compression: "lz4",
+        videoCodecs: "h264,vp8",
       },
     },
     {

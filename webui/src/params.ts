@@ -24,6 +24,8 @@ export interface Params {
    * glz, lz, lz4); undefined leaves the server's choice.
    */
   compression?: string;
+  /** videocodecs=h264,vp8: video codecs in order of preference; undefined: the cheapest to decode first. */
+  videoCodecs?: string;
   /** worker=0 runs the client on the page, worker=1 in a worker; undefined: where supported. */
   worker?: boolean;
   /** How the guest screen fits the page (remote, fit, none, down); undefined: the remembered choice or the default. */
@@ -99,6 +101,8 @@ export function parseParams(href: string): Params {
   if (title) p.title = title;
   const compression = seen.get("compression");
   if (compression) p.compression = compression;
+  const videoCodecs = seen.get("videocodecs");
+  if (videoCodecs) p.videoCodecs = videoCodecs;
   const encrypt = seen.get("encrypt");
   if (encrypt !== undefined) p.encrypt = parseBool(encrypt);
   const worker = seen.get("worker");

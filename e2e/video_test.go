@@ -1,0 +1,108 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClientVideoCodecs: Xspice streams an animation with one GStreamer
+// encoder at a time (--video-codecs gstreamer:X); the client in Chromium
+// (a secure context: 127.0.0.1) must advertise the codec, get a stream of
+// it, show its frames through WebCodecs, and once the animation is gone
+// the screen must equal the framebuffer.
+func TestClientVideoCodecs(t *testing.T) {
+	animate := Tool{"animate", "/usr/bin/animate", "imagemagick"}
+	Require(t, append(clientTools, animate)...)
+	for _, tc := range []struct {
+		name  string
+		codec int // spice.VideoCodec*
+	}{{"vp8", 2}, {"vp9", 4}, {"h264", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := StartXspice(t, XspiceOptions{DisableSurfaces: true,
+				ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "gstreamer:" + tc.name}})
+			x.SetRootColor("#336633")
+			x.MouseMove(pointerAt)
+			s := StartServe(t, x.Port)
+			b := StartBrowser(t, BrowserOptions{})
+			openClient(t, b, s.URL, s.Port, "", "connected")
+			var prefs string
+			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
+				for _, m := range b.Console() {
+					if strings.Contains(m.Text, "video codecs, preferred first") {
+						prefs = m.Text
+						return nil
+					}
+				}
+				return fmt.Errorf("not logged yet")
+			})
+			if err != nil {
+				t.Fatalf("e2e: %v", err)
+			}
+			t.Logf("%s", prefs)
+			if !strings.Contains(prefs, tc.name) {
+				t.Skipf("this Chromium cannot decode %s through WebCodecs here (%q)", tc.name, prefs)
+			}
+			var frames []string
+			for i := range 12 {
+				p, _ := Plasma(t, 240, 180, 100+i)
+				frames = append(frames, p)
+			}
+			anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
+			want := fmt.Sprintf("codec %d,", tc.codec)
+			err = waitUntil(t.Context(), 60*time.Second, "a "+tc.name+" video stream", nil, func(ctx context.Context) error {
+				for _, m := range b.Console() {
+					if strings.Contains(m.Text, "display: video stream") && strings.Contains(m.Text, want) {
+						return nil
+					}
+				}
+				return fmt.Errorf("no %s stream yet", tc.name)
+			})
+			if err != nil {
+				t.Fatalf("e2e: %v", err)
+			}
+			time.Sleep(5 * time.Second) // frames through WebCodecs
+			if err := anim.Stop(); err != nil {
+				t.Logf("stopping animate: %v", err)
+			}
+			WaitImagesMatch(t, "after-"+tc.name, 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+			ended := regexp.MustCompile(`video stream \d+ \(` + tc.name + `\) ended: (\d+) frames, (\d+) shown, (\d+) dropped`)
+			// The server ends a stream a while after its last frame.
+			err = waitUntil(t.Context(), 30*time.Second, "the stream's end", nil, func(ctx context.Context) error {
+				for _, m := range b.Console() {
+					if ended.MatchString(m.Text) {
+						return nil
+					}
+				}
+				return fmt.Errorf("the stream has not ended")
+			})
+			if err != nil {
+				t.Errorf("e2e: %v", err)
+			}
+			var arrived, shown, dropped int
+			for _, m := range b.Console() {
+				if g := ended.FindStringSubmatch(m.Text); g != nil {
+					a, _ := strconv.Atoi(g[1])
+					sh, _ := strconv.Atoi(g[2])
+					dr, _ := strconv.Atoi(g[3])
+					arrived, shown, dropped = arrived+a, shown+sh, dropped+dr
+				}
+				for _, bad := range []string{"cannot be decoded", "WebCodecs:"} {
+					if strings.Contains(m.Text, bad) {
+						t.Errorf("the client failed a stream: %s", m.Text)
+					}
+				}
+			}
+			t.Logf("%s: %d frames arrived, %d shown, %d dropped", tc.name, arrived, shown, dropped)
+			if shown < 25 {
+				t.Errorf("%d %s pictures shown over 5 s of a 25 fps animation (%d arrived, %d dropped), want at least 25", shown, tc.name, arrived, dropped)
+			}
+		})
+	}
+}
