@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -397,7 +398,8 @@ func TestClientHostileSilentServer(t *testing.T) {
 
 // TestClientHostileChannelList: a channel list of 60 entries (20 heads,
 // duplicates, every type the client does not implement, types that do not
-// exist). The page opens only display, inputs and cursor channels, at most
+// exist). The page opens only the types it implements (display, inputs,
+// cursor, and playback and record with sound on, the default), at most
 // 16 connections in all, shows the screen, and logs what it skipped once.
 func TestClientHostileChannelList(t *testing.T) {
 	Require(t, browserTools...)
@@ -459,16 +461,18 @@ func TestClientHostileChannelList(t *testing.T) {
 	if n := srv.Accepted(); n != 16 {
 		t.Errorf("server accepted %d connections, want 16 (main and 15 of the listed channels)", n)
 	}
+	implemented := []spice.ChannelType{spice.ChannelMain, spice.ChannelDisplay, spice.ChannelInputs,
+		spice.ChannelCursor, spice.ChannelPlayback, spice.ChannelRecord}
 	mu.Lock()
 	for id, n := range linked {
 		switch {
 		case n != 1:
 			t.Errorf("%s:%d linked %d times", id.Type, id.ID, n)
-		case id.Type != spice.ChannelMain && id.Type != spice.ChannelDisplay && id.Type != spice.ChannelInputs && id.Type != spice.ChannelCursor:
+		case !slices.Contains(implemented, id.Type):
 			t.Errorf("%s:%d linked, a type the client does not implement", id.Type, id.ID)
 		}
 	}
-	for _, want := range []spice.ChannelType{spice.ChannelMain, spice.ChannelDisplay, spice.ChannelInputs, spice.ChannelCursor} {
+	for _, want := range implemented {
 		if linked[spice.ChannelID{Type: want}] != 1 {
 			t.Errorf("%s:0 was not linked", want)
 		}
