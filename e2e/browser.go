@@ -201,11 +201,20 @@ func (b *Browser) Context() context.Context { return b.ctx }
 // Navigate loads url in the tab and waits for its load event.
 func (b *Browser) Navigate(url string) {
 	b.t.Helper()
+	if err := b.NavigateErr(url); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// NavigateErr is Navigate returning its error, for subtests: a browser
+// started by the parent test must not fail the parent from a subtest.
+func (b *Browser) NavigateErr(url string) error {
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		b.t.Fatalf("e2e: navigate %s: %v", url, err)
+		return fmt.Errorf("e2e: navigate %s: %v", url, err)
 	}
+	return nil
 }
 
 // EvalErr evaluates a JavaScript expression in the page and decodes its
@@ -233,7 +242,15 @@ func Eval[T any](b *Browser, expr string) T {
 // (its value must be truthy, not the promise).
 func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 	b.t.Helper()
-	err := waitUntil(b.t.Context(), timeout, expr, nil, func(ctx context.Context) error {
+	if err := b.WaitJSErr(b.t.Context(), expr, timeout); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// WaitJSErr is WaitJS returning its error, for subtests (see
+// NavigateErr); ctx bounds it besides timeout.
+func (b *Browser) WaitJSErr(ctx context.Context, expr string, timeout time.Duration) error {
+	err := waitUntil(ctx, timeout, expr, nil, func(ctx context.Context) error {
 		ok, err := EvalErr[bool](ctx, b, "(async () => !!(await ("+expr+")))()")
 		if err != nil {
 			return err
@@ -244,8 +261,9 @@ func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 		return nil
 	})
 	if err != nil {
-		b.t.Fatalf("e2e: %v", err)
+		return fmt.Errorf("e2e: %v", err)
 	}
+	return nil
 }
 
 // canvasJS reads a canvas as base64 RGBA. It always goes through

@@ -47,13 +47,18 @@ func desktop(t *testing.T, x *Xspice) {
 // and waits for the given page state.
 func openClient(t *testing.T, b *Browser, base string, port int, query, state string) {
 	t.Helper()
-	b.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d%s", base, port, query))
+	if err := b.NavigateErr(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d%s", base, port, query)); err != nil {
+		t.Fatal(err)
+	}
 	waitState(t, b, state)
 }
 
+// waitState fails t, not the browser's test: subtests share a browser.
 func waitState(t *testing.T, b *Browser, state string) {
 	t.Helper()
-	b.WaitJS(fmt.Sprintf("document.body.dataset.state === %q", state), 30*time.Second)
+	if err := b.WaitJSErr(t.Context(), fmt.Sprintf("document.body.dataset.state === %q", state), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // canvasOrigin returns where the screen canvas's top-left pixel is in the

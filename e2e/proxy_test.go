@@ -97,11 +97,16 @@ func TestProxyTokenModes(t *testing.T) {
 		// A token added to the file works at once.
 		os.WriteFile(tokens, []byte("vm-1: "+target+"\nvm-3: "+target+"\n"), 0o600)
 		openClient(t, b, s.URL, s.Port, "&token=vm-3", "connected")
+		// The whole session, not only its main channel: Xspice answers
+		// the next client's link many seconds late when one leaves with
+		// channels half linked.
+		WaitImagesMatch(t, "xspice-tokens-added", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
 
 		// The token cookie alone, when the URL has none (nova's order).
 		b.Navigate(s.URL + "wasm_exec.js")
 		Eval[bool](b, `(document.cookie = "token=vm-1; path=/", true)`)
 		openClient(t, b, s.URL, s.Port, "", "connected")
+		WaitImagesMatch(t, "xspice-tokens-cookie", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
 		Eval[bool](b, `(document.cookie = "token=; path=/; max-age=0", true)`)
 
 		// A page from another origin (another serve on another port)
