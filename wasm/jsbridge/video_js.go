@@ -300,3 +300,24 @@ func videoCodecsOption(v js.Value) []uint8 {
 	}
 	return out
 }
+
+// videoStats are the display's video counters for GoStats.video; the
+// pending peak restarts with each call.
+func videoStats(c *session.Client) map[string]any {
+	v := c.VideoStats()
+	lat := make([]any, len(v.PresentLatency))
+	for i, n := range v.PresentLatency {
+		lat[i] = n
+	}
+	codec := ""
+	for name, k := range session.VideoCodecNames {
+		if k == v.Codec && v.Streams > 0 {
+			codec = name
+		}
+	}
+	return map[string]any{
+		"codec": codec, "streams": v.Streams, "frames": v.Frames, "shown": v.Shown, "dropped": v.Dropped,
+		"late": v.Late, "failed": v.Failed, "presented": v.Presented, "presentLatencyMs": lat,
+		"pendingPeak": c.TakeVideoPeak(),
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/internal/errfmt"
@@ -194,6 +195,8 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uin
 		d.rowTmp = flipRows(frame, d.rowTmp)
 	}
 	s.Copy(raster.Area{Box: dest, Clip: st.clip}, frame, frame.Bounds(), raster.RopCopy, raster.ScaleNearest)
+	// MJPEG frames are drawn as they arrive: ready once decoded.
+	d.drawnPicture(st.surfaceID, time.Now())
 	return nil
 }
 

@@ -54,6 +54,14 @@ type VideoStats struct {
 	Failed  int   // streams reported undecodable
 	// Late are frames that arrived after their mm-time.
 	Late int
+	// Presented are the pictures of frames shown (Shown, and MJPEG
+	// frames) that Present handed to the screen, and PresentLatency[ms]
+	// how many waited that long from ready to presented (video_latency.go).
+	Presented      int
+	PresentLatency [LatencyBuckets]int
+	// PendingPeak is the most frames one stream's decoder held without a
+	// picture at once (bounded by videoMaxPending); see TakeVideoPeak.
+	PendingPeak int
 }
 
 // VideoStats returns the counts of display channel 0.
@@ -195,6 +203,7 @@ func (v *videoStream) frame(data []byte, mm uint32, dest raster.Rect) error {
 		return err
 	}
 	v.pending = append(v.pending, videoPending{seq: v.seq, mm: mm, dest: dest})
+	v.d.notePending(len(v.pending))
 	return nil
 }
 
@@ -244,7 +253,7 @@ func (v *videoStream) settle() error {
 		// frame only this goroutine can hand over.
 		v.unshown = nil
 		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped-- })
-		v.draw(p)
+		v.draw(p, time.Now())
 	}
 	return v.failed
 }
@@ -256,6 +265,7 @@ func (v *videoStream) present(ctx context.Context) {
 	d := v.d
 	for {
 		seq, err := v.dec.Next(ctx, &v.pic)
+		decoded := time.Now()
 		v.mu.Lock()
 		if err != nil {
 			if v.failed == nil {
@@ -282,12 +292,18 @@ func (v *videoStream) present(ctx context.Context) {
 		if !found {
 			continue // a picture for no frame handed over: not ours to show
 		}
+		ready := decoded
+		if now, ok := d.c.MMTime(); ok {
+			if ahead := time.Duration(mmDiff(p.mm, now)) * time.Millisecond; ahead > 0 && ahead <= videoMaxAhead {
+				ready = decoded.Add(ahead) // held for its time, which is no delay
+			}
+		}
 		show := v.waitFor(ctx, p.mm)
 		if ctx.Err() != nil {
 			return
 		}
 		if show {
-			v.draw(&p)
+			v.draw(&p, ready)
 		} else {
 			d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
 		}
@@ -346,7 +362,7 @@ func (v *videoStream) waitFor(ctx context.Context, mm uint32) bool {
 
 // draw puts the presenter's picture into the stream's surface, clipped,
 // and tells the sink.
-func (v *videoStream) draw(p *videoPending) {
+func (v *videoStream) draw(p *videoPending, ready time.Time) {
 	d := v.d
 	d.mu.Lock()
 	if d.streams[v.id] != v.st {
@@ -363,6 +379,10 @@ func (v *videoStream) draw(p *videoPending) {
 		}
 		s.Copy(raster.Area{Box: p.dest, Clip: v.st.clip}, pic, pic.Bounds(), raster.RopCopy, raster.ScaleNearest)
 		d.countStream(v.st, func(s *VideoStats) { s.Shown++ })
+		if now := time.Now(); ready.After(now) {
+			ready = now // shown early: a settle wanted it
+		}
+		d.drawnPicture(v.st.surfaceID, ready)
 	}
 	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
 	if invalidate {
