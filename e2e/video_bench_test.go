@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +78,13 @@ var videoBenchFigures = []bench.Figure{
 	{Name: "renderer CPU %", Prec: 0},
 	{Name: "main thread %", Prec: 0},
 	{Name: "MB/s", Prec: 2},
+	{Name: "arrived/s", Prec: 1},
+	{Name: "late/s", Prec: 1},
 	{Name: "dropped/s", Prec: 1},
+	{Name: "no picture/s", Prec: 1},
+	{Name: "decoded late/s", Prec: 1},
+	{Name: "margin ms p5", Prec: 0},
+	{Name: "margin ms p50", Prec: 0},
 	{Name: "queue KB", Prec: 0},
 	{Name: "decoder queue", Prec: 0},
 	{Name: "others' load %", Prec: 0, NoRatio: true},
@@ -118,6 +126,16 @@ func BenchmarkVideo(b *testing.B) {
 
 func benchVideoConfigs(b *testing.B, animate Tool, what string, configs []*videoConfig) {
 	runs := benchRuns(b, 2)
+	if f := os.Getenv("SPICEWEB_BENCH_FILTER"); f != "" {
+		re, err := regexp.Compile(f)
+		if err != nil {
+			b.Fatalf("SPICEWEB_BENCH_FILTER: %v", err)
+		}
+		configs = slices.DeleteFunc(configs, func(c *videoConfig) bool { return !re.MatchString(c.label) })
+		if len(configs) == 0 {
+			b.Skipf("SPICEWEB_BENCH_FILTER=%s leaves no configuration", f)
+		}
+	}
 	clients := benchClients(b)
 	br := StartBrowser(b, consoleBrowser)
 	probe := consoleProbeJS(b)
@@ -213,6 +231,12 @@ type videoPageStats struct {
 		Codec            string `json:"codec"`
 		Frames           int    `json:"frames"`
 		Dropped          int    `json:"dropped"`
+		Late             int    `json:"late"`
+		NoPicture        int    `json:"noPicture"`
+		DecodedLate      int    `json:"decodedLate"`
+		MarginMs         []int  `json:"marginMs"`
+		MarginStepMs     int    `json:"marginStepMs"`
+		MarginOffset     int    `json:"marginOffset"`
 		Presented        int    `json:"presented"`
 		PresentLatencyMs []int  `json:"presentLatencyMs"`
 		PendingPeak      int    `json:"pendingPeak"`
@@ -234,7 +258,7 @@ func videoWindowFigures(b *testing.B, c *videoConfig, w windowFigures, sent floa
 		100 * w.CPU.Seconds() / secs,
 		100 * w.Busy.Seconds() / secs,
 		sent / w.Elapsed.Seconds() / 1e6,
-		nan, nan, nan,
+		nan, nan, nan, nan, nan, nan, nan, nan, nan,
 		100 * w.Others,
 	}
 	if !c.ours {
@@ -248,20 +272,34 @@ func videoWindowFigures(b *testing.B, c *videoConfig, w windowFigures, sent floa
 		// Chromium could not decode it here, or the server chose
 		// otherwise: the row would describe another codec.
 		b.Errorf("%s: the page's last stream is %q, want %q; the window is not counted", c.label, s1.Video.Codec, c.codec)
-		return []float64{nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, fig[10]}
+		out := slices.Repeat([]float64{nan}, len(fig))
+		out[len(out)-1] = fig[len(fig)-1]
+		return out
 	}
-	hist := make([]int, len(s1.Video.PresentLatencyMs))
-	for i := range hist {
-		hist[i] = s1.Video.PresentLatencyMs[i]
-		if i < len(s0.Video.PresentLatencyMs) {
-			hist[i] -= s0.Video.PresentLatencyMs[i]
-		}
-	}
+	hist := histDelta(s0.Video.PresentLatencyMs, s1.Video.PresentLatencyMs)
 	fig[2], fig[3] = histQuantile(hist, 0.5), histQuantile(hist, 0.95)
-	fig[7] = float64(s1.Video.Dropped-s0.Video.Dropped) / w.Elapsed.Seconds()
-	fig[8] = float64(s1.Sockets.QueuedPeak) / 1024
-	fig[9] = float64(s1.Video.PendingPeak)
+	rate := func(a, b int) float64 { return float64(b-a) / w.Elapsed.Seconds() }
+	fig[7] = rate(s0.Video.Frames, s1.Video.Frames)
+	fig[8] = rate(s0.Video.Late, s1.Video.Late)
+	fig[9] = rate(s0.Video.Dropped, s1.Video.Dropped)
+	fig[10] = rate(s0.Video.NoPicture, s1.Video.NoPicture)
+	fig[11] = rate(s0.Video.DecodedLate, s1.Video.DecodedLate)
+	margin := histDelta(s0.Video.MarginMs, s1.Video.MarginMs)
+	step, off := float64(s1.Video.MarginStepMs), float64(s1.Video.MarginOffset)
+	fig[12] = (histQuantile(margin, 0.05) - off) * step
+	fig[13] = (histQuantile(margin, 0.5) - off) * step
+	fig[14] = float64(s1.Sockets.QueuedPeak) / 1024
+	fig[15] = float64(s1.Video.PendingPeak)
 	return fig
+}
+
+// histDelta is histogram b minus the earlier reading a.
+func histDelta(a, b []int) []int {
+	out := slices.Clone(b)
+	for i := range min(len(a), len(b)) {
+		out[i] -= a[i]
+	}
+	return out
 }
 
 // histQuantile is the p-quantile of a histogram of 1 ms buckets, the

@@ -315,7 +315,13 @@ func videoStats(c *session.Client) map[string]any {
 			codec = name
 		}
 	}
+	margin := make([]any, len(v.Margin))
+	for i, n := range v.Margin {
+		margin[i] = n
+	}
 	return map[string]any{
+		"noPicture": v.NoPicture, "decodedLate": v.DecodedLate, "marginMs": margin,
+		"marginStepMs": session.MarginStep, "marginOffset": session.MarginOffset,
 		"codec": codec, "streams": v.Streams, "frames": v.Frames, "shown": v.Shown, "dropped": v.Dropped,
 		"late": v.Late, "failed": v.Failed, "presented": v.Presented, "presentLatencyMs": lat,
 		"pendingPeak": c.TakeVideoPeak(),

@@ -59,6 +59,12 @@ type VideoStats struct {
 	// how many waited that long from ready to presented (video_latency.go).
 	Presented      int
 	PresentLatency [LatencyBuckets]int
+	// Of the dropped: NoPicture, frames the decoder gave no picture
+	// for; DecodedLate, pictures that came after their frame's time.
+	NoPicture, DecodedLate int
+	// Margin[i] counts frames that arrived (i - MarginOffset) *
+	// MarginStep ahead of the clock (negative: late), clamped to the ends.
+	Margin [MarginBuckets]int
 	// PendingPeak is the most frames one stream's decoder held without a
 	// picture at once (bounded by videoMaxPending); see TakeVideoPeak.
 	PendingPeak int
@@ -283,7 +289,7 @@ func (v *videoStream) present(ctx context.Context) {
 			if x.seq == seq {
 				p, found = x, true
 			} else {
-				d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
+				d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.NoPicture++ })
 			}
 		}
 		v.drawing = found
@@ -305,7 +311,7 @@ func (v *videoStream) present(ctx context.Context) {
 		if show {
 			v.draw(&p, ready)
 		} else {
-			d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
+			d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.DecodedLate++ })
 		}
 		v.mu.Lock()
 		v.unshown = nil
@@ -492,6 +498,9 @@ func (d *display) reportFrame(st *stream, id uint32, mm uint32) {
 		s.Frames++
 		if latency < 0 {
 			s.Late++
+		}
+		if ok {
+			s.Margin[marginBucket(latency)]++
 		}
 	})
 	r := &st.report

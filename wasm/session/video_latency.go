@@ -71,3 +71,19 @@ func (c *Client) TakeVideoPeak() int {
 	d.stats.PendingPeak = 0
 	return p
 }
+
+// The arrival margin histogram (VideoStats.Margin): 20 ms steps from
+// -1 s to +3 s, the ends open.
+const (
+	MarginBuckets = 200
+	MarginStep    = 20 // ms
+	MarginOffset  = 50 // buckets below zero
+)
+
+func marginBucket(ms int32) int {
+	i := int(ms)
+	if i < 0 {
+		i -= MarginStep - 1 // floor, not toward zero
+	}
+	return max(0, min(i/MarginStep+MarginOffset, MarginBuckets-1))
+}

@@ -286,6 +286,13 @@ export interface VideoStats {
   /** Pictures handed to the canvas, and presentLatencyMs[ms] how many waited that long from ready (decoded and due) to the canvas; the last bucket holds the rest. */
   presented: number;
   presentLatencyMs: number[];
+  /** Of the dropped: frames the decoder gave no picture for; pictures that came after their frame's time. */
+  noPicture: number;
+  decodedLate: number;
+  /** marginMs[i]: frames that arrived (i - marginOffset) * marginStepMs ahead of the clock (negative: late); the ends are open. */
+  marginMs: number[];
+  marginStepMs: number;
+  marginOffset: number;
   /** The most frames a decoder held without a picture at once, since the previous stats() call. */
   pendingPeak: number;
 }
