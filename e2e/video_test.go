@@ -100,6 +100,12 @@ func TestClientVideoCodecs(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d frames arrived, %d shown, %d dropped", tc.name, arrived, shown, dropped)
+			for _, m := range b.Console() {
+				// Why frames were dropped, and the server's latency changes.
+				if ended.MatchString(m.Text) || strings.Contains(m.Text, "moved mm-time") {
+					t.Logf("%s", m.Text)
+				}
+			}
 			if shown < 25 {
 				t.Errorf("%d %s pictures shown over 5 s of a 25 fps animation (%d arrived, %d dropped), want at least 25", shown, tc.name, arrived, dropped)
 			}

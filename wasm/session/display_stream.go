@@ -27,8 +27,10 @@ type stream struct {
 	report    streamReport
 	id        uint32
 	frames    int // arrived
-	// shown and dropped count pictures of video; guarded by display.statsMu.
-	shown, dropped int
+	late      int // frames that arrived after their time
+	// shown, dropped and the causes of drops count pictures of video;
+	// guarded by display.statsMu.
+	shown, dropped, noPicture, decodedLate int
 }
 
 func clipRects(c *spice.Clip, dst []raster.Rect) []raster.Rect {
@@ -101,10 +103,11 @@ func (d *display) closeStream(st *stream) {
 		return
 	}
 	d.statsMu.Lock()
-	shown, dropped := st.shown, st.dropped
+	shown, dropped, noPicture, decodedLate := st.shown, st.dropped, st.noPicture, st.decodedLate
 	d.statsMu.Unlock()
 	d.c.log("info", "display: video stream "+errfmt.Int(st.id)+" ("+codecName(st.codec)+") ended: "+errfmt.Int(st.frames)+
-		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped")
+		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped ("+errfmt.Int(st.late)+" arrived late, "+
+		errfmt.Int(decodedLate)+" decoded after their time, "+errfmt.Int(noPicture)+" without a picture)")
 }
 
 // unknownStream warns, once per kind, of a message for a stream that does

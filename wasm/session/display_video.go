@@ -60,7 +60,8 @@ type VideoStats struct {
 	Presented      int
 	PresentLatency [LatencyBuckets]int
 	// Of the dropped: NoPicture, frames the decoder gave no picture
-	// for; DecodedLate, pictures that came after their frame's time.
+	// for; DecodedLate, pictures that came after their frame's time
+	// (frames that arrived Late among them).
 	NoPicture, DecodedLate int
 	// Margin[i] counts frames that arrived (i - MarginOffset) *
 	// MarginStep ahead of the clock (negative: late), clamped to the ends.
@@ -90,6 +91,8 @@ func (d *display) countStream(st *stream, f func(s *VideoStats)) {
 	f(&d.stats)
 	st.shown += d.stats.Shown - before.Shown
 	st.dropped += d.stats.Dropped - before.Dropped
+	st.noPicture += d.stats.NoPicture - before.NoPicture
+	st.decodedLate += d.stats.DecodedLate - before.DecodedLate
 	d.statsMu.Unlock()
 }
 
@@ -258,7 +261,7 @@ func (v *videoStream) settle() error {
 		// Nothing else touches pic now: the presenter waits in Next for a
 		// frame only this goroutine can hand over.
 		v.unshown = nil
-		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped-- })
+		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped--; s.DecodedLate-- })
 		v.draw(p, time.Now())
 	}
 	return v.failed
@@ -493,6 +496,9 @@ func (d *display) reportFrame(st *stream, id uint32, mm uint32) {
 	latency := int32(0)
 	if ok {
 		latency = mmDiff(mm, now)
+	}
+	if latency < 0 {
+		st.late++
 	}
 	d.count(func(s *VideoStats) {
 		s.Frames++
