@@ -23,6 +23,7 @@ type stream struct {
 	clip      []raster.Rect // nil: no clip beyond dest
 	mjpeg     jpeg.Stream   // tables carried from frame to frame
 	warned    bool
+	badRun    int          // MJPEG frames in a row that did not decode
 	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
 	report    streamReport
 	id        uint32
@@ -73,9 +74,6 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	d.count(func(s *VideoStats) { s.Streams++; s.Codec = m.CodecType })
 	d.c.log("debug", "display: video stream "+errfmt.Int(m.ID)+", codec "+errfmt.Int(m.CodecType)+", "+
 		errfmt.Int(m.SrcWidth)+"x"+errfmt.Int(m.SrcHeight)+" into "+rectText(rect(m.Dest)))
-	if m.CodecType == spice.VideoCodecMJPEG {
-		return nil
-	}
 	// A stream this client cannot decode is reported, not an error: the
 	// server then sends the area as images and the session goes on.
 	var err error
@@ -84,6 +82,8 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		err = errors.New("codec " + errfmt.Int(m.CodecType) + " was not advertised")
 	case raster.CheckSize(int(m.SrcWidth), int(m.SrcHeight)) != nil:
 		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
+	case m.CodecType == spice.VideoCodecMJPEG:
+		return nil // decoded in Go, frame by frame
 	default:
 		err = d.openVideo(ctx, st, m.ID, int(m.SrcWidth), int(m.SrcHeight))
 	}
@@ -159,6 +159,10 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uint32, data []byte, dest raster.Rect) error {
 	d.reportFrame(st, id, mm)
 	st.frames++
+	if st.report.invalid {
+		d.countStream(st, func(s *VideoStats) { s.Dropped++ })
+		return nil // reported undecodable; the server moves to images
+	}
 	if st.codec != spice.VideoCodecMJPEG {
 		if st.video == nil {
 			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
@@ -187,13 +191,20 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// A bad frame is dropped; the next key frame repairs the picture.
+		// A bad frame is dropped (every MJPEG frame is whole, so the next
+		// repairs the picture); a run of them means the stream cannot be
+		// decoded here, and the server is told so that it sends images.
 		if !st.warned {
 			st.warned = true
 			d.c.log("warn", "stream "+errfmt.Int(id)+": dropping undecodable frame: "+err.Error())
 		}
+		st.badRun++
+		if st.badRun >= mjpegBadRun {
+			d.videoFailed(st, id, errfmt.Wrap(errfmt.Int(st.badRun)+" undecodable frames in a row", err))
+		}
 		return nil
 	}
+	st.badRun = 0
 	if !st.topDown {
 		d.rowTmp = flipRows(frame, d.rowTmp)
 	}
@@ -202,6 +213,10 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uin
 	d.drawnPicture(st.surfaceID, time.Now())
 	return nil
 }
+
+// mjpegBadRun is the run of undecodable MJPEG frames after which the
+// stream is reported undecodable.
+const mjpegBadRun = 3
 
 // flipRows turns m upside down, using tmp as a one-row buffer, which it
 // returns grown for the next call.
