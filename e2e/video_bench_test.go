@@ -73,6 +73,7 @@ type videoConfig struct {
 var videoBenchFigures = []bench.Figure{
 	{Name: "frames shown/s", Prec: 1},
 	{Name: "worst stall ms", Prec: 0},
+	{Name: "source stall ms", Prec: 0},
 	{Name: "present ms p50", Prec: 1},
 	{Name: "present ms p95", Prec: 1},
 	{Name: "renderer CPU %", Prec: 0},
@@ -240,6 +241,7 @@ type videoPageStats struct {
 		Presented        int    `json:"presented"`
 		PresentLatencyMs []int  `json:"presentLatencyMs"`
 		PendingPeak      int    `json:"pendingPeak"`
+		GapPeakMs        int    `json:"gapPeakMs"`
 	} `json:"video"`
 	Sockets *struct {
 		QueuedPeak int `json:"queuedPeak"`
@@ -254,7 +256,7 @@ func videoWindowFigures(b *testing.B, c *videoConfig, w windowFigures, sent floa
 	fig := []float64{
 		w.Shown.PerSec,
 		bench.Ms(w.Shown.WorstGap),
-		nan, nan,
+		nan, nan, nan,
 		100 * w.CPU.Seconds() / secs,
 		100 * w.Busy.Seconds() / secs,
 		sent / w.Elapsed.Seconds() / 1e6,
@@ -277,19 +279,20 @@ func videoWindowFigures(b *testing.B, c *videoConfig, w windowFigures, sent floa
 		return out
 	}
 	hist := histDelta(s0.Video.PresentLatencyMs, s1.Video.PresentLatencyMs)
-	fig[2], fig[3] = histQuantile(hist, 0.5), histQuantile(hist, 0.95)
+	fig[3], fig[4] = histQuantile(hist, 0.5), histQuantile(hist, 0.95)
 	rate := func(a, b int) float64 { return float64(b-a) / w.Elapsed.Seconds() }
-	fig[7] = rate(s0.Video.Frames, s1.Video.Frames)
-	fig[8] = rate(s0.Video.Late, s1.Video.Late)
-	fig[9] = rate(s0.Video.Dropped, s1.Video.Dropped)
-	fig[10] = rate(s0.Video.NoPicture, s1.Video.NoPicture)
-	fig[11] = rate(s0.Video.DecodedLate, s1.Video.DecodedLate)
+	fig[8] = rate(s0.Video.Frames, s1.Video.Frames)
+	fig[9] = rate(s0.Video.Late, s1.Video.Late)
+	fig[10] = rate(s0.Video.Dropped, s1.Video.Dropped)
+	fig[11] = rate(s0.Video.NoPicture, s1.Video.NoPicture)
+	fig[12] = rate(s0.Video.DecodedLate, s1.Video.DecodedLate)
 	margin := histDelta(s0.Video.MarginMs, s1.Video.MarginMs)
 	step, off := float64(s1.Video.MarginStepMs), float64(s1.Video.MarginOffset)
-	fig[12] = (histQuantile(margin, 0.05) - off) * step
-	fig[13] = (histQuantile(margin, 0.5) - off) * step
-	fig[14] = float64(s1.Sockets.QueuedPeak) / 1024
-	fig[15] = float64(s1.Video.PendingPeak)
+	fig[13] = (histQuantile(margin, 0.05) - off) * step
+	fig[14] = (histQuantile(margin, 0.5) - off) * step
+	fig[15] = float64(s1.Sockets.QueuedPeak) / 1024
+	fig[16] = float64(s1.Video.PendingPeak)
+	fig[2] = float64(s1.Video.GapPeakMs)
 	return fig
 }
 

@@ -397,7 +397,7 @@ func videoCodecsOption(v js.Value) []uint8 {
 }
 
 // videoStats are the display's video counters for GoStats.video; the
-// pending peak restarts with each call.
+// peaks restart with each call.
 func videoStats(c *session.Client) map[string]any {
 	v := c.VideoStats()
 	lat := make([]any, len(v.PresentLatency))
@@ -410,6 +410,7 @@ func videoStats(c *session.Client) map[string]any {
 			codec = name
 		}
 	}
+	pending, gap := c.TakeVideoPeak()
 	margin := make([]any, len(v.Margin))
 	for i, n := range v.Margin {
 		margin[i] = n
@@ -419,6 +420,6 @@ func videoStats(c *session.Client) map[string]any {
 		"marginStepMs": session.MarginStep, "marginOffset": session.MarginOffset,
 		"codec": codec, "streams": v.Streams, "frames": v.Frames, "shown": v.Shown, "dropped": v.Dropped,
 		"late": v.Late, "failed": v.Failed, "presented": v.Presented, "presentLatencyMs": lat,
-		"pendingPeak": c.TakeVideoPeak(),
+		"pendingPeak": pending, "gapPeakMs": gap,
 	}
 }

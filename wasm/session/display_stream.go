@@ -27,8 +27,9 @@ type stream struct {
 	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
 	report    streamReport
 	id        uint32
-	frames    int // arrived
-	late      int // frames that arrived after their time
+	frames    int    // arrived
+	late      int    // frames that arrived after their time
+	lastMM    uint32 // the last frame's mm-time
 	// shown, dropped and the causes of drops count pictures of video;
 	// guarded by display.statsMu.
 	shown, dropped, noPicture, decodedLate int

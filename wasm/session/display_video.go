@@ -66,6 +66,10 @@ type VideoStats struct {
 	// Margin[i] counts frames that arrived (i - MarginOffset) *
 	// MarginStep ahead of the clock (negative: late), clamped to the ends.
 	Margin [MarginBuckets]int
+	// GapPeak is the longest time between the stamps of two successive
+	// frames of a stream, in ms: the longest the source itself stood
+	// still (see TakeVideoPeak).
+	GapPeak int
 	// PendingPeak is the most frames one stream's decoder held without a
 	// picture at once (bounded by videoMaxPending); see TakeVideoPeak.
 	PendingPeak int
@@ -500,7 +504,13 @@ func (d *display) reportFrame(st *stream, id uint32, mm uint32) {
 	if latency < 0 {
 		st.late++
 	}
+	gap := int32(0)
+	if st.frames > 0 {
+		gap = mmDiff(mm, st.lastMM)
+	}
+	st.lastMM = mm
 	d.count(func(s *VideoStats) {
+		s.GapPeak = max(s.GapPeak, int(gap))
 		s.Frames++
 		if latency < 0 {
 			s.Late++

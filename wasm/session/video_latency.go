@@ -55,21 +55,21 @@ func (d *display) notePending(n int) {
 	d.statsMu.Unlock()
 }
 
-// TakeVideoPeak returns VideoStats.PendingPeak of display channel 0 and
-// starts a new peak, so that a caller reading it periodically gets the
-// peak of each period.
-func (c *Client) TakeVideoPeak() int {
+// TakeVideoPeak returns VideoStats.PendingPeak and GapPeak of display
+// channel 0 and starts new peaks, so that a caller reading them
+// periodically gets the peaks of each period.
+func (c *Client) TakeVideoPeak() (pending, gap int) {
 	c.mu.Lock()
 	d := c.screen
 	c.mu.Unlock()
 	if d == nil {
-		return 0
+		return 0, 0
 	}
 	d.statsMu.Lock()
 	defer d.statsMu.Unlock()
-	p := d.stats.PendingPeak
-	d.stats.PendingPeak = 0
-	return p
+	pending, gap = d.stats.PendingPeak, d.stats.GapPeak
+	d.stats.PendingPeak, d.stats.GapPeak = 0, 0
+	return pending, gap
 }
 
 // The arrival margin histogram (VideoStats.Margin): 20 ms steps from

@@ -295,6 +295,8 @@ export interface VideoStats {
   marginOffset: number;
   /** The most frames a decoder held without a picture at once, since the previous stats() call. */
   pendingPeak: number;
+  /** The longest time between the stamps (mm-time) of two successive frames of a stream, since the previous stats() call: the source's own worst stall. */
+  gapPeakMs: number;
 }
 
 /** Sound counters of a session (session.AudioStats and the ports). */
