@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"image"
 	"slices"
 	"sync"
 	"testing"
@@ -298,5 +299,46 @@ func TestVideoUndecodableStreamsReported(t *testing.T) {
 	}
 	if st := d.c.VideoStats(); st.Failed != 3 {
 		t.Errorf("stats %+v, want 3 failed streams", st)
+	}
+}
+
+// The counters stats() reports: pictures presented and how long they
+// waited for Present, the source's worst gap, the decoder's queue peak;
+// the peaks restart when taken.
+func TestVideoPresentCounters(t *testing.T) {
+	fv := &fakeVideo{codecs: []uint8{spice.VideoCodecVP8}}
+	d, _ := videoTestDisplay(t, Config{VideoDecoder: fv})
+	d.c.setMMTime(1000)
+	handleOK(t, d, spice.MsgTypeDisplayStreamCreate, videoCreateBody(1, spice.VideoCodecVP8, 0, 0, 16, 16))
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(1, 1050, vp8Frame(true, 0x10)))
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(1, 1130, vp8Frame(false, 0x11)))
+	// Both due later: a draw settles them into the surface early.
+	handleOK(t, d, spice.MsgTypeDisplayDrawFill, drawFillBody(0, 40, 40, 41, 41, 0xffffff))
+	time.Sleep(30 * time.Millisecond)
+	shown := 0
+	if !d.c.Present(func(*raster.Image, []image.Rectangle) { shown++ }) || shown != 1 {
+		t.Fatalf("Present showed %d times, want once", shown)
+	}
+	st := d.c.VideoStats()
+	total := 0
+	for _, n := range st.PresentLatency {
+		total += n
+	}
+	if st.Presented != 2 || total != 2 {
+		t.Errorf("presented %d, latency histogram holds %d; want both frames", st.Presented, total)
+	}
+	if n := slices.IndexFunc(st.PresentLatency[:], func(n int) bool { return n > 0 }); n < 20 || n >= LatencyBuckets-1 {
+		t.Errorf("the first picture waited in bucket %d ms, want about the 30 ms the test slept", n)
+	}
+	if pending, gap := d.c.TakeVideoPeak(); pending < 1 || gap != 80 {
+		t.Errorf("peaks: %d frames pending, gap %d ms; want at least 1 and 80", pending, gap)
+	}
+	if pending, gap := d.c.TakeVideoPeak(); pending != 0 || gap != 0 {
+		t.Errorf("peaks after taking them: %d, %d; want 0, 0", pending, gap)
+	}
+	// Nothing drawn since: a second Present counts nothing.
+	d.c.Present(func(*raster.Image, []image.Rectangle) {})
+	if got := d.c.VideoStats().Presented; got != 2 {
+		t.Errorf("presented %d after an empty Present, want 2", got)
 	}
 }
