@@ -429,6 +429,9 @@ func statsRate(a, b json.RawMessage, elapsed time.Duration) map[string]float64 {
 	flatten("", vb, fb)
 	out := map[string]float64{}
 	for k, x := range fb {
+		if strings.Contains(k, "Peak") {
+			continue // a gauge (the page restarts it when read), not a count
+		}
 		switch x := x.(type) {
 		case float64:
 			if y, ok := fa[k].(float64); ok && x != y {

@@ -25,7 +25,7 @@ import (
 // configurations taking turns within each run as in the console
 // benchmarks:
 //
-//	go test ./e2e -run '^$' -bench 'Video$' -benchtime 1x -timeout 30m
+//	go test ./e2e -run '^$' -bench '^BenchmarkVideo$' -benchtime 1x -timeout 30m
 //
 //   - Video/25fps: a 640x480 animation at 25 fps on Xspice without
 //     off-screen surfaces (--streaming-video all), streamed as MJPEG
