@@ -182,12 +182,12 @@ func benchVideoConfigs(b *testing.B, animate Tool, what string, configs []*video
 			// The server needs a moment to detect the stream and start it;
 			// the page's code tiers up meanwhile.
 			time.Sleep(3 * time.Second)
-			sent0, err := serverBytesSent(s.x.Port)
+			sent0, conns0, err := serverBytesSent(s.x.Port)
 			if err != nil {
 				b.Fatalf("e2e: %v", err)
 			}
 			w := measureWindow(b, br, pid, videoWindow)
-			sent1, err := serverBytesSent(s.x.Port)
+			sent1, conns1, err := serverBytesSent(s.x.Port)
 			if err != nil {
 				b.Fatalf("e2e: %v", err)
 			}
@@ -199,7 +199,7 @@ func benchVideoConfigs(b *testing.B, animate Tool, what string, configs []*video
 			for f, x := range fig {
 				c.perCase.values[f] = append(c.perCase.values[f], x)
 			}
-			b.Logf("run %d %s: %s", run+1, c.label, describeFigures(fig))
+			b.Logf("run %d %s: %s (the server's %d connections, then %d, sent %.1f MB)", run+1, c.label, describeFigures(fig), conns0, conns1, float64(sent1-sent0)/1e6)
 		}
 	}
 	rows := make([]bench.Runs, len(configs))
@@ -333,21 +333,28 @@ func histQuantile(hist []int, p float64) float64 {
 var bytesAcked = regexp.MustCompile(`\bbytes_acked:(\d+)`)
 
 // serverBytesSent is what the established TCP connections from local
-// port port (the SPICE server's) have had acknowledged, summed.
-func serverBytesSent(port int) (int64, error) {
+// port port (the SPICE server's) have had acknowledged, summed, and how
+// many there are.
+func serverBytesSent(port int) (int64, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "/usr/bin/ss", "-Htin", "state", "established", fmt.Sprintf("( sport = :%d )", port)).Output()
 	if err != nil {
-		return 0, fmt.Errorf("ss: %w", err)
+		return 0, 0, fmt.Errorf("ss: %w", err)
 	}
 	var total int64
+	conns := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "\t") && !strings.HasPrefix(line, " ") {
+			conns++
+		}
+	}
 	for _, m := range bytesAcked.FindAllStringSubmatch(string(out), -1) {
 		n, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("ss: %q: %w", m[0], err)
+			return 0, 0, fmt.Errorf("ss: %q: %w", m[0], err)
 		}
 		total += n
 	}
-	return total, nil
+	return total, conns, nil
 }
