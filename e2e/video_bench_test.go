@@ -44,13 +44,24 @@ import (
 // included) in percent of one core, main-thread busy time. Bandwidth is
 // what the server's SPICE port sent (the bytes_acked of its TCP
 // connections, from ss), for both clients alike. From our page's
-// stats(): decode-to-present latency (from when a picture could be shown,
-// decoded and due at its mm-time, to when it was put into the canvas,
-// median and 95th percentile over the window's pictures; the compositor's
-// step after that is the same for any content and not included), frames
-// dropped (late or without a picture), the most bytes a websocket held
-// that Go had not read yet and the most frames a decoder held without a
-// picture: the queues, which stay bounded when the client keeps up.
+// stats(): the source's worst stall (the longest gap between the mm-time
+// stamps of two successive frames: what the server itself sent), frames
+// arrived, late on arrival and dropped (by cause: decoded after their
+// time, or without a picture), the arrival margin (how far ahead of the
+// clock frames arrive), decode-to-present latency (from when a picture
+// could be shown, decoded and due at its mm-time, to when it was put into
+// the canvas, median and 95th percentile over the window's pictures; the
+// compositor's step after that is the same for any content and not
+// included), the most bytes a websocket held that Go had not read yet and
+// the most frames a decoder held without a picture: the queues, which stay
+// bounded when the client keeps up. SPICEWEB_BENCH_FILTER=REGEXP keeps the
+// configurations whose label matches ("vp8|h264"), SPICEWEB_BENCH_RUNS=N
+// sets the runs.
+//
+// The server's bytes are a fair measure only while it can send: a client
+// that falls behind throttles it through TCP and SPICE's acks
+// (spice-html5 on the lossless animation was sent nothing measurable in
+// its windows, yet the compositor drew 22 frames/s: not the animation's).
 
 // videoWindow is each measurement's length.
 const videoWindow = 10 * time.Second
@@ -69,7 +80,7 @@ type videoConfig struct {
 	perCase *videoRuns
 }
 
-// videoFigures are the columns of every video table.
+// videoBenchFigures are the columns of every video table.
 var videoBenchFigures = []bench.Figure{
 	{Name: "frames shown/s", Prec: 1},
 	{Name: "worst stall ms", Prec: 0},
