@@ -22,16 +22,29 @@ func TestClientVideoCodecs(t *testing.T) {
 	Require(t, append(clientTools, animate)...)
 	for _, tc := range []struct {
 		name  string
-		codec int // spice.VideoCodec*
-	}{{"vp8", 2}, {"vp9", 4}, {"h264", 3}} {
-		t.Run(tc.name, func(t *testing.T) {
+		codec int    // spice.VideoCodec*
+		query string // page parameters
+	}{{"vp8", 2, ""}, {"vp9", 4, ""}, {"h264", 3, ""},
+		// The client on the page instead of in a worker: WebCodecs and
+		// the pictures' copies on the page's event loop.
+		{"vp8", 2, "&worker=0"}} {
+		label := tc.name
+		if tc.query != "" {
+			label += "-page"
+		}
+		t.Run(label, func(t *testing.T) {
 			x := StartXspice(t, XspiceOptions{DisableSurfaces: true,
 				ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "gstreamer:" + tc.name}})
 			x.SetRootColor("#336633")
 			x.MouseMove(pointerAt)
 			s := StartServe(t, x.Port)
 			b := StartBrowser(t, BrowserOptions{})
-			openClient(t, b, s.URL, s.Port, "", "connected")
+			openClient(t, b, s.URL, s.Port, tc.query, "connected")
+			if tc.query != "" {
+				if mode := Eval[string](b, `SpiceWeb.pageConsole.stats().then((s) => s && s.mode)`); mode != "page" {
+					t.Fatalf("the client runs in mode %q with %s, want page", mode, tc.query)
+				}
+			}
 			var prefs string
 			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
 				for _, m := range b.Console() {
