@@ -256,8 +256,10 @@ type windowFigures struct {
 	// the part of it outside this test process and its descendants
 	// (servers, X clients, Chromium): how noisy the window was.
 	Machine, Others float64
-	// Stats are the page's own counters per second, if it has any.
-	Stats map[string]float64
+	// Stats are the page's own counters per second, if it has any;
+	// RawStats its readings at the window's start and end.
+	Stats    map[string]float64
+	RawStats [2]json.RawMessage
 }
 
 // cpuSnapshot is one reading of the counters a window subtracts.
@@ -357,15 +359,16 @@ func measureWindow(b testing.TB, br *Browser, pid int, d time.Duration) windowFi
 	scale := func(x float64) time.Duration { return time.Duration(x * float64(d) / float64(elapsed)) }
 	cpu := s1.renderer.Sub(s0.renderer)
 	w := windowFigures{
-		Elapsed: elapsed,
-		Busy:    scale((s1.task - s0.task) * 1e9),
-		Script:  scale((s1.script - s0.script) * 1e9),
-		CPU:     scale(float64(cpu.Total)),
-		Rest:    scale((s1.rest - s0.rest) * 1e9),
-		Threads: map[string]time.Duration{},
-		Shown:   bench.FramesShown(shown, from, to),
-		Stats:   statsRate(s0.stats, s1.stats, elapsed),
-		Machine: s1.machine.Share(s0.machine),
+		Elapsed:  elapsed,
+		Busy:     scale((s1.task - s0.task) * 1e9),
+		Script:   scale((s1.script - s0.script) * 1e9),
+		CPU:      scale(float64(cpu.Total)),
+		Rest:     scale((s1.rest - s0.rest) * 1e9),
+		Threads:  map[string]time.Duration{},
+		Shown:    bench.FramesShown(shown, from, to),
+		Stats:    statsRate(s0.stats, s1.stats, elapsed),
+		RawStats: [2]json.RawMessage{s0.stats, s1.stats},
+		Machine:  s1.machine.Share(s0.machine),
 	}
 	if total := s1.machine.Total - s0.machine.Total; total > 0 {
 		w.Others = float64(s1.procs.Others(s0.procs)) / float64(total)
@@ -426,6 +429,9 @@ func statsRate(a, b json.RawMessage, elapsed time.Duration) map[string]float64 {
 	flatten("", vb, fb)
 	out := map[string]float64{}
 	for k, x := range fb {
+		if strings.Contains(k, "Peak") {
+			continue // a gauge (the page restarts it when read), not a count
+		}
 		switch x := x.(type) {
 		case float64:
 			if y, ok := fa[k].(float64); ok && x != y {

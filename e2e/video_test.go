@@ -22,16 +22,29 @@ func TestClientVideoCodecs(t *testing.T) {
 	Require(t, append(clientTools, animate)...)
 	for _, tc := range []struct {
 		name  string
-		codec int // spice.VideoCodec*
-	}{{"vp8", 2}, {"vp9", 4}, {"h264", 3}} {
-		t.Run(tc.name, func(t *testing.T) {
+		codec int    // spice.VideoCodec*
+		query string // page parameters
+	}{{"vp8", 2, ""}, {"vp9", 4, ""}, {"h264", 3, ""},
+		// The client on the page instead of in a worker: WebCodecs and
+		// the pictures' copies on the page's event loop.
+		{"vp8", 2, "&worker=0"}} {
+		label := tc.name
+		if tc.query != "" {
+			label += "-page"
+		}
+		t.Run(label, func(t *testing.T) {
 			x := StartXspice(t, XspiceOptions{DisableSurfaces: true,
 				ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "gstreamer:" + tc.name}})
 			x.SetRootColor("#336633")
 			x.MouseMove(pointerAt)
 			s := StartServe(t, x.Port)
 			b := StartBrowser(t, BrowserOptions{})
-			openClient(t, b, s.URL, s.Port, "", "connected")
+			openClient(t, b, s.URL, s.Port, tc.query, "connected")
+			if tc.query != "" {
+				if mode := Eval[string](b, `SpiceWeb.pageConsole.stats().then((s) => s && s.mode)`); mode != "page" {
+					t.Fatalf("the client runs in mode %q with %s, want page", mode, tc.query)
+				}
+			}
 			var prefs string
 			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
 				for _, m := range b.Console() {
@@ -100,9 +113,91 @@ func TestClientVideoCodecs(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d frames arrived, %d shown, %d dropped", tc.name, arrived, shown, dropped)
+			for _, m := range b.Console() {
+				// Why frames were dropped, and the server's latency changes.
+				if ended.MatchString(m.Text) || strings.Contains(m.Text, "moved mm-time") {
+					t.Logf("%s", m.Text)
+				}
+			}
 			if shown < 25 {
 				t.Errorf("%d %s pictures shown over 5 s of a 25 fps animation (%d arrived, %d dropped), want at least 25", shown, tc.name, arrived, dropped)
 			}
 		})
 	}
+}
+
+// TestClientVideoInsecure: the page on plain http under a name that is
+// not loopback (an insecure context: no WebCodecs) advertises MJPEG
+// alone; Xspice, which would rather send VP8, streams MJPEG, and the
+// stream plays: its frames reach the canvas, and once the animation is
+// gone the screen equals the framebuffer.
+func TestClientVideoInsecure(t *testing.T) {
+	animate := Tool{"animate", "/usr/bin/animate", "imagemagick"}
+	Require(t, append(clientTools, animate)...)
+	x := StartXspice(t, XspiceOptions{DisableSurfaces: true,
+		ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "gstreamer:vp8;spice:mjpeg"}})
+	x.SetRootColor("#336633")
+	x.MouseMove(pointerAt)
+	s := StartServe(t, x.Port)
+	b := StartBrowser(t, BrowserOptions{Flags: []string{"host-resolver-rules=MAP console.test 127.0.0.1"}})
+	b.Navigate(fmt.Sprintf("http://console.test:%d/spice_auto.html?port=%d", s.Port, s.Port))
+	waitState(t, b, "connected")
+	if Eval[bool](b, `window.isSecureContext || typeof VideoDecoder !== "undefined"`) {
+		t.Fatal("http://console.test is a secure context with WebCodecs: the test needs an insecure one")
+	}
+	var prefs string
+	err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
+		for _, m := range b.Console() {
+			if strings.Contains(m.Text, "video codecs, preferred first") {
+				prefs = m.Text
+				return nil
+			}
+		}
+		return fmt.Errorf("not logged yet")
+	})
+	if err != nil {
+		t.Fatalf("e2e: %v", err)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(strings.SplitN(prefs, "(", 2)[0]), "preferred first: mjpeg") {
+		t.Errorf("an insecure page advertised %q, want MJPEG alone", prefs)
+	}
+	var frames []string
+	for i := range 12 {
+		p, _ := Plasma(t, 240, 180, 100+i)
+		frames = append(frames, p)
+	}
+	anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
+	type videoCounts struct {
+		Codec     string `json:"codec"`
+		Streams   int    `json:"streams"`
+		Frames    int    `json:"frames"`
+		Presented int    `json:"presented"`
+		Failed    int    `json:"failed"`
+	}
+	stats := func() videoCounts {
+		return Eval[videoCounts](b, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
+	}
+	var start videoCounts
+	err = waitUntil(t.Context(), 60*time.Second, "an MJPEG video stream", nil, func(ctx context.Context) error {
+		if start = stats(); start.Streams == 0 || start.Frames == 0 {
+			return fmt.Errorf("no stream yet (%+v)", start)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("e2e: %v", err)
+	}
+	time.Sleep(5 * time.Second)
+	end := stats()
+	if err := anim.Stop(); err != nil {
+		t.Logf("stopping animate: %v", err)
+	}
+	t.Logf("over 5 s: %d frames arrived, %d presented; %+v", end.Frames-start.Frames, end.Presented-start.Presented, end)
+	if end.Codec != "mjpeg" || end.Failed != 0 {
+		t.Errorf("stream codec %q, %d failed; want MJPEG, none failed", end.Codec, end.Failed)
+	}
+	if n := end.Presented - start.Presented; n < 25 {
+		t.Errorf("%d MJPEG pictures reached the canvas over 5 s of a 25 fps animation, want at least 25", n)
+	}
+	WaitImagesMatch(t, "after-insecure-mjpeg", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
 }

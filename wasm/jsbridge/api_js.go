@@ -125,6 +125,7 @@ func connect(opts, events js.Value) js.Value {
 		if audio != nil {
 			st["audio"] = audio.stats(client.AudioStats())
 		}
+		st["video"] = videoStats(client)
 		return st
 	})
 	go func() {

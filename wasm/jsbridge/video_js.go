@@ -39,10 +39,29 @@ var videoCodecStrings = []struct {
 // videoProbeTimeout bounds the isConfigSupported probes at connect.
 const videoProbeTimeout = 3 * time.Second
 
-// videoQueue bounds the decoded VideoFrames waiting for Next: a decoder
-// holds a small pool of them, and beyond this the oldest are closed (their
-// frames then count as dropped).
-const videoQueue = 8
+// Pictures leave the decoder as soon as it outputs them: a copier
+// goroutine copies each VideoFrame into a buffer (copyTo, RGBA) and closes
+// it at once. Frames wait for their mm-time for as long as the server's
+// latency (400 ms with spice-server's defaults, 10 frames at 25 fps);
+// holding that many VideoFrames open starves a decoder's frame pool (a
+// hardware decoder stalls), and an earlier queue of 8 open frames dropped
+// a tenth of a 25 fps VP8 stream here. The copies live in JavaScript
+// buffers, reused, not in Go's heap, which never shrinks.
+const (
+	// videoFramesQueued bounds VideoFrames output and not yet copied.
+	videoFramesQueued = 16
+	// videoHeldBytes bounds the copies waiting for Next (a 640x480
+	// picture is 1.2 MB, 1920x1080 8.3 MB); past it pictures are dropped
+	// (their frames count as without a picture), unless fewer than
+	// videoHeldMin wait.
+	videoHeldBytes = 96 << 20
+	videoHeldMin   = 4
+	// videoFreeBuffers is how many spent buffers are kept for reuse.
+	videoFreeBuffers = 3
+	// videoQueue bounds the copies waiting for Next; the session hands a
+	// decoder at most 32 frames at once (session.videoMaxPending).
+	videoQueue = 40
+)
 
 type webCodecs struct {
 	once   sync.Once
@@ -108,13 +127,13 @@ func (w *webCodecs) Open(codec uint8, width, height int) (session.VideoStream, e
 	if str == "" {
 		return nil, errors.New("WebCodecs: no codec string for codec " + errfmt.Int(codec))
 	}
-	s := &webStream{out: make(chan webOutput, videoQueue), closed: make(chan struct{})}
+	s := &webStream{frames: make(chan js.Value, videoFramesQueued), out: make(chan webOutput, videoQueue), closed: make(chan struct{})}
 	s.output = js.FuncOf(func(_ js.Value, a []js.Value) any {
 		frame := arg(a, 0)
 		select {
-		case s.out <- webOutput{frame: frame}:
+		case s.frames <- frame:
 		default:
-			closeValue(frame) // Next is far behind; this picture is dropped
+			closeValue(frame) // the copier is far behind; this picture is dropped
 		}
 		return nil
 	})
@@ -136,23 +155,33 @@ func (w *webCodecs) Open(codec uint8, width, height int) (session.VideoStream, e
 		s.Close()
 		return nil, err
 	}
+	go s.copier()
 	return s, nil
 }
 
+// webOutput is a picture copied out of its VideoFrame, or the decoder's
+// error.
 type webOutput struct {
-	frame js.Value
-	err   error
+	seq  int64
+	w, h int
+	buf  js.Value // Uint8Array, at least w*h*4 long
+	err  error
 }
 
 // webStream is one stream's VideoDecoder.
 type webStream struct {
 	dec             js.Value
 	output, errorFn js.Func
+	frames          chan js.Value // output VideoFrames, to the copier
 	out             chan webOutput
 	closed          chan struct{}
 	closeOnce       sync.Once
 	failOnce        sync.Once
-	input, rgba     js.Value // reused Uint8Arrays
+	input           js.Value // reused Uint8Array
+
+	mu   sync.Mutex
+	held int        // bytes of the pictures in out
+	free []js.Value // spent picture buffers
 }
 
 func (s *webStream) fail(err error) {
@@ -203,33 +232,99 @@ func (s *webStream) Next(ctx context.Context, dst *raster.Image) (int64, error) 
 	if o.err != nil {
 		return 0, o.err
 	}
-	defer closeValue(o.frame)
-	return s.read(ctx, o.frame, dst)
+	n := o.w * o.h * 4
+	defer s.release(o.buf, n)
+	if err := dst.Resize(o.w, o.h); err != nil {
+		return 0, errfmt.Wrap("WebCodecs", err)
+	}
+	js.CopyBytesToGo(dst.Pix[:n], o.buf.Call("subarray", 0, n))
+	return o.seq, nil
 }
 
-func (s *webStream) read(ctx context.Context, frame js.Value, dst *raster.Image) (seq int64, err error) {
+// release gives a picture's buffer back once Next copied it.
+func (s *webStream) release(buf js.Value, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held -= n
+	if len(s.free) < videoFreeBuffers {
+		s.free = append(s.free, buf)
+	}
+}
+
+// copier copies each VideoFrame the decoder outputs into a buffer for
+// Next, in order, and closes it.
+func (s *webStream) copier() {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-s.closed
+		cancel()
+	}()
+	for {
+		var frame js.Value
+		select {
+		case frame = <-s.frames:
+		case <-s.closed:
+			return
+		}
+		o, ok, err := s.copyOut(ctx, frame)
+		closeValue(frame)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.fail(err)
+			}
+			return
+		}
+		if !ok {
+			continue // dropped: too much waits already
+		}
+		select {
+		case s.out <- o:
+		case <-s.closed:
+			return
+		}
+	}
+}
+
+// copyOut copies frame into a buffer; false when the pictures waiting
+// already hold videoHeldBytes.
+func (s *webStream) copyOut(ctx context.Context, frame js.Value) (o webOutput, ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.New("WebCodecs: " + errfmt.Value(r))
 		}
 	}()
-	seq = int64(frame.Get("timestamp").Float())
+	o.seq = int64(frame.Get("timestamp").Float())
 	vr := frame.Get("visibleRect")
-	w, h := vr.Get("width").Int(), vr.Get("height").Int()
-	if err := dst.Resize(w, h); err != nil {
-		return 0, errfmt.Wrap("WebCodecs", err)
+	o.w, o.h = vr.Get("width").Int(), vr.Get("height").Int()
+	if err := raster.CheckSize(o.w, o.h); err != nil {
+		return o, false, errfmt.Wrap("WebCodecs", err)
 	}
-	n := w * h * 4
-	if s.rgba.IsUndefined() || s.rgba.Length() < n {
-		s.rgba = js.Global().Get("Uint8Array").New(n)
+	n := o.w * o.h * 4
+	s.mu.Lock()
+	if s.held+n > videoHeldBytes && len(s.out) >= videoHeldMin {
+		s.mu.Unlock()
+		return o, false, nil
 	}
-	buf := s.rgba.Call("subarray", 0, n)
-	opts := map[string]any{"format": "RGBA", "layout": []any{map[string]any{"offset": 0, "stride": w * 4}}}
-	if _, err := awaitCtx(ctx, frame.Call("copyTo", buf, opts)); err != nil {
-		return 0, err
+	s.held += n
+	for i, b := range s.free {
+		if b.Length() >= n {
+			o.buf = b
+			s.free = append(s.free[:i], s.free[i+1:]...)
+			break
+		}
 	}
-	js.CopyBytesToGo(dst.Pix[:n], buf)
-	return seq, nil
+	s.mu.Unlock()
+	if o.buf.IsUndefined() {
+		o.buf = js.Global().Get("Uint8Array").New(n)
+	}
+	opts := map[string]any{"format": "RGBA", "layout": []any{map[string]any{"offset": 0, "stride": o.w * 4}}}
+	if _, err := awaitCtx(ctx, frame.Call("copyTo", o.buf.Call("subarray", 0, n), opts)); err != nil {
+		s.mu.Lock()
+		s.held -= n
+		s.mu.Unlock()
+		return o, false, err
+	}
+	return o, true, nil
 }
 
 // Close implements session.VideoStream.
@@ -242,12 +337,12 @@ func (s *webStream) Close() {
 				s.dec.Call("close")
 			}
 		}()
-		// Pictures still queued are released; the callbacks go once the
+		// Frames not copied yet are released; the callbacks go once the
 		// decoder cannot call them.
 		for {
 			select {
-			case o := <-s.out:
-				closeValue(o.frame)
+			case f := <-s.frames:
+				closeValue(f)
 			default:
 				s.output.Release()
 				s.errorFn.Release()
@@ -299,4 +394,32 @@ func videoCodecsOption(v js.Value) []uint8 {
 		}
 	}
 	return out
+}
+
+// videoStats are the display's video counters for GoStats.video; the
+// peaks restart with each call.
+func videoStats(c *session.Client) map[string]any {
+	v := c.VideoStats()
+	lat := make([]any, len(v.PresentLatency))
+	for i, n := range v.PresentLatency {
+		lat[i] = n
+	}
+	codec := ""
+	for name, k := range session.VideoCodecNames {
+		if k == v.Codec && v.Streams > 0 {
+			codec = name
+		}
+	}
+	pending, gap := c.TakeVideoPeak()
+	margin := make([]any, len(v.Margin))
+	for i, n := range v.Margin {
+		margin[i] = n
+	}
+	return map[string]any{
+		"noPicture": v.NoPicture, "decodedLate": v.DecodedLate, "marginMs": margin,
+		"marginStepMs": session.MarginStep, "marginOffset": session.MarginOffset,
+		"codec": codec, "streams": v.Streams, "frames": v.Frames, "shown": v.Shown, "dropped": v.Dropped,
+		"late": v.Late, "failed": v.Failed, "presented": v.Presented, "presentLatencyMs": lat,
+		"pendingPeak": pending, "gapPeakMs": gap,
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"strings"
 	"sync"
+	"time"
 
 	"spiceweb/wasm/codec/quic"
 	"spiceweb/wasm/internal/errfmt"
@@ -47,7 +48,8 @@ type display struct {
 	streams  map[uint32]*stream
 	jpegs    *jpegChooser // decodes MJPEG frames
 	statsMu  sync.Mutex
-	stats    VideoStats // display_video.go
+	stats    VideoStats  // display_video.go
+	drawnAt  []time.Time // video pictures drawn, not yet presented (video_latency.go)
 	seenType map[spice.ImageType]bool
 	warned   map[string]bool
 
@@ -237,6 +239,7 @@ func (c *Client) Present(show func(img *raster.Image, damage []image.Rectangle))
 	d.rects = d.primary.Damage.AppendRectangles(d.rects[:0])
 	d.primary.Damage.Reset()
 	show(&d.primary.Image, d.rects)
+	d.presented()
 	return true
 }
 

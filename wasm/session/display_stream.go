@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/internal/errfmt"
@@ -22,12 +23,16 @@ type stream struct {
 	clip      []raster.Rect // nil: no clip beyond dest
 	mjpeg     jpeg.Stream   // tables carried from frame to frame
 	warned    bool
+	badRun    int          // MJPEG frames in a row that did not decode
 	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
 	report    streamReport
 	id        uint32
-	frames    int // arrived
-	// shown and dropped count pictures of video; guarded by display.statsMu.
-	shown, dropped int
+	frames    int    // arrived
+	late      int    // frames that arrived after their time
+	lastMM    uint32 // the last frame's mm-time
+	// shown, dropped and the causes of drops count pictures of video;
+	// guarded by display.statsMu.
+	shown, dropped, noPicture, decodedLate int
 }
 
 func clipRects(c *spice.Clip, dst []raster.Rect) []raster.Rect {
@@ -70,9 +75,6 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	d.count(func(s *VideoStats) { s.Streams++; s.Codec = m.CodecType })
 	d.c.log("debug", "display: video stream "+errfmt.Int(m.ID)+", codec "+errfmt.Int(m.CodecType)+", "+
 		errfmt.Int(m.SrcWidth)+"x"+errfmt.Int(m.SrcHeight)+" into "+rectText(rect(m.Dest)))
-	if m.CodecType == spice.VideoCodecMJPEG {
-		return nil
-	}
 	// A stream this client cannot decode is reported, not an error: the
 	// server then sends the area as images and the session goes on.
 	var err error
@@ -81,6 +83,8 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		err = errors.New("codec " + errfmt.Int(m.CodecType) + " was not advertised")
 	case raster.CheckSize(int(m.SrcWidth), int(m.SrcHeight)) != nil:
 		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
+	case m.CodecType == spice.VideoCodecMJPEG:
+		return nil // decoded in Go, frame by frame
 	default:
 		err = d.openVideo(ctx, st, m.ID, int(m.SrcWidth), int(m.SrcHeight))
 	}
@@ -100,10 +104,11 @@ func (d *display) closeStream(st *stream) {
 		return
 	}
 	d.statsMu.Lock()
-	shown, dropped := st.shown, st.dropped
+	shown, dropped, noPicture, decodedLate := st.shown, st.dropped, st.noPicture, st.decodedLate
 	d.statsMu.Unlock()
 	d.c.log("info", "display: video stream "+errfmt.Int(st.id)+" ("+codecName(st.codec)+") ended: "+errfmt.Int(st.frames)+
-		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped")
+		" frames, "+errfmt.Int(shown)+" shown, "+errfmt.Int(dropped)+" dropped ("+errfmt.Int(st.late)+" arrived late, "+
+		errfmt.Int(decodedLate)+" decoded after their time, "+errfmt.Int(noPicture)+" without a picture)")
 }
 
 // unknownStream warns, once per kind, of a message for a stream that does
@@ -155,6 +160,10 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uint32, data []byte, dest raster.Rect) error {
 	d.reportFrame(st, id, mm)
 	st.frames++
+	if st.report.invalid {
+		d.countStream(st, func(s *VideoStats) { s.Dropped++ })
+		return nil // reported undecodable; the server moves to images
+	}
 	if st.codec != spice.VideoCodecMJPEG {
 		if st.video == nil {
 			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
@@ -183,19 +192,32 @@ func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// A bad frame is dropped; the next key frame repairs the picture.
+		// A bad frame is dropped (every MJPEG frame is whole, so the next
+		// repairs the picture); a run of them means the stream cannot be
+		// decoded here, and the server is told so that it sends images.
 		if !st.warned {
 			st.warned = true
 			d.c.log("warn", "stream "+errfmt.Int(id)+": dropping undecodable frame: "+err.Error())
 		}
+		st.badRun++
+		if st.badRun >= mjpegBadRun {
+			d.videoFailed(st, id, errfmt.Wrap(errfmt.Int(st.badRun)+" undecodable frames in a row", err))
+		}
 		return nil
 	}
+	st.badRun = 0
 	if !st.topDown {
 		d.rowTmp = flipRows(frame, d.rowTmp)
 	}
 	s.Copy(raster.Area{Box: dest, Clip: st.clip}, frame, frame.Bounds(), raster.RopCopy, raster.ScaleNearest)
+	// MJPEG frames are drawn as they arrive: ready once decoded.
+	d.drawnPicture(st.surfaceID, time.Now())
 	return nil
 }
+
+// mjpegBadRun is the run of undecodable MJPEG frames after which the
+// stream is reported undecodable.
+const mjpegBadRun = 3
 
 // flipRows turns m upside down, using tmp as a one-row buffer, which it
 // returns grown for the next call.

@@ -54,6 +54,25 @@ type VideoStats struct {
 	Failed  int   // streams reported undecodable
 	// Late are frames that arrived after their mm-time.
 	Late int
+	// Presented are the pictures of frames shown (Shown, and MJPEG
+	// frames) that Present handed to the screen, and PresentLatency[ms]
+	// how many waited that long from ready to presented (video_latency.go).
+	Presented      int
+	PresentLatency [LatencyBuckets]int
+	// Of the dropped: NoPicture, frames the decoder gave no picture
+	// for; DecodedLate, pictures that came after their frame's time
+	// (frames that arrived Late among them).
+	NoPicture, DecodedLate int
+	// Margin[i] counts frames that arrived (i - MarginOffset) *
+	// MarginStep ahead of the clock (negative: late), clamped to the ends.
+	Margin [MarginBuckets]int
+	// GapPeak is the longest time between the stamps of two successive
+	// frames of a stream, in ms: the longest the source itself stood
+	// still (see TakeVideoPeak).
+	GapPeak int
+	// PendingPeak is the most frames one stream's decoder held without a
+	// picture at once (bounded by videoMaxPending); see TakeVideoPeak.
+	PendingPeak int
 }
 
 // VideoStats returns the counts of display channel 0.
@@ -76,6 +95,8 @@ func (d *display) countStream(st *stream, f func(s *VideoStats)) {
 	f(&d.stats)
 	st.shown += d.stats.Shown - before.Shown
 	st.dropped += d.stats.Dropped - before.Dropped
+	st.noPicture += d.stats.NoPicture - before.NoPicture
+	st.decodedLate += d.stats.DecodedLate - before.DecodedLate
 	d.statsMu.Unlock()
 }
 
@@ -195,6 +216,7 @@ func (v *videoStream) frame(data []byte, mm uint32, dest raster.Rect) error {
 		return err
 	}
 	v.pending = append(v.pending, videoPending{seq: v.seq, mm: mm, dest: dest})
+	v.d.notePending(len(v.pending))
 	return nil
 }
 
@@ -243,8 +265,8 @@ func (v *videoStream) settle() error {
 		// Nothing else touches pic now: the presenter waits in Next for a
 		// frame only this goroutine can hand over.
 		v.unshown = nil
-		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped-- })
-		v.draw(p)
+		v.d.countStream(v.st, func(s *VideoStats) { s.Dropped--; s.DecodedLate-- })
+		v.draw(p, time.Now())
 	}
 	return v.failed
 }
@@ -256,6 +278,7 @@ func (v *videoStream) present(ctx context.Context) {
 	d := v.d
 	for {
 		seq, err := v.dec.Next(ctx, &v.pic)
+		decoded := time.Now()
 		v.mu.Lock()
 		if err != nil {
 			if v.failed == nil {
@@ -273,7 +296,7 @@ func (v *videoStream) present(ctx context.Context) {
 			if x.seq == seq {
 				p, found = x, true
 			} else {
-				d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
+				d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.NoPicture++ })
 			}
 		}
 		v.drawing = found
@@ -282,14 +305,20 @@ func (v *videoStream) present(ctx context.Context) {
 		if !found {
 			continue // a picture for no frame handed over: not ours to show
 		}
+		ready := decoded
+		if now, ok := d.c.MMTime(); ok {
+			if ahead := time.Duration(mmDiff(p.mm, now)) * time.Millisecond; ahead > 0 && ahead <= videoMaxAhead {
+				ready = decoded.Add(ahead) // held for its time, which is no delay
+			}
+		}
 		show := v.waitFor(ctx, p.mm)
 		if ctx.Err() != nil {
 			return
 		}
 		if show {
-			v.draw(&p)
+			v.draw(&p, ready)
 		} else {
-			d.countStream(v.st, func(s *VideoStats) { s.Dropped++ })
+			d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.DecodedLate++ })
 		}
 		v.mu.Lock()
 		v.unshown = nil
@@ -346,7 +375,7 @@ func (v *videoStream) waitFor(ctx context.Context, mm uint32) bool {
 
 // draw puts the presenter's picture into the stream's surface, clipped,
 // and tells the sink.
-func (v *videoStream) draw(p *videoPending) {
+func (v *videoStream) draw(p *videoPending, ready time.Time) {
 	d := v.d
 	d.mu.Lock()
 	if d.streams[v.id] != v.st {
@@ -363,6 +392,10 @@ func (v *videoStream) draw(p *videoPending) {
 		}
 		s.Copy(raster.Area{Box: p.dest, Clip: v.st.clip}, pic, pic.Bounds(), raster.RopCopy, raster.ScaleNearest)
 		d.countStream(v.st, func(s *VideoStats) { s.Shown++ })
+		if now := time.Now(); ready.After(now) {
+			ready = now // shown early: a settle wanted it
+		}
+		d.drawnPicture(v.st.surfaceID, ready)
 	}
 	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
 	if invalidate {
@@ -468,10 +501,22 @@ func (d *display) reportFrame(st *stream, id uint32, mm uint32) {
 	if ok {
 		latency = mmDiff(mm, now)
 	}
+	if latency < 0 {
+		st.late++
+	}
+	gap := int32(0)
+	if st.frames > 0 {
+		gap = mmDiff(mm, st.lastMM)
+	}
+	st.lastMM = mm
 	d.count(func(s *VideoStats) {
+		s.GapPeak = max(s.GapPeak, int(gap))
 		s.Frames++
 		if latency < 0 {
 			s.Late++
+		}
+		if ok {
+			s.Margin[marginBucket(latency)]++
 		}
 	})
 	r := &st.report

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"image"
 	"slices"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 type fakeVideo struct {
 	codecs  []uint8
 	openErr error
+	silent  bool // its streams never give a picture
 
 	mu      sync.Mutex
 	streams []*fakeVideoStream
@@ -31,7 +33,7 @@ func (f *fakeVideo) Open(codec uint8, w, h int) (VideoStream, error) {
 	if f.openErr != nil {
 		return nil, f.openErr
 	}
-	s := &fakeVideoStream{w: w, h: h, out: make(chan fakePicture, 64), closed: make(chan struct{})}
+	s := &fakeVideoStream{w: w, h: h, out: make(chan fakePicture, 64), closed: make(chan struct{}), silent: f.silent}
 	f.mu.Lock()
 	f.streams = append(f.streams, s)
 	f.mu.Unlock()
@@ -51,10 +53,14 @@ type fakeVideoStream struct {
 	closeOnce sync.Once
 	failAt    int64 // seq whose picture is a decoder error; 0 for none
 	keys      []bool
+	silent    bool
 }
 
 func (s *fakeVideoStream) Decode(data []byte, key bool, seq int64) error {
 	s.keys = append(s.keys, key)
+	if s.silent || len(data) == 0 {
+		return nil
+	}
 	p := fakePicture{seq: seq, color: data[len(data)-1]}
 	if seq == s.failAt {
 		p.err = errors.New("fake: decoding error")
@@ -293,5 +299,46 @@ func TestVideoUndecodableStreamsReported(t *testing.T) {
 	}
 	if st := d.c.VideoStats(); st.Failed != 3 {
 		t.Errorf("stats %+v, want 3 failed streams", st)
+	}
+}
+
+// The counters stats() reports: pictures presented and how long they
+// waited for Present, the source's worst gap, the decoder's queue peak;
+// the peaks restart when taken.
+func TestVideoPresentCounters(t *testing.T) {
+	fv := &fakeVideo{codecs: []uint8{spice.VideoCodecVP8}}
+	d, _ := videoTestDisplay(t, Config{VideoDecoder: fv})
+	d.c.setMMTime(1000)
+	handleOK(t, d, spice.MsgTypeDisplayStreamCreate, videoCreateBody(1, spice.VideoCodecVP8, 0, 0, 16, 16))
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(1, 1050, vp8Frame(true, 0x10)))
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(1, 1130, vp8Frame(false, 0x11)))
+	// Both due later: a draw settles them into the surface early.
+	handleOK(t, d, spice.MsgTypeDisplayDrawFill, drawFillBody(0, 40, 40, 41, 41, 0xffffff))
+	time.Sleep(30 * time.Millisecond)
+	shown := 0
+	if !d.c.Present(func(*raster.Image, []image.Rectangle) { shown++ }) || shown != 1 {
+		t.Fatalf("Present showed %d times, want once", shown)
+	}
+	st := d.c.VideoStats()
+	total := 0
+	for _, n := range st.PresentLatency {
+		total += n
+	}
+	if st.Presented != 2 || total != 2 {
+		t.Errorf("presented %d, latency histogram holds %d; want both frames", st.Presented, total)
+	}
+	if n := slices.IndexFunc(st.PresentLatency[:], func(n int) bool { return n > 0 }); n < 20 || n >= LatencyBuckets-1 {
+		t.Errorf("the first picture waited in bucket %d ms, want about the 30 ms the test slept", n)
+	}
+	if pending, gap := d.c.TakeVideoPeak(); pending < 1 || gap != 80 {
+		t.Errorf("peaks: %d frames pending, gap %d ms; want at least 1 and 80", pending, gap)
+	}
+	if pending, gap := d.c.TakeVideoPeak(); pending != 0 || gap != 0 {
+		t.Errorf("peaks after taking them: %d, %d; want 0, 0", pending, gap)
+	}
+	// Nothing drawn since: a second Present counts nothing.
+	d.c.Present(func(*raster.Image, []image.Rectangle) {})
+	if got := d.c.VideoStats().Presented; got != 2 {
+		t.Errorf("presented %d after an empty Present, want 2", got)
 	}
 }

@@ -78,6 +78,18 @@ func FuzzDisplay(f *testing.F) {
 		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, false))),
 		record(spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(f, 16, 8, true))),
 		record(spice.MsgTypeDisplayStreamDestroy, body{}.u32(2)),
+		// Streams decoded outside Go (the fake decoder below): reports,
+		// sized frames, a clip, garbage, frames for streams that are gone.
+		record(spice.MsgTypeDisplayStreamCreate, videoCreateBody(4, spice.VideoCodecVP8, 4, 4, 16, 16)),
+		record(spice.MsgTypeDisplayStreamActivateReport, body{}.u32(4).u32(8).u32(3).u32(1000)),
+		record(spice.MsgTypeDisplayStreamData, videoDataBody(4, 0, vp8Frame(true, 0x20))),
+		record(spice.MsgTypeDisplayStreamDataSized, body{}.u32(4).u32(0).u32(16).u32(16).rectLTRB(0, 0, 8, 8).u32(4).u8(0x31).u8(4).u8(0).u8(9)),
+		record(spice.MsgTypeDisplayStreamClip, body{}.u32(4).u8(spice.ClipTypeRects).u32(1).rectLTRB(4, 4, 10, 10)),
+		record(spice.MsgTypeDisplayStreamData, videoDataBody(4, 0, []byte{0xff, 0xfe, 0xfd})),
+		record(spice.MsgTypeDisplayStreamCreate, videoCreateBody(5, spice.VideoCodecH264, 0, 0, 1<<16, 1<<16)),
+		record(spice.MsgTypeDisplayStreamData, videoDataBody(9, 0, vp8Frame(true, 1))),
+		record(spice.MsgTypeDisplayStreamDestroyAll, nil),
+		record(spice.MsgTypeDisplayStreamData, videoDataBody(4, 0, vp8Frame(false, 0x21))),
 		record(spice.MsgTypeDisplayDrawComposite, compositeBody(2, 2, 30, 20, uint32(raster.OpOver)|spice.CompositeHasMask|spice.CompositeHasSrcTransform,
 			surfaceImage(3, 16, 16), surfaceImage(0, 64, 48), &spice.Transform{T00: 40000, T01: 9000, T11: 70000}, nil, [2]int16{1, 2}, [2]int16{-3, 0})),
 		record(spice.MsgTypeDisplayDrawText, textBody(nil, [4]int32{1, 1, 20, 10}, 0xc08040, nil, [2]int32{}, spice.RopdOpPut,
@@ -92,9 +104,9 @@ func FuzzDisplay(f *testing.F) {
 	}
 	f.Add(all)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c := New(Config{})
+		c := New(Config{VideoDecoder: &fakeVideo{codecs: []uint8{spice.VideoCodecVP8}}})
 		defer c.caches.close()
-		ch := &channel{client: c, conn: discardConn{}}
+		ch := &channel{client: c, conn: discardConn{}, out: newSendQueue()}
 		d := newDisplay(c, ch)
 		// Budgets small enough that the fuzzer cannot spend its time
 		// allocating: the limits, not their sizes, are what is tested.

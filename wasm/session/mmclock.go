@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/spice"
 )
 
@@ -49,6 +50,15 @@ func (m *mainChannel) multiMediaTime(ctx context.Context, body []byte) error {
 	if err := msg.Decode(body); err != nil {
 		return err
 	}
+	before, known := m.c.MMTime()
 	m.c.setMMTime(msg.Time)
+	if d := mmDiff(msg.Time, before); known && (d > mmJumpLog || d < -mmJumpLog) {
+		// The server changed the latency it keeps video at: frames
+		// waiting for their time are now that much earlier or later.
+		m.c.log("debug", "main: the server moved mm-time by "+errfmt.Int(d)+" ms")
+	}
 	return nil
 }
+
+// mmJumpLog is the change of mm-time worth a line in the log.
+const mmJumpLog = 20

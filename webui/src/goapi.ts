@@ -268,6 +268,35 @@ export interface GoStats {
   presentedBytes: number;
   /** Sound, when the session has it. */
   audio?: AudioStats;
+  /** Video streams of the screen (display channel 0). */
+  video?: VideoStats;
+}
+
+/** Video counters of a session (session.VideoStats). */
+export interface VideoStats {
+  /** The last stream's codec ("mjpeg", "vp8", ...); "" before any. */
+  codec: string;
+  /** Streams created; frames arrived; pictures drawn; frames dropped (late, or no picture); late on arrival; streams reported undecodable. */
+  streams: number;
+  frames: number;
+  shown: number;
+  dropped: number;
+  late: number;
+  failed: number;
+  /** Pictures handed to the canvas, and presentLatencyMs[ms] how many waited that long from ready (decoded and due) to the canvas; the last bucket holds the rest. */
+  presented: number;
+  presentLatencyMs: number[];
+  /** Of the dropped: frames the decoder gave no picture for; pictures that came after their frame's time. */
+  noPicture: number;
+  decodedLate: number;
+  /** marginMs[i]: frames that arrived (i - marginOffset) * marginStepMs ahead of the clock (negative: late); the ends are open. */
+  marginMs: number[];
+  marginStepMs: number;
+  marginOffset: number;
+  /** The most frames a decoder held without a picture at once, since the previous stats() call. */
+  pendingPeak: number;
+  /** The longest time between the stamps (mm-time) of two successive frames of a stream, since the previous stats() call: the source's own worst stall. */
+  gapPeakMs: number;
 }
 
 /** Sound counters of a session (session.AudioStats and the ports). */

@@ -97,6 +97,10 @@ export function startSession(
       else end();
     },
     stats,
-    sessionStats: () => ({ ...zeroGoStats, ...stats(), sockets: { ...pool.stats } }),
+    sessionStats: () => {
+      const sockets = { ...pool.stats };
+      pool.stats.queuedPeak = 0; // a peak per stats() call, as Go's video.pendingPeak
+      return { ...zeroGoStats, ...stats(), sockets };
+    },
   };
 }

@@ -31,10 +31,12 @@ export interface SocketStats {
   /** sends (Go's batches) and their bytes */
   sends: number;
   bytesOut: number;
+  /** the most bytes one socket held unread by Go; the session's stats() restarts it */
+  queuedPeak: number;
 }
 
 export function newSocketStats(): SocketStats {
-  return { opened: 0, messages: 0, bytesIn: 0, reads: 0, wakes: 0, sends: 0, bytesOut: 0 };
+  return { opened: 0, messages: 0, bytesIn: 0, reads: 0, wakes: 0, sends: 0, bytesOut: 0, queuedPeak: 0 };
 }
 
 /**
@@ -165,6 +167,7 @@ export class PooledSocket implements GoSocket {
     this.stats.bytesIn += data.byteLength;
     this.chunks.push(data);
     this.queued += data.byteLength;
+    if (this.queued > this.stats.queuedPeak) this.stats.queuedPeak = this.queued;
     if (this.queued > maxQueuedBytes) {
       this.chunks = [];
       this.queued = 0;

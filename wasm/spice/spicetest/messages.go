@@ -74,3 +74,33 @@ func DrawFill(surface uint32, r image.Rectangle, xrgb uint32) []byte {
 	b = append(b, 0)
 	return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, 0), 0), 0)
 }
+
+// StreamCreate is a DisplayChannel.stream_create body: a top-down stream
+// of codec on surface, frames of srcW x srcH put into dest, no clip.
+func StreamCreate(surface, id uint32, codec uint8, srcW, srcH uint32, dest image.Rectangle) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32(le.AppendUint32(nil, surface), id)
+	b = append(b, spice.StreamFlagTopDown, codec)
+	b = le.AppendUint64(b, 0) // stamp
+	for _, v := range []uint32{srcW, srcH, srcW, srcH} {
+		b = le.AppendUint32(b, v)
+	}
+	for _, v := range []int{dest.Min.Y, dest.Min.X, dest.Max.Y, dest.Max.X} {
+		b = le.AppendUint32(b, uint32(int32(v)))
+	}
+	return append(b, spice.ClipTypeNone)
+}
+
+// StreamData is a DisplayChannel.stream_data body: one frame stamped mm.
+func StreamData(id, mm uint32, frame []byte) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32(le.AppendUint32(nil, id), mm)
+	return append(le.AppendUint32(b, uint32(len(frame))), frame...)
+}
+
+// StreamActivateReport is a DisplayChannel.stream_activate_report body.
+func StreamActivateReport(id, uniqueID, window, timeoutMS uint32) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32(le.AppendUint32(nil, id), uniqueID)
+	return le.AppendUint32(le.AppendUint32(b, window), timeoutMS)
+}
