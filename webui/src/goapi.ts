@@ -96,6 +96,14 @@ export interface SessionEvents {
   /** The first complete frame (display MARK) has been presented. */
   firstFrame(): void;
   /**
+   * Where each guest monitor is on the canvas (width × height, the size the
+   * last resize gave): side by side, left to right. Comes after resize
+   * whenever the monitors change: several heads on one display channel
+   * (MONITORS_CONFIG) or several display channels. mousePosition takes
+   * canvas pixels and Go sends them to the monitor there.
+   */
+  monitors(list: MonitorInfo[], width: number, height: number): void;
+  /**
    * New cursor shape. rgba is width*height*4 bytes of straight-alpha RGBA,
    * valid only during the call (copy it). null rgba means hide the cursor.
    */
@@ -144,6 +152,18 @@ export interface SessionEvents {
    * the microphone and hand its port over with audioPort("record", ...).
    */
   record(info: RecordInfo): void;
+}
+
+/** One guest monitor and its area of the canvas, in canvas pixels. */
+export interface MonitorInfo {
+  /** The display channel showing it. */
+  channel: number;
+  /** Its id in that channel's MONITORS_CONFIG (0 without one). */
+  id: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** The playback channel, as Go reports it. */
@@ -200,7 +220,7 @@ export interface GoSession {
    * the code has no PC scancode (the caller may let the browser handle it).
    */
   key(code: string, down: boolean): boolean;
-  /** Client mouse mode: absolute position in guest pixels. */
+  /** Client mouse mode: absolute position in canvas pixels (the monitor there gets it, see SessionEvents.monitors). */
   mousePosition(x: number, y: number): void;
   /** Server mouse mode: relative motion in guest pixels. */
   mouseMotion(dx: number, dy: number): void;

@@ -59,6 +59,7 @@ export function runWorker(scope: WorkerScope): void {
       },
       resize: (w, h) => send("resize", [w, h]),
       firstFrame: () => send("firstFrame", []),
+      monitors: (list, w, h) => send("monitors", [list.map((m) => ({ ...m })), w, h]),
       cursor: (rgba, w, h, hx, hy) => {
         // rgba is Go's reused buffer: send a copy, moved rather than cloned.
         const copy = rgba ? rgba.slice() : null;

@@ -1,0 +1,25 @@
+package jsbridge
+
+import (
+	"syscall/js"
+
+	"spiceweb/wasm/session"
+)
+
+// Monitors tells the page where each guest monitor is on the canvas
+// (SessionEvents.monitors), so that it can show one in a window of its
+// own and map that window's pointer back to the canvas.
+func (s *screen) Monitors(w, h int, mons []session.Monitor) {
+	list := make([]any, len(mons))
+	for i, m := range mons {
+		list[i] = map[string]any{
+			"channel": int(m.Channel),
+			"id":      int(m.ID),
+			"x":       m.Dst.Min.X,
+			"y":       m.Dst.Min.Y,
+			"width":   m.Dst.Dx(),
+			"height":  m.Dst.Dy(),
+		}
+	}
+	s.call("monitors", js.ValueOf(list), w, h)
+}

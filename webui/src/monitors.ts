@@ -1,0 +1,266 @@
+// Several guest monitors. Go draws every monitor into the one screen
+// canvas, side by side (SessionEvents.monitors says where each is). The
+// console shows that canvas whole ("side"), or only the first monitor
+// while every other monitor gets a browser window of its own ("windows"),
+// which copies its part of the canvas at each of its animation frames and
+// sends its pointer and keys to the same session.
+//
+// Why one canvas: the worker presents into one OffscreenCanvas, and a
+// window copying its part with drawImage needs no second canvas in the
+// worker nor any change to how Go presents; a window that is closed or
+// blocked costs nothing.
+
+import type { GoSession, MonitorInfo, MouseMode } from "./goapi";
+import { InputCapture } from "./input";
+import { fitScreen } from "./layout";
+
+/** How several monitors are shown: side by side in the console, or one per browser window. */
+export type MonitorsMode = "side" | "windows";
+
+/** The MonitorsMode that s names ("window" too), or undefined. */
+export function parseMonitorsMode(s: string | null | undefined): MonitorsMode | undefined {
+  const v = (s ?? "").trim().toLowerCase();
+  if (v === "side") return "side";
+  if (v === "windows" || v === "window") return "windows";
+  return undefined;
+}
+
+/** A monitor's own window: open, blocked by the browser, or closed by the user. */
+export interface MonitorWindowState {
+  /** Index in MonitorsDetail.list. */
+  index: number;
+  state: "open" | "blocked" | "closed";
+  /** Why it is not open, in words for the user; "" when open. */
+  reason: string;
+  /** The window while open (same origin: an embedder may move or resize it). */
+  window: Window | null;
+}
+
+/** The monitors event's detail and SpiceConsole.monitors. */
+export interface MonitorsDetail {
+  mode: MonitorsMode;
+  /** Every guest monitor, where it is on the canvas (canvas pixels). */
+  list: MonitorInfo[];
+  /** The windows of monitors 2 and up, in "windows" mode with more than one monitor. */
+  windows: MonitorWindowState[];
+}
+
+/**
+ * The part of the canvas the console shows: all of it ("side", or a
+ * single monitor), else the first monitor.
+ */
+export function shownArea(mode: MonitorsMode, list: readonly MonitorInfo[], canvasW: number, canvasH: number): MonitorInfo {
+  const first = list[0];
+  if (mode === "side" || list.length < 2 || !first) return { channel: 0, id: 0, x: 0, y: 0, width: canvasW, height: canvasH };
+  return first;
+}
+
+/** What a monitor's window needs from the console. */
+export interface MonitorWindowsHost {
+  session(): GoSession | null;
+  mouseMode(): MouseMode;
+  /** The console's screen canvas, which holds every monitor. */
+  screen(): HTMLCanvasElement;
+  /** The window's title prefix (the page's title). */
+  title(): string;
+  /** A window opened, was blocked or closed. */
+  changed(): void;
+  log(level: string, message: string): void;
+  interceptKey?(e: KeyboardEvent, down: boolean): "pass" | "browser" | "drop";
+}
+
+const popupBlocked = "the browser blocked the new window (pop-ups are blocked for this page): allow pop-ups for it, or open the window with the button";
+
+/** The windows of monitors 2 and up. */
+export class MonitorWindows {
+  private list: MonitorInfo[] = [];
+  private readonly wins = new Map<number, MonitorWindow>();
+  private readonly states = new Map<number, MonitorWindowState>();
+  private timer = 0;
+
+  constructor(private readonly host: MonitorWindowsHost) {
+    // The windows go with the console's page.
+    window.addEventListener("pagehide", () => this.closeAll());
+  }
+
+  /** The states of the windows, by monitor index. */
+  get windows(): MonitorWindowState[] {
+    return [...this.states.values()].sort((a, b) => a.index - b.index).map((s) => ({ ...s }));
+  }
+
+  /**
+   * The monitors or the mode changed: opens the windows that are missing
+   * (the browser may block them without a click), moves the open ones to
+   * their monitor, closes the rest.
+   */
+  update(mode: MonitorsMode, list: MonitorInfo[]): void {
+    this.list = list;
+    const wanted = mode === "windows" ? list.length : 0;
+    for (const [i, w] of this.wins) {
+      if (i >= wanted) {
+        w.close();
+        this.wins.delete(i);
+      }
+    }
+    for (const i of [...this.states.keys()]) if (i >= wanted || i === 0) this.states.delete(i);
+    for (let i = 1; i < wanted; i++) {
+      const w = this.wins.get(i);
+      if (w) w.setMonitor(list[i]!);
+      else if (this.states.get(i)?.state !== "closed") this.open(i);
+    }
+    if (this.wins.size > 0 && this.timer === 0) this.timer = window.setInterval(() => this.poll(), 500);
+    this.host.changed();
+  }
+
+  /** Opens monitor index's window (call it from a click where the browser blocks pop-ups). */
+  open(index: number): boolean {
+    const m = this.list[index];
+    if (!m || index === 0) return false;
+    const old = this.wins.get(index);
+    if (old && !old.closed) {
+      old.focus();
+      return true;
+    }
+    let win: Window | null = null;
+    try {
+      win = window.open("", `spiceweb-monitor-${index}`, `popup,width=${m.width},height=${m.height}`);
+    } catch {
+      win = null;
+    }
+    if (!win) {
+      this.states.set(index, { index, state: "blocked", reason: popupBlocked, window: null });
+      this.host.log("warn", `monitor ${index + 1}: ${popupBlocked}`);
+      this.host.changed();
+      return false;
+    }
+    const w = new MonitorWindow(win, m, `${this.host.title()} — monitor ${index + 1}`, this.host);
+    this.wins.set(index, w);
+    this.states.set(index, { index, state: "open", reason: "", window: win });
+    if (this.timer === 0) this.timer = window.setInterval(() => this.poll(), 500);
+    this.host.changed();
+    return true;
+  }
+
+  /** The mouse mode changed. */
+  modeChanged(mode: MouseMode): void {
+    for (const w of this.wins.values()) w.input.modeChanged(mode);
+  }
+
+  /** Releases keys and buttons held in any window (the session ends). */
+  releaseAll(): void {
+    for (const w of this.wins.values()) w.input.releaseAll();
+  }
+
+  closeAll(): void {
+    for (const w of this.wins.values()) w.close();
+    this.wins.clear();
+    this.states.clear();
+    window.clearInterval(this.timer);
+    this.timer = 0;
+  }
+
+  // A window the user closed stays closed until they open it again.
+  private poll(): void {
+    let changed = false;
+    for (const [i, w] of this.wins) {
+      if (!w.closed) continue;
+      w.close();
+      this.wins.delete(i);
+      this.states.set(i, { index: i, state: "closed", reason: "its window was closed", window: null });
+      changed = true;
+    }
+    if (this.wins.size === 0) {
+      window.clearInterval(this.timer);
+      this.timer = 0;
+    }
+    if (changed) this.host.changed();
+  }
+}
+
+/** One monitor's window: a canvas copying its part of the screen, and input. */
+class MonitorWindow {
+  readonly input: InputCapture;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D | null;
+  private frame = 0;
+  private done = false;
+
+  constructor(
+    private readonly win: Window,
+    private monitor: MonitorInfo,
+    title: string,
+    private readonly host: MonitorWindowsHost,
+  ) {
+    const doc = win.document;
+    doc.title = title;
+    doc.body.style.cssText = "margin:0;background:#000;overflow:hidden;display:flex;height:100vh;";
+    doc.body.replaceChildren();
+    this.canvas = doc.createElement("canvas");
+    this.canvas.className = "spiceweb-monitor";
+    this.canvas.style.cssText = "display:block;margin:auto;outline:none;touch-action:none;";
+    this.canvas.setAttribute("aria-label", title);
+    doc.body.append(this.canvas);
+    this.ctx = this.canvas.getContext("2d", { alpha: false });
+    this.input = new InputCapture(this.canvas, {
+      session: () => host.session(),
+      mouseMode: () => host.mouseMode(),
+      screenSize: () => ({ width: this.monitor.width, height: this.monitor.height }),
+      offset: () => ({ x: this.monitor.x, y: this.monitor.y }),
+      lockChanged: () => {},
+      log: (level, message) => host.log(level, message),
+      ...(host.interceptKey ? { interceptKey: host.interceptKey } : {}),
+    });
+    win.addEventListener("resize", () => this.layout());
+    this.layout();
+    this.frame = win.requestAnimationFrame(this.draw);
+  }
+
+  get closed(): boolean {
+    return this.done || this.win.closed;
+  }
+
+  focus(): void {
+    this.win.focus();
+  }
+
+  setMonitor(m: MonitorInfo): void {
+    this.monitor = m;
+    this.layout();
+  }
+
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.input.detach();
+    if (!this.win.closed) {
+      this.win.cancelAnimationFrame(this.frame);
+      this.win.close();
+    }
+  }
+
+  private layout(): void {
+    const m = this.monitor;
+    if (this.canvas.width !== m.width || this.canvas.height !== m.height) {
+      this.canvas.width = m.width;
+      this.canvas.height = m.height;
+    }
+    const fit = fitScreen(this.win.innerWidth, this.win.innerHeight, m.width, m.height, "fit");
+    this.canvas.style.width = `${fit.width}px`;
+    this.canvas.style.height = `${fit.height}px`;
+    this.canvas.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
+  }
+
+  // Copies the monitor's part of the screen at each of this window's
+  // frames (they stop while it is hidden).
+  private readonly draw = (): void => {
+    if (this.closed) return;
+    const m = this.monitor;
+    const src = this.host.screen();
+    if (this.ctx && src.width >= m.x + m.width && src.height >= m.y + m.height) {
+      this.ctx.drawImage(src, m.x, m.y, m.width, m.height, 0, 0, m.width, m.height);
+    }
+    // The guest's pointer shape, as the console's canvas wears it.
+    if (this.canvas.style.cursor !== src.style.cursor) this.canvas.style.cursor = src.style.cursor;
+    this.frame = this.win.requestAnimationFrame(this.draw);
+  };
+}
