@@ -166,7 +166,7 @@ func (s *screens) update(d *display, created bool) {
 		ms.Monitors(w, h, layout)
 	}
 	if len(layout) > 1 && len(old) != len(layout) {
-		d.c.log("info", "display: "+errfmt.Int(len(layout))+" monitors, shown side by side in "+errfmt.Int(w)+"x"+errfmt.Int(h))
+		d.c.log("info", "display: "+errfmt.Int(len(layout))+" monitors, side by side on a "+errfmt.Int(w)+"x"+errfmt.Int(h)+" canvas")
 	}
 }
 
