@@ -33,28 +33,35 @@ var multimonTools = append(append([]Tool{ToolXrandr, ToolXev}, clientTools...), 
 // ToolXev records the clicks a window receives, with root coordinates.
 var ToolXev = Tool{"xev", "/usr/bin/xev", "x11-utils"}
 
-// startTwoHeads starts Xspice with two 1024x768 monitors side by side.
-func startTwoHeads(t *testing.T) *Xspice {
+// startTwoHeads starts Xspice with two 1024x768 monitors, the second
+// right of the first (the X screen is 2048x768) or below it (1024x1536),
+// and returns where the second is on the X screen.
+func startTwoHeads(t *testing.T, below bool) (*Xspice, image.Point) {
 	t.Helper()
 	x := StartXspice(t, XspiceOptions{ExtraArgs: []string{"--numheads", "2"}})
 	x.Run(ToolXrandr, "--addmode", "qxl-1", "1024x768")
-	x.Run(ToolXrandr, "--output", "qxl-1", "--mode", "1024x768", "--right-of", "qxl-0")
-	if err := x.WaitScreenSize(2048, 768, 10*time.Second); err != nil {
+	where, second := "--right-of", image.Pt(1024, 0)
+	if below {
+		where, second = "--below", image.Pt(0, 768)
+	}
+	x.Run(ToolXrandr, "--output", "qxl-1", "--mode", "1024x768", where, "qxl-0")
+	x.Width, x.Height = 1024+second.X, 768+second.Y
+	if err := x.WaitScreenSize(x.Width, x.Height, 10*time.Second); err != nil {
 		t.Fatalf("e2e: the second monitor did not come up: %v", err)
 	}
-	x.Width = 2048
-	return x
+	return x, second
 }
 
-// twoHeadDesktop puts distinct lossless content on each monitor.
-func twoHeadDesktop(t *testing.T, x *Xspice) image.Point {
+// twoHeadDesktop puts distinct lossless content on each monitor and parks
+// the pointer in the second monitor's bottom-right corner.
+func twoHeadDesktop(t *testing.T, x *Xspice, second image.Point) image.Point {
 	x.SetRootColor("#3366cc")
 	left, _ := Plasma(t, 320, 240, 3)
 	x.ShowImage(left, image.Pt(100, 80))
 	right, _ := Plasma(t, 300, 200, 7)
-	x.ShowImage(right, image.Pt(1024+250, 300))
-	x.XTerm(XTermOptions{Text: "second monitor", Cols: 30, Rows: 4, At: image.Pt(1024+600, 80)})
-	park := image.Pt(2040, 760)
+	x.ShowImage(right, second.Add(image.Pt(250, 300)))
+	x.XTerm(XTermOptions{Text: "second monitor", Cols: 30, Rows: 4, At: second.Add(image.Pt(600, 80))})
+	park := second.Add(image.Pt(1016, 760))
 	x.MouseMove(park)
 	return park
 }
@@ -125,13 +132,21 @@ func mouseLocation(x *Xspice) image.Point {
 
 // TestMultimonXspiceSideBySide: both monitors of a two-head Xspice are
 // shown side by side, each equal to its part of xwd -root, and a click on
-// the second monitor lands on the X pixel under it.
-func TestMultimonXspiceSideBySide(t *testing.T) {
+// the second monitor lands on the X pixel under it. The heads sit side by
+// side on the server's surface too: the canvas is that surface as it is.
+func TestMultimonXspiceSideBySide(t *testing.T) { testMultimonSideBySide(t, false) }
+
+// TestMultimonXspiceStacked: the second monitor below the first on the
+// server's surface is still shown right of it, which takes the client's
+// own copy of each head into the canvas; input maps back.
+func TestMultimonXspiceStacked(t *testing.T) { testMultimonSideBySide(t, true) }
+
+func testMultimonSideBySide(t *testing.T, below bool) {
 	Require(t, multimonTools...)
 	t.Parallel()
-	x := startTwoHeads(t)
-	park := twoHeadDesktop(t, x)
-	clicked := clickRecorder(t, x, image.Rect(1024+80, 500, 1024+280, 650))
+	x, second := startTwoHeads(t, below)
+	park := twoHeadDesktop(t, x, second)
+	clicked := clickRecorder(t, x, image.Rectangle{Min: second.Add(image.Pt(80, 500)), Max: second.Add(image.Pt(280, 650))})
 
 	s := StartServe(t, x.Port)
 	b := StartBrowser(t, BrowserOptions{WindowWidth: 2200, WindowHeight: 1000})
@@ -142,23 +157,29 @@ func TestMultimonXspiceSideBySide(t *testing.T) {
 	if fmt.Sprint(mons) != fmt.Sprint(want) {
 		t.Fatalf("the page shows monitors %+v, want %+v", mons, want)
 	}
+	// Each monitor's part of the canvas against its part of the X screen.
 	ignore := PointerBox(park, 24)
 	for i, m := range mons {
-		r := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
+		on := image.Rect(m.X, m.Y, m.X+m.Width, m.Y+m.Height)
+		src := on
+		if i == 1 {
+			src = image.Rectangle{Min: second, Max: second.Add(image.Pt(1024, 768))}
+		}
 		WaitImagesMatch(t, fmt.Sprintf("monitor-%d", i+1), 30*time.Second,
-			crop(CanvasSource(b, screen), r), crop(FramebufferSource(x.Display), r), ignore.Sub(r.Min))
+			crop(CanvasSource(b, screen), on), crop(FramebufferSource(x.Display), src), ignore.Sub(src.Min))
 	}
 
 	o := canvasOrigin(t, b)
-	at := image.Pt(1024+137, 561)
-	if err := chromedp.Do(b.Context(), chromedp.MouseClickXY(float64(o.X+at.X)+0.5, float64(o.Y+at.Y)+0.5)); err != nil {
+	at := image.Pt(137, 561) // on monitor 2
+	if err := chromedp.Do(b.Context(), chromedp.MouseClickXY(float64(o.X+1024+at.X)+0.5, float64(o.Y+at.Y)+0.5)); err != nil {
 		t.Fatal(err)
 	}
-	if got := clicked(); got != at {
-		t.Errorf("the click on the second monitor landed at root %v, want %v", got, at)
+	root := second.Add(at)
+	if got := clicked(); got != root {
+		t.Errorf("the click on the second monitor landed at root %v, want %v", got, root)
 	}
-	if got := mouseLocation(x); got != at {
-		t.Errorf("X's pointer is at %v, want %v", got, at)
+	if got := mouseLocation(x); got != root {
+		t.Errorf("X's pointer is at %v, want %v", got, root)
 	}
 }
 
@@ -208,8 +229,8 @@ func popupCanvas(b *Browser) ImageSource {
 func TestMultimonXspiceWindow(t *testing.T) {
 	Require(t, multimonTools...)
 	t.Parallel()
-	x := startTwoHeads(t)
-	park := twoHeadDesktop(t, x)
+	x, second := startTwoHeads(t, false)
+	park := twoHeadDesktop(t, x, second)
 	clicked := clickRecorder(t, x, image.Rect(1024+80, 500, 1024+280, 650))
 
 	s := StartServe(t, x.Port)
