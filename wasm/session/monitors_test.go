@@ -350,3 +350,61 @@ func TestSplitMonitors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPresentMonitors: presenting two 1024x768 monitors after a
+// full-screen change. "surface": the heads side by side on their surface
+// (Xspice right-of), shown as it is; "copy": stacked on the surface, so
+// each is copied into the canvas first; "channels": one per display
+// channel, copied likewise. The ratio to "surface" is what the copy costs.
+func BenchmarkPresentMonitors(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		setups [][]byte // per display channel: MONITORS_CONFIG or nil, after a primary of sizes[i]
+		sizes  [][2]uint32
+	}{
+		{"surface", [][]byte{monitorsConfigBody(2, spice.Head{Width: 1024, Height: 768}, spice.Head{MonitorID: 1, Width: 1024, Height: 768, X: 1024})}, [][2]uint32{{2048, 768}}},
+		{"copy", [][]byte{monitorsConfigBody(2, spice.Head{Width: 1024, Height: 768}, spice.Head{MonitorID: 1, Width: 1024, Height: 768, Y: 768})}, [][2]uint32{{1024, 1536}}},
+		{"channels", [][]byte{nil, nil}, [][2]uint32{{1024, 768}, {1024, 768}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cl := New(Config{})
+			defer cl.caches.close()
+			var ds []*display
+			for i, setup := range c.setups {
+				d := newDisplay(cl, &channel{client: cl, conn: discardConn{}, id: spice.ChannelID{Type: spice.ChannelDisplay, ID: uint8(i)}})
+				ctx := context.Background()
+				if err := d.handle(ctx, spice.MsgTypeDisplaySurfaceCreate, surfaceCreateBody(0, c.sizes[i][0], c.sizes[i][1], spice.SurfaceFmt32xRGB, spice.SurfaceFlagPrimary)); err != nil {
+					b.Fatal(err)
+				}
+				if setup != nil {
+					if err := d.handle(ctx, spice.MsgTypeDisplayMonitorsConfig, setup); err != nil {
+						b.Fatal(err)
+					}
+				}
+				ds = append(ds, d)
+			}
+			if w, h, mons := cl.Monitors(); w != 2048 || h != 768 || len(mons) != 2 {
+				b.Fatalf("canvas %dx%d with %d monitors", w, h, len(mons))
+			}
+			shown := 0
+			show := func(img *raster.Image, damage []image.Rectangle) {
+				for _, r := range damage {
+					shown += r.Dx() * r.Dy()
+				}
+			}
+			b.SetBytes(2048 * 768 * 4)
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, d := range ds {
+					d.primary.Damage.Add(raster.R(0, 0, d.primary.W, d.primary.H))
+				}
+				if !cl.Present(show) {
+					b.Fatal("Present refused")
+				}
+			}
+			if shown < b.N*2048*768 {
+				b.Fatalf("presented %d pixels in %d rounds", shown, b.N)
+			}
+		})
+	}
+}
