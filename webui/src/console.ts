@@ -612,7 +612,10 @@ export class SpiceConsole extends EventTarget {
     // Enlarged pixels stay sharp; reduced ones are smoothed.
     this.screen.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
     this.cursor.setScale(fit.scale);
-    this.agentUI.area(this.root.clientWidth, this.root.clientHeight);
+    // With each monitor in a window of its own, every monitor may take the
+    // console's size: Go divides the width among them.
+    const heads = this.monitorsMode === "windows" ? Math.max(1, this.monitorList.length) : 1;
+    this.agentUI.area(this.root.clientWidth * heads, this.root.clientHeight);
   }
 
   // ---- several monitors (monitors.ts) ----
