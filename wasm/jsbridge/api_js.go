@@ -105,6 +105,8 @@ func connect(opts, events js.Value) js.Value {
 	method("releaseAll", func(a []js.Value) any { client.ReleaseAll(); return nil })
 	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
 	agentMethods(method, client) // typeText, setClipboard, setDisplaySize, sendFile, cancelFile (agent_js.go)
+	// Several monitors: a monitor's window shows while this page is hidden (monitors_js.go).
+	method("presentByTimer", func(a []js.Value) any { scr.presentByTimer(arg(a, 0).Truthy()); return nil })
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
 	method("audioPort", func(a []js.Value) any {
 		if audio != nil {

@@ -39,7 +39,12 @@ type screen struct {
 	framePending bool
 	firstPending bool // FirstFrame came; emit it after the next frame
 	useRAF       bool // requestAnimationFrame exists here (window or worker)
-	ended        bool
+	// byTimer: present at a timer even where animation frames exist
+	// (monitors_js.go); pendingRAF: the pending request is an animation
+	// frame, to cancel it the right way.
+	byTimer, pendingRAF bool
+	timeout             js.Value // setTimeout, bound
+	ended               bool
 }
 
 func newScreen(canvas, events js.Value) *screen {
@@ -47,10 +52,11 @@ func newScreen(canvas, events js.Value) *screen {
 	s := &screen{canvas: canvas, ctx2d: ctx, events: events,
 		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction,
 		put:    ctx.Get("putImageData").Call("bind", ctx)}
+	s.timeout = js.Global().Get("setTimeout").Call("bind", js.Global())
 	if s.useRAF {
 		s.raf = js.Global().Get("requestAnimationFrame").Call("bind", js.Global())
 	} else {
-		s.raf = js.Global().Get("setTimeout").Call("bind", js.Global())
+		s.raf = s.timeout
 	}
 	s.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
 		counters.callbacks++
@@ -64,7 +70,7 @@ func newScreen(canvas, events js.Value) *screen {
 func (s *screen) end() {
 	s.ended = true
 	if s.framePending {
-		if s.useRAF {
+		if s.pendingRAF {
 			js.Global().Call("cancelAnimationFrame", s.frameID)
 		} else {
 			js.Global().Call("clearTimeout", s.frameID)
@@ -81,10 +87,11 @@ func (s *screen) requestFrame() {
 	}
 	s.framePending = true
 	counters.calls++
-	if s.useRAF {
+	s.pendingRAF = s.useRAF && !s.byTimer
+	if s.pendingRAF {
 		s.frameID = s.raf.Invoke(s.frameFn)
 	} else {
-		s.frameID = s.raf.Invoke(s.frameFn, 16)
+		s.frameID = s.timeout.Invoke(s.frameFn, 16)
 	}
 }
 

@@ -23,3 +23,11 @@ func (s *screen) Monitors(w, h int, mons []session.Monitor) {
 	}
 	s.call("monitors", js.ValueOf(list), w, h)
 }
+
+// presentByTimer makes the screen present at a timer instead of at
+// animation frames, or back. Animation frames stop while the console's
+// page is hidden; a monitor in a window of its own copies from this
+// canvas and must still see it change.
+func (s *screen) presentByTimer(on bool) {
+	s.byTimer = on
+}

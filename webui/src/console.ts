@@ -160,6 +160,8 @@ export class SpiceConsole extends EventTarget {
   private monitorsMode: MonitorsMode;
   private readonly monitorWindows: MonitorWindows;
   private readonly monitorBar: MonitorBar;
+  private presentByTimer = false; // asked of the session (updateFrames)
+  private readonly onVisibility = () => this.updateFrames();
 
   constructor(container: HTMLElement, options: ConsoleOptions) {
     super();
@@ -190,6 +192,7 @@ export class SpiceConsole extends EventTarget {
       interceptKey: (e, down) => this.agentUI.interceptKey(e, down),
     });
     this.monitorBar = new MonitorBar(this.root, (i) => this.openMonitorWindow(i));
+    document.addEventListener("visibilitychange", this.onVisibility);
 
     this.cursor = new CursorView(this.screen, this.overlay);
     this.agentUI = new AgentFeatures(
@@ -457,6 +460,7 @@ export class SpiceConsole extends EventTarget {
     this.input.detach();
     this.agentUI.detach();
     this.monitorWindows.closeAll();
+    document.removeEventListener("visibilitychange", this.onVisibility);
     this.resizeObserver.disconnect();
     this.sound.close();
     this.worker?.terminate();
@@ -561,6 +565,7 @@ export class SpiceConsole extends EventTarget {
     this.session = null;
     this.sessionStats = null;
     this.connected = false;
+    this.presentByTimer = false;
     this.updateHint();
     if (closeIt) s?.disconnect();
   }
@@ -646,7 +651,18 @@ export class SpiceConsole extends EventTarget {
     return this.monitorWindows.open(index);
   }
 
+  // While this page is hidden its animation frames stop, and with them
+  // the client's presenting; a monitor's open window still shows, so the
+  // client presents at a timer meanwhile.
+  private updateFrames(): void {
+    const want = this.connected && document.hidden && this.monitorWindows.windows.some((w) => w.state === "open");
+    if (want === this.presentByTimer) return;
+    this.presentByTimer = want;
+    this.session?.presentByTimer(want);
+  }
+
   private monitorsChanged(): void {
+    this.updateFrames();
     const d = this.monitors;
     this.monitorBar.show(d.windows.filter((w) => w.state !== "open"));
     this.emit("monitors", d);

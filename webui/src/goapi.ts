@@ -261,6 +261,13 @@ export interface GoSession {
   sendFile(id: number, file: Blob, name: string): void;
   /** Cancels a queued or running file; fileProgress(id, "cancelled") follows. */
   cancelFile(id: number): void;
+  /**
+   * Present at a timer (about 60 per second) instead of at animation
+   * frames, or back: animation frames stop while the console's page is
+   * hidden, and a monitor's own window (monitors.ts) copies from the
+   * canvas all the same.
+   */
+  presentByTimer(on: boolean): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */

@@ -90,6 +90,7 @@ export function startSession(
     setDisplaySize: (w, h) => s?.setDisplaySize(w, h),
     sendFile: (id, file, name) => s?.sendFile(id, file, name),
     cancelFile: (id) => s?.cancelFile(id),
+    presentByTimer: (on) => s?.presentByTimer(on),
     // A port that comes before Go runs has no stream to go to.
     audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {

@@ -161,6 +161,7 @@ export class ClientWorker {
       setDisplaySize: (w, h) => call("setDisplaySize", w, h),
       sendFile: (fileID, file, name) => call("sendFile", fileID, file, name),
       cancelFile: (fileID) => call("cancelFile", fileID),
+      presentByTimer: (on) => call("presentByTimer", on),
       audioPort: (kind, epoch, port) => this.post({ t: "audioPort", id, kind, epoch, port }, port ? [port] : []),
       disconnect: () => {
         this.sessions.delete(id);

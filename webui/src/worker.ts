@@ -174,6 +174,9 @@ function callSession(s: GoSession, c: Call): void {
     case "cancelFile":
       s.cancelFile(...c.a);
       return;
+    case "presentByTimer":
+      s.presentByTimer(...c.a);
+      return;
     default: {
       const never: never = c;
       void never;

@@ -22,7 +22,8 @@ export type SessionCall =
   | "setClipboard"
   | "setDisplaySize"
   | "sendFile"
-  | "cancelFile";
+  | "cancelFile"
+  | "presentByTimer";
 
 /** One forwarded call: the method and its arguments, typed together. */
 export type Call = { [M in SessionCall]: { t: "call"; id: number; m: M; a: Parameters<GoSession[M]> } }[SessionCall];
