@@ -37,7 +37,7 @@ var ToolXev = Tool{"xev", "/usr/bin/xev", "x11-utils"}
 // startTwoHeads starts Xspice with two 1024x768 monitors, the second
 // right of the first (the X screen is 2048x768) or below it (1024x1536),
 // and returns where the second is on the X screen.
-func startTwoHeads(t *testing.T, below bool) (*Xspice, image.Point) {
+func startTwoHeads(t testing.TB, below bool) (*Xspice, image.Point) {
 	t.Helper()
 	x := StartXspice(t, XspiceOptions{ExtraArgs: []string{"--numheads", "2"}})
 	x.Run(ToolXrandr, "--addmode", "qxl-1", "1024x768")
@@ -55,7 +55,7 @@ func startTwoHeads(t *testing.T, below bool) (*Xspice, image.Point) {
 
 // twoHeadDesktop puts distinct lossless content on each monitor and parks
 // the pointer in the second monitor's bottom-right corner.
-func twoHeadDesktop(t *testing.T, x *Xspice, second image.Point) image.Point {
+func twoHeadDesktop(t testing.TB, x *Xspice, second image.Point) image.Point {
 	x.SetRootColor("#3366cc")
 	left, _ := Plasma(t, 320, 240, 3)
 	x.ShowImage(left, image.Pt(100, 80))
