@@ -107,6 +107,7 @@ func connect(opts, events js.Value) js.Value {
 	agentMethods(method, client) // typeText, setClipboard, setDisplaySize, sendFile, cancelFile (agent_js.go)
 	// Several monitors: a monitor's window shows while this page is hidden (monitors_js.go).
 	method("presentByTimer", func(a []js.Value) any { scr.presentByTimer(arg(a, 0).Truthy()); return nil })
+	method("reportFrames", func(a []js.Value) any { scr.setReportFrames(arg(a, 0).Truthy()); return nil })
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
 	method("audioPort", func(a []js.Value) any {
 		if audio != nil {

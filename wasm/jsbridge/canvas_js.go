@@ -43,6 +43,7 @@ type screen struct {
 	// (monitors_js.go); pendingRAF: the pending request is an animation
 	// frame, to cancel it the right way.
 	byTimer, pendingRAF bool
+	reportFrames        bool     // tell the page each frame's changed area (monitors_js.go)
 	timeout             js.Value // setTimeout, bound
 	ended               bool
 }
@@ -164,13 +165,18 @@ func (s *screen) show(img *raster.Image, damage []image.Rectangle) {
 	counters.calls += 2
 	counters.frames++
 	counters.presentedBytes += hi - lo
+	changed := image.Rectangle{}
 	for _, r := range damage {
 		r = r.Intersect(span)
 		if !r.Empty() {
 			s.put.Invoke(s.imageData, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
 			counters.calls++
 			counters.rects++
+			changed = changed.Union(r)
 		}
+	}
+	if s.reportFrames && !changed.Empty() {
+		s.call("frame", changed.Min.X, changed.Min.Y, changed.Dx(), changed.Dy())
 	}
 }
 

@@ -31,3 +31,11 @@ func (s *screen) Monitors(w, h int, mons []session.Monitor) {
 func (s *screen) presentByTimer(on bool) {
 	s.byTimer = on
 }
+
+// setReportFrames turns the frame event on or off: while monitors have
+// windows of their own, each copies its part of the canvas only when a
+// frame changed it, rather than at every animation frame (which cost 85%
+// of a core with nothing changing: BenchmarkMultimonWindow).
+func (s *screen) setReportFrames(on bool) {
+	s.reportFrames = on
+}

@@ -161,6 +161,7 @@ export class SpiceConsole extends EventTarget {
   private readonly monitorWindows: MonitorWindows;
   private readonly monitorBar: MonitorBar;
   private presentByTimer = false; // asked of the session (updateFrames)
+  private reportFrames = false;
   private readonly onVisibility = () => this.updateFrames();
 
   constructor(container: HTMLElement, options: ConsoleOptions) {
@@ -496,6 +497,7 @@ export class SpiceConsole extends EventTarget {
         if (!current()) return;
         if (state === "connected") {
           this.connected = true;
+          this.updateFrames();
           this.agentUI.sessionConnected();
           this.setStatus(state, message);
           this.updateHint();
@@ -516,6 +518,7 @@ export class SpiceConsole extends EventTarget {
         this.layout();
         this.monitorWindows.update(this.monitorsMode, this.monitorList);
       },
+      frame: (x, y, width, height) => current() && this.monitorWindows.changed(x, y, width, height),
       resize: (width, height) => {
         if (!current()) return;
         this.screenW = width;
@@ -530,7 +533,11 @@ export class SpiceConsole extends EventTarget {
         // The session is up: now the next visit's module can be fetched.
         if (!this.opts.go) warmCache(this.opts.wasmURL ?? defaultWasmURL());
       },
-      cursor: (rgba, width, height, hotX, hotY) => current() && this.cursor.setShape(rgba, width, height, hotX, hotY),
+      cursor: (rgba, width, height, hotX, hotY) => {
+        if (!current()) return;
+        this.cursor.setShape(rgba, width, height, hotX, hotY);
+        this.monitorWindows.cursorChanged();
+      },
       cursorPosition: (x, y, visible) => current() && this.cursor.setPosition(x, y, visible),
       mouseMode: (mode) => {
         if (!current() || mode === this.mode) return;
@@ -566,6 +573,7 @@ export class SpiceConsole extends EventTarget {
     this.sessionStats = null;
     this.connected = false;
     this.presentByTimer = false;
+    this.reportFrames = false;
     this.updateHint();
     if (closeIt) s?.disconnect();
   }
@@ -654,11 +662,19 @@ export class SpiceConsole extends EventTarget {
   // While this page is hidden its animation frames stop, and with them
   // the client's presenting; a monitor's open window still shows, so the
   // client presents at a timer meanwhile.
+  // The windows copy only what a frame changed, so Go reports frames
+  // while any is open.
   private updateFrames(): void {
-    const want = this.connected && document.hidden && this.monitorWindows.windows.some((w) => w.state === "open");
-    if (want === this.presentByTimer) return;
-    this.presentByTimer = want;
-    this.session?.presentByTimer(want);
+    const open = this.connected && this.monitorWindows.windows.some((w) => w.state === "open");
+    if (open !== this.reportFrames) {
+      this.reportFrames = open;
+      this.session?.reportFrames(open);
+    }
+    const byTimer = open && document.hidden;
+    if (byTimer !== this.presentByTimer) {
+      this.presentByTimer = byTimer;
+      this.session?.presentByTimer(byTimer);
+    }
   }
 
   private monitorsChanged(): void {

@@ -104,6 +104,11 @@ export interface SessionEvents {
    */
   monitors(list: MonitorInfo[], width: number, height: number): void;
   /**
+   * A frame was presented and changed this area of the canvas (the union
+   * of its rectangles); only after GoSession.reportFrames(true).
+   */
+  frame(x: number, y: number, width: number, height: number): void;
+  /**
    * New cursor shape. rgba is width*height*4 bytes of straight-alpha RGBA,
    * valid only during the call (copy it). null rgba means hide the cursor.
    */
@@ -268,6 +273,12 @@ export interface GoSession {
    * canvas all the same.
    */
   presentByTimer(on: boolean): void;
+  /**
+   * Report each presented frame's changed area (SessionEvents.frame), or
+   * stop: a monitor's window copies its part of the canvas only when it
+   * changed.
+   */
+  reportFrames(on: boolean): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */

@@ -91,6 +91,7 @@ export function startSession(
     sendFile: (id, file, name) => s?.sendFile(id, file, name),
     cancelFile: (id) => s?.cancelFile(id),
     presentByTimer: (on) => s?.presentByTimer(on),
+    reportFrames: (on) => s?.reportFrames(on),
     // A port that comes before Go runs has no stream to go to.
     audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {

@@ -2,8 +2,11 @@
 // canvas, side by side (SessionEvents.monitors says where each is). The
 // console shows that canvas whole ("side"), or only the first monitor
 // while every other monitor gets a browser window of its own ("windows"),
-// which copies its part of the canvas at each of its animation frames and
-// sends its pointer and keys to the same session.
+// which copies what changed in its part of the canvas (Go reports each
+// frame's changed area while windows are open) at its next animation
+// frame, and sends its pointer and keys to the same session. Copying every
+// frame whether anything changed cost 85% of a core on an idle desktop
+// (BenchmarkMultimonWindow, software rendering).
 //
 // Why one canvas: the worker presents into one OffscreenCanvas, and a
 // window copying its part with drawImage needs no second canvas in the
@@ -141,9 +144,22 @@ export class MonitorWindows {
     return true;
   }
 
+  /** A presented frame changed this area of the canvas. */
+  changed(x: number, y: number, width: number, height: number): void {
+    for (const w of this.wins.values()) w.damage({ x, y, width, height });
+  }
+
   /** The mouse mode changed. */
   modeChanged(mode: MouseMode): void {
-    for (const w of this.wins.values()) w.input.modeChanged(mode);
+    for (const w of this.wins.values()) {
+      w.input.modeChanged(mode);
+      w.syncCursor();
+    }
+  }
+
+  /** The console's canvas changed its pointer shape. */
+  cursorChanged(): void {
+    for (const w of this.wins.values()) w.syncCursor();
   }
 
   /** Releases keys and buttons held in any window (the session ends). */
@@ -184,6 +200,11 @@ class MonitorWindow {
   private readonly ctx: CanvasRenderingContext2D | null;
   private frame = 0;
   private done = false;
+  // The part of the monitor (its own pixels) to copy, and how many more
+  // frames to copy it at: the screen canvas of a worker's OffscreenCanvas
+  // may show a frame a little after Go reported it.
+  private dirty: Area | null = null;
+  private copies = 0;
 
   constructor(
     private readonly win: Window,
@@ -212,7 +233,8 @@ class MonitorWindow {
     });
     win.addEventListener("resize", () => this.layout());
     this.layout();
-    this.frame = win.requestAnimationFrame(this.draw);
+    this.damage(monitor);
+    this.syncCursor();
   }
 
   get closed(): boolean {
@@ -226,6 +248,31 @@ class MonitorWindow {
   setMonitor(m: MonitorInfo): void {
     this.monitor = m;
     this.layout();
+    this.damage(m);
+  }
+
+  /** Part of the canvas changed (canvas pixels). */
+  damage(r: Area): void {
+    const m = this.monitor;
+    const part = intersect(r, m);
+    if (!part) return;
+    const local = { x: part.x - m.x, y: part.y - m.y, width: part.width, height: part.height };
+    this.dirty = this.dirty ? union(this.dirty, local) : local;
+    this.copies = copiesPerChange;
+    this.schedule();
+  }
+
+  /** Wears the guest's pointer shape, as the console's canvas does. */
+  syncCursor(): void {
+    const c = this.host.screen().style.cursor;
+    if (this.canvas.style.cursor !== c) this.canvas.style.cursor = c;
+  }
+
+  // An animation frame only while there is something to copy: a window
+  // waiting at every frame for nothing still cost 4% of a core.
+  private schedule(): void {
+    if (this.frame !== 0 || this.done || this.win.closed) return;
+    this.frame = this.win.requestAnimationFrame(this.draw);
   }
 
   close(): void {
@@ -233,7 +280,7 @@ class MonitorWindow {
     this.done = true;
     this.input.detach();
     if (!this.win.closed) {
-      this.win.cancelAnimationFrame(this.frame);
+      if (this.frame !== 0) this.win.cancelAnimationFrame(this.frame);
       this.win.close();
     }
   }
@@ -243,6 +290,7 @@ class MonitorWindow {
     if (this.canvas.width !== m.width || this.canvas.height !== m.height) {
       this.canvas.width = m.width;
       this.canvas.height = m.height;
+      this.damage(m);
     }
     const fit = fitScreen(this.win.innerWidth, this.win.innerHeight, m.width, m.height, "fit");
     this.canvas.style.width = `${fit.width}px`;
@@ -250,17 +298,45 @@ class MonitorWindow {
     this.canvas.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
   }
 
-  // Copies the monitor's part of the screen at each of this window's
-  // frames (they stop while it is hidden).
+  // Copies what changed of the monitor's part of the screen, at this
+  // window's frames (they stop while it is hidden).
   private readonly draw = (): void => {
+    this.frame = 0;
     if (this.closed) return;
     const m = this.monitor;
     const src = this.host.screen();
-    if (this.ctx && src.width >= m.x + m.width && src.height >= m.y + m.height) {
-      this.ctx.drawImage(src, m.x, m.y, m.width, m.height, 0, 0, m.width, m.height);
+    const d = this.dirty;
+    if (d && this.ctx && src.width >= m.x + m.width && src.height >= m.y + m.height) {
+      this.ctx.drawImage(src, m.x + d.x, m.y + d.y, d.width, d.height, d.x, d.y, d.width, d.height);
+      if (--this.copies <= 0) this.dirty = null;
     }
-    // The guest's pointer shape, as the console's canvas wears it.
-    if (this.canvas.style.cursor !== src.style.cursor) this.canvas.style.cursor = src.style.cursor;
-    this.frame = this.win.requestAnimationFrame(this.draw);
+    if (this.dirty) this.schedule();
   };
+}
+
+/** How many frames a change is copied at (see MonitorWindow.dirty). */
+const copiesPerChange = 3;
+
+/** A rectangle in pixels. */
+export interface Area {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The part of a inside b, or null when they do not overlap. */
+export function intersect(a: Area, b: Area): Area | null {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/** The smallest rectangle holding a and b. */
+export function union(a: Area, b: Area): Area {
+  const x0 = Math.min(a.x, b.x);
+  const y0 = Math.min(a.y, b.y);
+  return { x: x0, y: y0, width: Math.max(a.x + a.width, b.x + b.width) - x0, height: Math.max(a.y + a.height, b.y + b.height) - y0 };
 }

@@ -162,6 +162,7 @@ export class ClientWorker {
       sendFile: (fileID, file, name) => call("sendFile", fileID, file, name),
       cancelFile: (fileID) => call("cancelFile", fileID),
       presentByTimer: (on) => call("presentByTimer", on),
+      reportFrames: (on) => call("reportFrames", on),
       audioPort: (kind, epoch, port) => this.post({ t: "audioPort", id, kind, epoch, port }, port ? [port] : []),
       disconnect: () => {
         this.sessions.delete(id);

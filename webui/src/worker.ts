@@ -60,6 +60,7 @@ export function runWorker(scope: WorkerScope): void {
       resize: (w, h) => send("resize", [w, h]),
       firstFrame: () => send("firstFrame", []),
       monitors: (list, w, h) => send("monitors", [list.map((m) => ({ ...m })), w, h]),
+      frame: (x, y, w, h) => send("frame", [x, y, w, h]),
       cursor: (rgba, w, h, hx, hy) => {
         // rgba is Go's reused buffer: send a copy, moved rather than cloned.
         const copy = rgba ? rgba.slice() : null;
@@ -176,6 +177,9 @@ function callSession(s: GoSession, c: Call): void {
       return;
     case "presentByTimer":
       s.presentByTimer(...c.a);
+      return;
+    case "reportFrames":
+      s.reportFrames(...c.a);
       return;
     default: {
       const never: never = c;

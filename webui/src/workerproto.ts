@@ -23,7 +23,8 @@ export type SessionCall =
   | "setDisplaySize"
   | "sendFile"
   | "cancelFile"
-  | "presentByTimer";
+  | "presentByTimer"
+  | "reportFrames";
 
 /** One forwarded call: the method and its arguments, typed together. */
 export type Call = { [M in SessionCall]: { t: "call"; id: number; m: M; a: Parameters<GoSession[M]> } }[SessionCall];
