@@ -43,8 +43,9 @@ type screen struct {
 	// (monitors_js.go); pendingRAF: the pending request is an animation
 	// frame, to cancel it the right way.
 	byTimer, pendingRAF bool
-	reportFrames        bool     // tell the page each frame's changed area (monitors_js.go)
-	timeout             js.Value // setTimeout, bound
+	reportFrames        bool                   // tell the page each frame's changed area (monitors_js.go)
+	targets             map[int]*monitorTarget // monitors' own windows (monitors_js.go)
+	timeout             js.Value               // setTimeout, bound
 	ended               bool
 }
 
@@ -174,6 +175,9 @@ func (s *screen) show(img *raster.Image, damage []image.Rectangle) {
 			counters.rects++
 			changed = changed.Union(r)
 		}
+	}
+	if len(s.targets) > 0 {
+		s.showTargets(damage, span)
 	}
 	if s.reportFrames && !changed.Empty() {
 		s.call("frame", changed.Min.X, changed.Min.Y, changed.Dx(), changed.Dy())

@@ -662,13 +662,14 @@ export class SpiceConsole extends EventTarget {
   // While this page is hidden its animation frames stop, and with them
   // the client's presenting; a monitor's open window still shows, so the
   // client presents at a timer meanwhile.
-  // The windows copy only what a frame changed, so Go reports frames
-  // while any is open.
+  // A window that copies from the screen copies only what a frame
+  // changed, so Go reports frames while one is open (monitors.ts).
   private updateFrames(): void {
     const open = this.connected && this.monitorWindows.windows.some((w) => w.state === "open");
-    if (open !== this.reportFrames) {
-      this.reportFrames = open;
-      this.session?.reportFrames(open);
+    const copying = this.connected && this.monitorWindows.copying;
+    if (copying !== this.reportFrames) {
+      this.reportFrames = copying;
+      this.session?.reportFrames(copying);
     }
     const byTimer = open && document.hidden;
     if (byTimer !== this.presentByTimer) {

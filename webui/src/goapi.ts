@@ -279,6 +279,16 @@ export interface GoSession {
    * changed.
    */
   reportFrames(on: boolean): void;
+  /**
+   * Also present the canvas area (x, y, width × height, canvas pixels) into
+   * canvas, a monitor's own window, under key; Go sizes canvas to the area
+   * and paints it at once. Without canvas, moves key's area. Returns
+   * whether Go draws there (false: no 2D context, or it could not be handed
+   * to the client's worker; the canvas may then be unusable).
+   */
+  monitorCanvas(key: number, x: number, y: number, width: number, height: number, canvas?: HTMLCanvasElement | OffscreenCanvas): boolean;
+  /** Stops presenting into key's canvas. */
+  removeMonitorCanvas(key: number): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */

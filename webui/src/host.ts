@@ -92,6 +92,8 @@ export function startSession(
     cancelFile: (id) => s?.cancelFile(id),
     presentByTimer: (on) => s?.presentByTimer(on),
     reportFrames: (on) => s?.reportFrames(on),
+    monitorCanvas: (key, x, y, width, height, canvas) => s?.monitorCanvas(key, x, y, width, height, canvas) ?? false,
+    removeMonitorCanvas: (key) => s?.removeMonitorCanvas(key),
     // A port that comes before Go runs has no stream to go to.
     audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {

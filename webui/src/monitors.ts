@@ -2,16 +2,16 @@
 // canvas, side by side (SessionEvents.monitors says where each is). The
 // console shows that canvas whole ("side"), or only the first monitor
 // while every other monitor gets a browser window of its own ("windows"),
-// which copies what changed in its part of the canvas (Go reports each
-// frame's changed area while windows are open) at its next animation
-// frame, and sends its pointer and keys to the same session. Copying every
-// frame whether anything changed cost 85% of a core on an idle desktop
-// (BenchmarkMultimonWindow, software rendering).
+// and sends its pointer and keys to the same session.
 //
-// Why one canvas: the worker presents into one OffscreenCanvas, and a
-// window copying its part with drawImage needs no second canvas in the
-// worker nor any change to how Go presents; a window that is closed or
-// blocked costs nothing.
+// A window's canvas is handed to Go (GoSession.monitorCanvas; to the
+// worker as an OffscreenCanvas), which puts each frame's changed part of
+// that monitor into it from the same ImageData as the screen's: no copy.
+// A window copying its part from the screen canvas with drawImage instead
+// cost 76% of a core while the monitors changed 10 times a second,
+// against 5% for the window Go draws (BenchmarkMultimonWindow, software
+// rendering); that copy remains only as the fallback where the canvas
+// cannot be handed over, and then copies only what Go reports changed.
 
 import type { GoSession, MonitorInfo, MouseMode } from "./goapi";
 import { InputCapture } from "./input";
@@ -136,7 +136,7 @@ export class MonitorWindows {
       this.host.changed();
       return false;
     }
-    const w = new MonitorWindow(win, m, `${this.host.title()} — monitor ${index + 1}`, this.host);
+    const w = new MonitorWindow(win, index, m, `${this.host.title()} — monitor ${index + 1}`, this.host);
     this.wins.set(index, w);
     this.states.set(index, { index, state: "open", reason: "", window: win });
     if (this.timer === 0) this.timer = window.setInterval(() => this.poll(), 500);
@@ -160,6 +160,12 @@ export class MonitorWindows {
   /** The console's canvas changed its pointer shape. */
   cursorChanged(): void {
     for (const w of this.wins.values()) w.syncCursor();
+  }
+
+  /** Whether an open window copies from the screen (and so needs the frame event). */
+  get copying(): boolean {
+    for (const w of this.wins.values()) if (!w.goDraws && !w.closed) return true;
+    return false;
   }
 
   /** Releases keys and buttons held in any window (the session ends). */
@@ -198,6 +204,13 @@ class MonitorWindow {
   readonly input: InputCapture;
   private readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D | null;
+  /**
+   * Go presents into this window's canvas itself (GoSession.monitorCanvas),
+   * from the frame's own pixels: no copy here. Otherwise (the canvas could
+   * not be handed over) the window copies from the screen canvas what each
+   * frame changed, which costs far more (BenchmarkMultimonWindow).
+   */
+  readonly goDraws: boolean;
   private frame = 0;
   private done = false;
   // The part of the monitor (its own pixels) to copy, and how many more
@@ -208,6 +221,7 @@ class MonitorWindow {
 
   constructor(
     private readonly win: Window,
+    private readonly key: number,
     private monitor: MonitorInfo,
     title: string,
     private readonly host: MonitorWindowsHost,
@@ -216,12 +230,31 @@ class MonitorWindow {
     doc.title = title;
     doc.body.style.cssText = "margin:0;background:#000;overflow:hidden;display:flex;height:100vh;";
     doc.body.replaceChildren();
-    this.canvas = doc.createElement("canvas");
-    this.canvas.className = "spiceweb-monitor";
-    this.canvas.style.cssText = "display:block;margin:auto;outline:none;touch-action:none;";
-    this.canvas.setAttribute("aria-label", title);
+    const canvas = () => {
+      const c = doc.createElement("canvas");
+      c.className = "spiceweb-monitor";
+      c.style.cssText = "display:block;margin:auto;outline:none;touch-action:none;";
+      c.setAttribute("aria-label", title);
+      return c;
+    };
+    this.canvas = canvas();
+    const m = monitor;
+    this.goDraws = host.session()?.monitorCanvas(key, m.x, m.y, m.width, m.height, this.canvas) ?? false;
+    if (!this.goDraws) {
+      // A canvas handed to the worker in vain is no use here any more.
+      let ctx: CanvasRenderingContext2D | null = null;
+      try {
+        ctx = this.canvas.getContext("2d", { alpha: false });
+      } catch {
+        this.canvas = canvas();
+        ctx = this.canvas.getContext("2d", { alpha: false });
+      }
+      this.ctx = ctx;
+      host.log("info", `monitor ${key + 1}: its window copies from the screen`);
+    } else {
+      this.ctx = null;
+    }
     doc.body.append(this.canvas);
-    this.ctx = this.canvas.getContext("2d", { alpha: false });
     this.input = new InputCapture(this.canvas, {
       session: () => host.session(),
       mouseMode: () => host.mouseMode(),
@@ -247,12 +280,14 @@ class MonitorWindow {
 
   setMonitor(m: MonitorInfo): void {
     this.monitor = m;
+    if (this.goDraws) this.host.session()?.monitorCanvas(this.key, m.x, m.y, m.width, m.height);
     this.layout();
     this.damage(m);
   }
 
   /** Part of the canvas changed (canvas pixels). */
   damage(r: Area): void {
+    if (this.goDraws) return;
     const m = this.monitor;
     const part = intersect(r, m);
     if (!part) return;
@@ -279,6 +314,7 @@ class MonitorWindow {
     if (this.done) return;
     this.done = true;
     this.input.detach();
+    if (this.goDraws) this.host.session()?.removeMonitorCanvas(this.key);
     if (!this.win.closed) {
       if (this.frame !== 0) this.win.cancelAnimationFrame(this.frame);
       this.win.close();
@@ -287,7 +323,8 @@ class MonitorWindow {
 
   private layout(): void {
     const m = this.monitor;
-    if (this.canvas.width !== m.width || this.canvas.height !== m.height) {
+    // (Go sizes a canvas it draws into; a worker's placeholder refuses.)
+    if (!this.goDraws && (this.canvas.width !== m.width || this.canvas.height !== m.height)) {
       this.canvas.width = m.width;
       this.canvas.height = m.height;
       this.damage(m);

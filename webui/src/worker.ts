@@ -119,6 +119,9 @@ export function runWorker(scope: WorkerScope): void {
         else m.port?.close();
         return;
       }
+      case "monitorCanvas":
+        sessions.get(m.id)?.monitorCanvas(m.key, m.x, m.y, m.width, m.height, m.canvas);
+        return;
       case "disconnect":
         sessions.get(m.id)?.disconnect();
         return;
@@ -180,6 +183,9 @@ function callSession(s: GoSession, c: Call): void {
       return;
     case "reportFrames":
       s.reportFrames(...c.a);
+      return;
+    case "removeMonitorCanvas":
+      s.removeMonitorCanvas(...c.a);
       return;
     default: {
       const never: never = c;
