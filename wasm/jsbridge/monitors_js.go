@@ -23,6 +23,14 @@ func (s *screen) Monitors(w, h int, mons []session.Monitor) {
 			"height":  m.Dst.Dy(),
 		}
 	}
+	// A monitor's window follows its monitor at once (the key is the
+	// monitor's index, as the page gives it); the full redraw that a new
+	// layout brings repaints it.
+	for key, t := range s.targets {
+		if key >= 0 && key < len(mons) {
+			s.sizeTarget(t, mons[key].Dst)
+		}
+	}
 	s.call("monitors", js.ValueOf(list), w, h)
 }
 
@@ -73,11 +81,7 @@ func (s *screen) monitorCanvas(key int, area image.Rectangle, canvas js.Value) b
 	if t == nil || area.Empty() || raster.CheckSize(area.Dx(), area.Dy()) != nil {
 		return false
 	}
-	t.area = area
-	if t.canvas.Get("width").Int() != area.Dx() || t.canvas.Get("height").Int() != area.Dy() {
-		t.canvas.Set("width", area.Dx())
-		t.canvas.Set("height", area.Dy())
-	}
+	s.sizeTarget(t, area)
 	if !s.imageData.IsUndefined() {
 		// The ImageData holds every row presented so far: the canvas as it is.
 		if a := area.Intersect(image.Rect(0, 0, s.w, s.h)); !a.Empty() {
@@ -89,6 +93,15 @@ func (s *screen) monitorCanvas(key int, area image.Rectangle, canvas js.Value) b
 }
 
 func (s *screen) removeMonitorCanvas(key int) { delete(s.targets, key) }
+
+// sizeTarget gives t its area, and its canvas the area's size.
+func (s *screen) sizeTarget(t *monitorTarget, area image.Rectangle) {
+	t.area = area
+	if t.canvas.Get("width").Int() != area.Dx() || t.canvas.Get("height").Int() != area.Dy() {
+		t.canvas.Set("width", area.Dx())
+		t.canvas.Set("height", area.Dy())
+	}
+}
 
 // showTargets paints the damage that falls in each monitor window.
 func (s *screen) showTargets(damage []image.Rectangle, span image.Rectangle) {

@@ -282,7 +282,9 @@ export interface GoSession {
   /**
    * Also present the canvas area (x, y, width × height, canvas pixels) into
    * canvas, a monitor's own window, under key; Go sizes canvas to the area
-   * and paints it at once. Without canvas, moves key's area. Returns
+   * and paints it at once. Without canvas, moves key's area. key is the
+   * monitor's index in SessionEvents.monitors' list: when the monitors
+   * change, Go moves the area to that monitor's before the page hears. Returns
    * whether Go draws there (false: no 2D context, or it could not be handed
    * to the client's worker; the canvas may then be unusable).
    */
