@@ -68,6 +68,7 @@ type screens struct {
 	dmg      []raster.Rect       // reused damage of one display
 	order    []uint8             // reused channel order
 	log      func(level, msg string)
+	tooWide  bool // the warning that monitors were left out was logged
 }
 
 // channelHeads returns the monitors a display channel shows: the heads of
@@ -184,7 +185,8 @@ func (s *screens) relayout() {
 		for _, m := range s.heads[ch] {
 			w := m.Src.Dx()
 			if raster.CheckSize(x+w, max(h, m.Src.Dy())) != nil {
-				if s.log != nil {
+				if s.log != nil && !s.tooWide {
+					s.tooWide = true
 					s.log("warn", "display: too many monitors to show side by side; the ones past "+errfmt.Int(x)+" pixels are left out")
 				}
 				break

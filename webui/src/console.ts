@@ -460,7 +460,7 @@ export class SpiceConsole extends EventTarget {
     this.live = false;
     this.input.detach();
     this.agentUI.detach();
-    this.monitorWindows.closeAll();
+    this.monitorWindows.detach();
     document.removeEventListener("visibilitychange", this.onVisibility);
     this.resizeObserver.disconnect();
     this.sound.close();

@@ -81,9 +81,17 @@ export class MonitorWindows {
   private readonly states = new Map<number, MonitorWindowState>();
   private timer = 0;
 
+  private readonly onPageHide = () => this.closeAll();
+
   constructor(private readonly host: MonitorWindowsHost) {
     // The windows go with the console's page.
-    window.addEventListener("pagehide", () => this.closeAll());
+    window.addEventListener("pagehide", this.onPageHide);
+  }
+
+  /** Closes every window and stops watching the page (the console is destroyed). */
+  detach(): void {
+    this.closeAll();
+    window.removeEventListener("pagehide", this.onPageHide);
   }
 
   /** The states of the windows, by monitor index. */
