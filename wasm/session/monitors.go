@@ -63,12 +63,14 @@ type screens struct {
 	w, h     int                 // canvas size
 	identity *display            // the canvas is this display's primary as it is
 	composed raster.Image        // the canvas otherwise
-	redraw   bool                // the canvas was resized: present everything
-	rects    []image.Rectangle   // reused damage list
-	dmg      []raster.Rect       // reused damage of one display
-	order    []uint8             // reused channel order
-	log      func(level, msg string)
-	tooWide  bool // the warning that monitors were left out was logged
+	// redraw: the channels whose monitors the canvas lost (it was resized
+	// or rearranged) and must present whole
+	redraw  [256]bool
+	rects   []image.Rectangle // reused damage list
+	dmg     []raster.Rect     // reused damage of one display
+	order   []uint8           // reused channel order
+	log     func(level, msg string)
+	tooWide bool // the warning that monitors were left out was logged
 }
 
 // channelHeads returns the monitors a display channel shows: the heads of
@@ -152,8 +154,13 @@ func (s *screens) update(d *display, created bool) {
 	s.relayout()
 	changed := created || s.w != ow || s.h != oh || !slices.Equal(old, s.layout)
 	if changed && len(s.layout) > 0 {
-		s.redraw = true
-		d.relayout = true // handle invalidates, so that the redraw happens
+		// The canvas is cleared (a new size, or rearranged): every
+		// monitor shows again, but a new surface only once drawn to, as
+		// with one monitor, rather than as a black frame first.
+		for _, c := range s.order {
+			s.redraw[c] = !created || c != ch
+			d.relayout = d.relayout || s.redraw[c] // handle invalidates, so that the redraw happens
+		}
 	}
 	w, h, layout := s.w, s.h, slices.Clone(s.layout)
 	s.mu.Unlock()
@@ -235,8 +242,8 @@ func (s *screens) present(show func(img *raster.Image, damage []image.Rectangle)
 		if p == nil || p.W != s.w || p.H != s.h {
 			return true
 		}
-		if s.redraw {
-			s.redraw = false
+		if ch := d.ch.id.ID; s.redraw[ch] {
+			s.redraw[ch] = false
 			p.Damage.Add(raster.R(0, 0, p.W, p.H))
 		}
 		if p.Damage.Empty() {
@@ -258,7 +265,8 @@ func (s *screens) present(show func(img *raster.Image, damage []image.Rectangle)
 		d.invalidated = false
 		if p := d.primary; p != nil {
 			s.dmg = append(s.dmg[:0], p.Damage.Rects()...)
-			if s.redraw {
+			if s.redraw[ch] {
+				s.redraw[ch] = false
 				s.dmg = append(s.dmg[:0], raster.R(0, 0, p.W, p.H))
 			}
 			p.Damage.Reset()
@@ -278,9 +286,6 @@ func (s *screens) present(show func(img *raster.Image, damage []image.Rectangle)
 			}
 		}
 		d.mu.Unlock()
-	}
-	if ok {
-		s.redraw = false
 	}
 	if len(s.rects) > 0 {
 		show(&s.composed, s.rects)
