@@ -135,8 +135,9 @@ func (d *display) monitorsConfig(ctx context.Context, body []byte) error {
 }
 
 // update recomputes the layout after d's primary surface or heads
-// changed; created reports a new primary surface, which the canvas must
-// show in full even when the layout is the same. Called with d.mu held.
+// changed; created reports a new primary surface, for which the sink
+// hears Resize even when the layout is the same (it clears its canvas, as
+// it always did for a new surface). Called with d.mu held.
 func (s *screens) update(d *display, created bool) {
 	heads := d.channelHeads()
 	ch := d.ch.id.ID
@@ -154,6 +155,9 @@ func (s *screens) update(d *display, created bool) {
 	s.relayout()
 	changed := created || s.w != ow || s.h != oh || !slices.Equal(old, s.layout)
 	if changed && len(s.layout) > 0 {
+		if s.identity == nil {
+			clear(s.composed.Pix)
+		}
 		// The canvas is cleared (a new size, or rearranged): every
 		// monitor shows again, but a new surface only once drawn to, as
 		// with one monitor, rather than as a black frame first.
@@ -216,12 +220,10 @@ func (s *screens) relayout() {
 			s.identity = d
 		}
 	}
-	if s.identity == nil && len(s.layout) > 0 {
-		if s.composed.W != s.w || s.composed.H != s.h {
-			// Sizes were checked above.
-			_ = s.composed.Resize(s.w, s.h)
-		}
-		clear(s.composed.Pix)
+	if s.identity == nil && len(s.layout) > 0 && (s.composed.W != s.w || s.composed.H != s.h) {
+		// Sizes were checked above. update clears it when the layout
+		// changed; an unchanged one keeps its picture.
+		_ = s.composed.Resize(s.w, s.h)
 	}
 }
 

@@ -246,23 +246,32 @@ func TestMonitorsHeadsOnOneSurface(t *testing.T) {
 }
 
 // Heads stacked on their surface are shown side by side, which needs a
-// canvas of their own; input maps back to the surface.
+// canvas of their own; input maps back to the surface. The server
+// repeating the same MONITORS_CONFIG changes nothing.
 func TestMonitorsStackedHeadsSideBySide(t *testing.T) {
+	config := spice.SubMessage{Type: spice.MsgTypeDisplayMonitorsConfig, Body: monitorsConfigBody(2,
+		spice.Head{MonitorID: 0, Width: 64, Height: 48},
+		spice.Head{MonitorID: 1, Width: 40, Height: 52, Y: 48})}
 	srv, got := multiServer(t, [][]spice.SubMessage{{
 		primary(64, 100),
 		fill(0, image.Rect(0, 0, 64, 48), 0xff0000),
 		fill(0, image.Rect(0, 48, 64, 100), 0x0000ff),
-		{Type: spice.MsgTypeDisplayMonitorsConfig, Body: monitorsConfigBody(2,
-			spice.Head{MonitorID: 0, Width: 64, Height: 48},
-			spice.Head{MonitorID: 1, Width: 40, Height: 52, Y: 48})},
+		config,
+		config,
 	}})
 	c, sink := runMulti(t, srv)
 	mons, size := waitLayout(t, sink, 2)
 	if size != image.Pt(104, 52) || mons[1].Dst != image.Rect(64, 0, 104, 52) || mons[1].Src != image.Rect(0, 48, 40, 100) {
 		t.Fatalf("monitors %+v on %v", mons, size)
 	}
-	presented(t, sink, wantCanvas(104, 52, []part{
-		{image.Rect(0, 0, 64, 48), 0xff0000}, {image.Rect(64, 0, 104, 52), 0x0000ff}}))
+	want := wantCanvas(104, 52, []part{{image.Rect(0, 0, 64, 48), 0xff0000}, {image.Rect(64, 0, 104, 52), 0x0000ff}})
+	presented(t, sink, want)
+	// The canvas Go keeps (what a window's first paint reads) too.
+	c.scr.mu.Lock()
+	if n := diffCount(&c.scr.composed, want); n != 0 {
+		t.Errorf("the composed canvas differs in %d pixels after the repeated MONITORS_CONFIG", n)
+	}
+	c.scr.mu.Unlock()
 	c.MousePosition(70, 10)
 	if m := collect(t, got, 1); m[0] != "pos 6,58 b0 d1" {
 		t.Errorf("sent %q, want (6,58) on the surface, display 1", m)
