@@ -41,6 +41,9 @@
 //     AudioOnsets for long runs of clicks; AudioClock pairs its time with
 //     the wall clock); PlaybackCapture reads serve -record's playback
 //     channel with the time each message passed the proxy.
+//   - multimon_test.go: a two-head Xspice (--numheads 2 and xrandr giving
+//     the second head a mode): startTwoHeads, clickRecorder (xev's root
+//     coordinates), mouseLocation (xdotool getmouselocation).
 //   - proxy_test.go, proxyload_test.go: StartServeArgs (serve/ in any
 //     routing mode), the page through serve/ by token file and JWT, and
 //     the proxy load and idle-memory benchmarks against websockify.

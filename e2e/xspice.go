@@ -55,6 +55,11 @@ type XspiceOptions struct {
 	// Xspice's environment as XSPICE_PLAYBACK_FIFO_DIR: the
 	// --audio-fifo-dir flag is ignored when --config is given.
 	AudioFIFODir string
+	// AgentMouse sets SpiceAgentMouse "True": with the guest agent
+	// connected, the server hands client-mode pointer positions to the
+	// agent (which moves the pointer itself) instead of the driver's
+	// tablet.
+	AgentMouse bool
 	// AudioOpus turns on the server's playback compression
 	// (XSPICE_PLAYBACK_COMPRESSION, off by default in Xspice): a client
 	// that announces Opus then gets Opus instead of RAW.
@@ -165,6 +170,9 @@ func StartXspice(t testing.TB, opts XspiceOptions) *Xspice {
 	// Round the frame buffer up to whole MiB, with one spare.
 	fbMiB := opts.Width*opts.Height*4>>20 + 2
 	conf := fmt.Sprintf(xorgConfig, surfaces, max(fbMiB, 16), opts.Width, opts.Height)
+	if opts.AgentMouse {
+		conf = strings.Replace(conf, `Option "SpiceAgentMouse" "False"`, `Option "SpiceAgentMouse" "True"`, 1)
+	}
 	if opts.ServerMouse {
 		conf = strings.Replace(conf, xorgPointer, "", 1)
 		conf = strings.Replace(conf, `    InputDevice "XSPICE POINTER"`+"\n", "", 1)

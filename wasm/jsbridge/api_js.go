@@ -7,6 +7,7 @@ package jsbridge
 
 import (
 	"context"
+	"image"
 	"io"
 	"syscall/js"
 
@@ -105,6 +106,13 @@ func connect(opts, events js.Value) js.Value {
 	method("releaseAll", func(a []js.Value) any { client.ReleaseAll(); return nil })
 	method("ctrlAltDel", func(a []js.Value) any { client.CtrlAltDel(); return nil })
 	agentMethods(method, client) // typeText, setClipboard, setDisplaySize, sendFile, cancelFile (agent_js.go)
+	// Several monitors: a monitor's window shows while this page is hidden (monitors_js.go).
+	method("presentByTimer", func(a []js.Value) any { scr.presentByTimer(arg(a, 0).Truthy()); return nil })
+	method("reportFrames", func(a []js.Value) any { scr.setReportFrames(arg(a, 0).Truthy()); return nil })
+	method("monitorCanvas", func(a []js.Value) any {
+		return scr.monitorCanvas(argInt(a, 0), image.Rect(argInt(a, 1), argInt(a, 2), argInt(a, 1)+argInt(a, 3), argInt(a, 2)+argInt(a, 4)), arg(a, 5))
+	})
+	method("removeMonitorCanvas", func(a []js.Value) any { scr.removeMonitorCanvas(argInt(a, 0)); return nil })
 	method("disconnect", func(a []js.Value) any { cancel(); return nil })
 	method("audioPort", func(a []js.Value) any {
 		if audio != nil {

@@ -39,7 +39,14 @@ type screen struct {
 	framePending bool
 	firstPending bool // FirstFrame came; emit it after the next frame
 	useRAF       bool // requestAnimationFrame exists here (window or worker)
-	ended        bool
+	// byTimer: present at a timer even where animation frames exist
+	// (monitors_js.go); pendingRAF: the pending request is an animation
+	// frame, to cancel it the right way.
+	byTimer, pendingRAF bool
+	reportFrames        bool                   // tell the page each frame's changed area (monitors_js.go)
+	targets             map[int]*monitorTarget // monitors' own windows (monitors_js.go)
+	timeout             js.Value               // setTimeout, bound
+	ended               bool
 }
 
 func newScreen(canvas, events js.Value) *screen {
@@ -47,10 +54,11 @@ func newScreen(canvas, events js.Value) *screen {
 	s := &screen{canvas: canvas, ctx2d: ctx, events: events,
 		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction,
 		put:    ctx.Get("putImageData").Call("bind", ctx)}
+	s.timeout = js.Global().Get("setTimeout").Call("bind", js.Global())
 	if s.useRAF {
 		s.raf = js.Global().Get("requestAnimationFrame").Call("bind", js.Global())
 	} else {
-		s.raf = js.Global().Get("setTimeout").Call("bind", js.Global())
+		s.raf = s.timeout
 	}
 	s.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
 		counters.callbacks++
@@ -64,7 +72,7 @@ func newScreen(canvas, events js.Value) *screen {
 func (s *screen) end() {
 	s.ended = true
 	if s.framePending {
-		if s.useRAF {
+		if s.pendingRAF {
 			js.Global().Call("cancelAnimationFrame", s.frameID)
 		} else {
 			js.Global().Call("clearTimeout", s.frameID)
@@ -81,10 +89,11 @@ func (s *screen) requestFrame() {
 	}
 	s.framePending = true
 	counters.calls++
-	if s.useRAF {
+	s.pendingRAF = s.useRAF && !s.byTimer
+	if s.pendingRAF {
 		s.frameID = s.raf.Invoke(s.frameFn)
 	} else {
-		s.frameID = s.raf.Invoke(s.frameFn, 16)
+		s.frameID = s.timeout.Invoke(s.frameFn, 16)
 	}
 }
 
@@ -157,13 +166,21 @@ func (s *screen) show(img *raster.Image, damage []image.Rectangle) {
 	counters.calls += 2
 	counters.frames++
 	counters.presentedBytes += hi - lo
+	changed := image.Rectangle{}
 	for _, r := range damage {
 		r = r.Intersect(span)
 		if !r.Empty() {
 			s.put.Invoke(s.imageData, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
 			counters.calls++
 			counters.rects++
+			changed = changed.Union(r)
 		}
+	}
+	if len(s.targets) > 0 {
+		s.showTargets(damage, span)
+	}
+	if s.reportFrames && !changed.Empty() {
+		s.call("frame", changed.Min.X, changed.Min.Y, changed.Dx(), changed.Dy())
 	}
 }
 

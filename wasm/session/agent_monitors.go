@@ -86,7 +86,7 @@ func (m *monitorState) send(a *agent) {
 	m.want, m.last, m.inFlight = [2]int{}, size, true
 	a.queue(&vdagent.MonitorsConfig{
 		Flags:    vdagent.MonitorsFlagUsePos,
-		Monitors: []vdagent.MonConfig{{Width: uint32(size[0]), Height: uint32(size[1]), Depth: 32}},
+		Monitors: splitMonitors(size[0], size[1], a.c.scr.count()),
 	}, 0)
 	m.gen++
 	gen := m.gen

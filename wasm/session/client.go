@@ -90,7 +90,8 @@ type Client struct {
 	decoderCodecs []uint8 // cfg.VideoDecoder.Codecs(), asked once
 
 	caches *caches  // shared by every display channel of the session
-	screen *display // display channel 0, which Present shows
+	screen *display // display channel 0
+	scr    screens  // every display channel's monitors on the canvas (monitors.go)
 	sound  sound    // multimedia clock and sound channels (sound.go)
 
 	// dialTimeout, linkTimeout and startTimeout are the package
@@ -105,8 +106,10 @@ func New(cfg Config) *Client {
 	if cfg.Sink == nil {
 		cfg.Sink = nopSink{}
 	}
-	return &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
+	c := &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
 		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout}
+	c.scr.log = c.log
+	return c
 }
 
 func (c *Client) log(level, msg string) { c.cfg.Sink.Log(level, msg) }

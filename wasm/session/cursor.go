@@ -16,6 +16,7 @@ const cursorCacheBytes = 16 << 20
 // their cache, visibility and, in server mouse mode, the position.
 type cursorChannel struct {
 	c       *Client
+	ch      uint8 // channel id: the display channel of the same id is where it points
 	cache   map[uint64]*CursorShape
 	bytes   int // RGBA bytes in cache
 	visible bool
@@ -23,7 +24,7 @@ type cursorChannel struct {
 }
 
 func (c *Client) setupCursor(ch *channel) (handler, error) {
-	cc := &cursorChannel{c: c, cache: map[uint64]*CursorShape{}}
+	cc := &cursorChannel{c: c, ch: ch.id.ID, cache: map[uint64]*CursorShape{}}
 	return cc.handle, nil
 }
 
@@ -49,11 +50,11 @@ func (cc *cursorChannel) handle(ctx context.Context, t spice.MsgType, body []byt
 			return err
 		}
 		cc.x, cc.y = int(m.Position.X), int(m.Position.Y)
-		sink.CursorPosition(cc.x, cc.y, cc.visible)
+		cc.position(cc.visible)
 	case spice.MsgTypeCursorHide:
 		cc.visible = false
 		sink.Cursor(nil)
-		sink.CursorPosition(cc.x, cc.y, false)
+		cc.position(false)
 	case spice.MsgTypeCursorReset:
 		cc.clear()
 		cc.visible = false
@@ -111,7 +112,7 @@ func (cc *cursorChannel) set(pos spice.Point16, visible bool, cur *spice.Cursor)
 	} else {
 		sink.Cursor(nil)
 	}
-	sink.CursorPosition(cc.x, cc.y, visible)
+	cc.position(visible)
 	return nil
 }
 

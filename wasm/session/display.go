@@ -40,7 +40,9 @@ type display struct {
 	primaryID   uint32
 	primary     *raster.Surface // nil until the server creates it
 	rects       []image.Rectangle
-	invalidated bool // Sink.Invalidate was called since the last present
+	invalidated bool         // Sink.Invalidate was called since the last present
+	relayout    bool         // the monitors' layout changed: invalidate after the message
+	heads       []spice.Head // the last MONITORS_CONFIG (monitors.go)
 	marked      bool
 	firstFrame  bool // the first MARK came; tell the sink after the message
 
@@ -74,6 +76,7 @@ type display struct {
 func displayCaps(c *Client) spice.Caps {
 	caps := spice.Caps(nil).
 		With(spice.DisplayCapPrefCompression).
+		With(spice.DisplayCapMonitorsConfig). // monitors.go: without it the server never places the heads
 		With(spice.DisplayCapLZ4Compression).
 		With(spice.DisplayCapSizedStream).
 		With(spice.DisplayCapComposite).
@@ -143,21 +146,21 @@ func (d *display) handle(ctx context.Context, t spice.MsgType, body []byte) erro
 	d.mu.Lock()
 	err := h(d, ctx, body)
 	// The sink hears of damage once per presentation, not per message.
-	invalidate := !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
+	invalidate := d.relayout || !d.invalidated && d.primary != nil && !d.primary.Damage.Empty()
 	if invalidate {
 		d.invalidated = true
+		d.relayout = false
 	}
-	first := d.firstFrame
+	first := d.firstFrame && d.ch.id.ID == 0
 	d.firstFrame = false
 	d.mu.Unlock()
-	if d.ch.id.ID == 0 {
-		// Outside the lock: the sink may call Present from here.
-		if invalidate {
-			d.c.cfg.Sink.Invalidate()
-		}
-		if first {
-			d.c.cfg.Sink.FirstFrame()
-		}
+	// Outside the lock: the sink may call Present from here. Every
+	// display channel's monitors are on the canvas (monitors.go).
+	if invalidate {
+		d.c.cfg.Sink.Invalidate()
+	}
+	if first {
+		d.c.cfg.Sink.FirstFrame()
 	}
 	return err
 }
@@ -171,7 +174,7 @@ var displayHandlers = map[spice.MsgType]func(*display, context.Context, []byte) 
 	spice.MsgTypeDisplayInvalAllPixmaps:      (*display).invalAllPixmaps,
 	spice.MsgTypeDisplayInvalPalette:         (*display).invalPalette,
 	spice.MsgTypeDisplayInvalAllPalettes:     (*display).invalAllPalettes,
-	spice.MsgTypeDisplayMonitorsConfig:       ignoreDisplay,
+	spice.MsgTypeDisplayMonitorsConfig:       (*display).monitorsConfig, // monitors.go
 	spice.MsgTypeDisplayCopyBits:             (*display).copyBits,
 	spice.MsgTypeDisplayDrawFill:             (*display).drawFill,
 	spice.MsgTypeDisplayDrawCopy:             (*display).drawCopy,
@@ -209,38 +212,18 @@ var videoOrderFree = map[spice.MsgType]bool{
 	spice.MsgTypeDisplayMonitorsConfig:       true,
 }
 
-func ignoreDisplay(*display, context.Context, []byte) error { return nil }
-
-// Present shows what changed on the screen (the primary surface of
-// display channel 0) since the last call: show gets the surface and the
-// damaged rectangles, both valid only during the call. The sink calls it
-// when the screen can show a new frame, after Sink.Invalidate; many
-// messages' damage then costs one presentation.
+// Present shows what changed on the screen since the last call: show gets
+// the canvas (every display channel's monitors side by side, monitors.go)
+// and the damaged rectangles, both valid only during the call. The sink
+// calls it when the screen can show a new frame, after Sink.Invalidate;
+// many messages' damage then costs one presentation.
 //
-// Present never blocks: it reports false when the display is in the
-// middle of a message that waits (for another channel, or a cached
-// image), and the caller tries again at its next frame. In the browser a
-// blocking lock in a JavaScript callback would stall the event loop.
+// Present never blocks: it reports false when a display is in the middle
+// of a message that waits (for another channel, or a cached image), and
+// the caller tries again at its next frame. In the browser a blocking
+// lock in a JavaScript callback would stall the event loop.
 func (c *Client) Present(show func(img *raster.Image, damage []image.Rectangle)) bool {
-	c.mu.Lock()
-	d := c.screen
-	c.mu.Unlock()
-	if d == nil {
-		return true
-	}
-	if !d.mu.TryLock() {
-		return false
-	}
-	defer d.mu.Unlock()
-	d.invalidated = false
-	if d.primary == nil || d.primary.Damage.Empty() {
-		return true
-	}
-	d.rects = d.primary.Damage.AppendRectangles(d.rects[:0])
-	d.primary.Damage.Reset()
-	show(&d.primary.Image, d.rects)
-	d.presented()
-	return true
+	return c.scr.present(show)
 }
 
 func (d *display) mark(ctx context.Context, body []byte) error {
@@ -307,9 +290,7 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 	d.pixels += s.W * s.H
 	if m.Flags&spice.SurfaceFlagPrimary != 0 {
 		d.primaryID, d.primary = m.SurfaceID, s
-		if d.ch.id.ID == 0 {
-			d.c.cfg.Sink.Resize(s.W, s.H)
-		}
+		d.c.scr.update(d, true)
 	}
 	return nil
 }
@@ -338,6 +319,7 @@ func (d *display) removeSurface(id uint32) {
 	delete(d.surfaces, id)
 	if s == d.primary {
 		d.primary = nil
+		d.c.scr.update(d, false)
 	}
 }
 

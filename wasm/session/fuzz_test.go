@@ -64,6 +64,7 @@ func FuzzDisplay(f *testing.F) {
 		record(spice.MsgTypeDisplaySurfaceCreate, surfaceCreateBody(3, 16, 16, spice.SurfaceFmt32ARGB, 0)),
 		record(spice.MsgTypeDisplayCopyBits, body{}.displayBase(0, 5, 5, 30, 30).u32(0).u32(0)),
 		record(spice.MsgTypeDisplayMark, nil),
+		record(spice.MsgTypeDisplayMonitorsConfig, monitorsConfigBody(2, spice.Head{Width: 32, Height: 48}, spice.Head{MonitorID: 1, Width: 32, Height: 40, X: 32, Y: 8})),
 		record(spice.MsgTypeDisplayInvalList, body{}.u16(1).u8(spice.ResourceTypePixmap).u64(7)),
 		record(spice.MsgTypeDisplaySurfaceDestroy, body{}.u32(3)),
 		record(spice.MsgTypeDisplayReset, nil),
@@ -122,6 +123,14 @@ func FuzzDisplay(f *testing.F) {
 				err = d.handle(ctx, t, b)
 			}
 			return err == nil || err == errUnknownMessage
+		})
+		// Whatever the monitors, presenting stays inside the canvas.
+		c.Present(func(img *raster.Image, damage []image.Rectangle) {
+			for _, r := range damage {
+				if !r.In(image.Rect(0, 0, img.W, img.H)) {
+					t.Fatalf("damage %v outside the %dx%d canvas", r, img.W, img.H)
+				}
+			}
 		})
 		if d.pixels > d.budget {
 			t.Fatalf("surfaces hold %d pixels, budget %d", d.pixels, d.budget)

@@ -26,6 +26,7 @@ type inputs struct {
 	dx, dy    int             // relative motion waiting to be sent
 	posX      int             // absolute position waiting to be sent
 	posY      int
+	posID     uint8 // the display id of the monitor under the pointer (monitors.go)
 	posQueued bool
 }
 
@@ -65,7 +66,7 @@ func (in *inputs) flushMotion() error {
 	if in.posQueued {
 		in.posQueued = false
 		in.unacked++
-		return in.ch.send(&spice.MsgcInputsMousePosition{X: uint32(in.posX), Y: uint32(in.posY), ButtonsState: in.buttons})
+		return in.ch.send(&spice.MsgcInputsMousePosition{X: uint32(in.posX), Y: uint32(in.posY), ButtonsState: in.buttons, DisplayID: in.posID})
 	}
 	if in.dx != 0 || in.dy != 0 {
 		dx, dy := in.dx, in.dy
@@ -119,15 +120,17 @@ func (in *inputs) key(sc uint32, down bool) {
 // its reader reports, so input calls never return errors.
 func (in *inputs) send(m spice.ClientMessage) { _ = in.ch.send(m) }
 
-// MousePosition moves the pointer to guest pixel (x, y) in client mouse mode.
+// MousePosition moves the pointer to canvas pixel (x, y) in client mouse
+// mode: the monitor there gets it (monitors.go).
 func (c *Client) MousePosition(x, y int) {
 	in := c.input()
 	if in == nil || c.currentMouseMode() != spice.MouseModeClient {
 		return
 	}
+	px, py, id := c.scr.pointer(max(x, 0), max(y, 0), c.agentMoves())
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.posX, in.posY, in.posQueued = max(x, 0), max(y, 0), true
+	in.posX, in.posY, in.posID, in.posQueued = max(px, 0), max(py, 0), id, true
 	_ = in.flushMotion()
 }
 

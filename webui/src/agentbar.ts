@@ -5,7 +5,8 @@
 import type { ScalingSetting } from "./agent";
 import type { SpiceConsole } from "./console";
 import { parseScaling } from "./layout";
-import { type Settings, type StorageLike, saveSettings } from "./settings";
+import { parseMonitorsMode } from "./monitors";
+import { type Settings, type StorageLike, loadSettings, saveSettings } from "./settings";
 import { type FileTransfer, describeTransfer, finished } from "./transfers";
 import { maxTypedChars } from "./typing";
 
@@ -39,6 +40,7 @@ interface AgentElements {
   scalingOptions: HTMLElement;
   remoteNote: HTMLElement;
   hidpi: HTMLInputElement;
+  monitorsOptions: HTMLElement;
 }
 
 function elements(doc: Document): AgentElements {
@@ -77,6 +79,7 @@ function elements(doc: Document): AgentElements {
     scalingOptions: get("scaling-options", HTMLElement),
     remoteNote: get("remote-note", HTMLElement),
     hidpi: get("hidpi", HTMLInputElement),
+    monitorsOptions: get("monitors-options", HTMLElement),
   };
 }
 
@@ -270,12 +273,31 @@ export function setupAgentBar(doc: Document, con: SpiceConsole, storage: Storage
     const picked = radios.find((r) => r.checked)?.value ?? "auto";
     const setting: ScalingSetting = picked === "auto" ? "auto" : (parseScaling(picked) ?? "auto");
     con.setScaling(setting, el.hidpi.checked);
-    const remembered: Settings = { hidpi: el.hidpi.checked };
+    // Other settings (the monitors') are kept.
+    const remembered: Settings = { ...loadSettings(storage), hidpi: el.hidpi.checked };
+    delete remembered.scaling;
     if (setting !== "auto") remembered.scaling = setting;
     saveSettings(storage, remembered);
   };
   for (const r of radios) r.addEventListener("change", choose);
   el.hidpi.addEventListener("change", choose);
+
+  // ---- several monitors ----
+  const monitorRadios = Array.from(el.monitorsOptions.querySelectorAll<HTMLInputElement>('input[name="monitors"]'));
+  const showMonitors = () => {
+    const d = con.monitors;
+    for (const r of monitorRadios) r.checked = r.value === d.mode;
+    el.monitorsOptions.dataset.count = String(d.list.length);
+  };
+  const chooseMonitors = () => {
+    const mode = parseMonitorsMode(monitorRadios.find((r) => r.checked)?.value) ?? "side";
+    // From the click: the browser lets the console open a window now.
+    con.setMonitors(mode);
+    saveSettings(storage, { ...loadSettings(storage), monitors: mode });
+  };
+  for (const r of monitorRadios) r.addEventListener("change", chooseMonitors);
+  con.addEventListener("monitors", showMonitors);
+  showMonitors();
 
   const all = () => {
     showAgent();

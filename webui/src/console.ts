@@ -5,11 +5,13 @@ import { AgentFeatures, type AgentEventMap, type ScalingDetail, type ScalingSett
 import { type MicrophoneDetail, type PlaybackDetail, Sound } from "./audio/sound";
 import type { ClipboardAccess } from "./clipboard";
 import { CursorView } from "./cursor";
-import type { AgentState, ClipboardData, GoModule, GoSession, MouseMode, SessionEvents, SessionState } from "./goapi";
+import type { AgentState, ClipboardData, GoModule, GoSession, MonitorInfo, MouseMode, SessionEvents, SessionState } from "./goapi";
 import { type SessionOptions, type SessionStats, startSession } from "./host";
 import { InputCapture } from "./input";
 import { fitScreen } from "./layout";
 import { type LoadTimes, defaultWasmURL, loadGo, loadTimes, scriptURL, warmCache } from "./load";
+import { MonitorBar } from "./monitorbar";
+import { type MonitorsDetail, type MonitorsMode, MonitorWindows, shownArea } from "./monitors";
 import { ClientWorker, workerSupported } from "./remote";
 import type { FileTransfer } from "./transfers";
 
@@ -61,6 +63,13 @@ export interface ConsoleOptions {
    * those channels closed.
    */
   audio?: boolean;
+  /**
+   * A guest with several monitors: "side" (default) shows them side by
+   * side in the console; "windows" shows the first in the console and
+   * every other one in a browser window of its own (where the browser
+   * blocks the window, the console says why and offers a button).
+   */
+  monitors?: MonitorsMode;
 }
 
 /** Counters of the running session (see SpiceConsole.stats). */
@@ -106,6 +115,8 @@ export interface ConsoleEventMap extends AgentEventMap {
   playback: CustomEvent<PlaybackDetail>;
   /** The microphone changed state (see MicrophoneDetail). */
   microphone: CustomEvent<MicrophoneDetail>;
+  /** The guest's monitors, how they are shown, or a monitor's window changed (see MonitorsDetail). */
+  monitors: CustomEvent<MonitorsDetail>;
 }
 
 // Styles the console needs whatever page it is embedded in, set inline so
@@ -145,6 +156,13 @@ export class SpiceConsole extends EventTarget {
   private mode: MouseMode = "client";
   private statusDetail: StatusDetail = { state: "disconnected", message: "" };
   private readonly sound: Sound;
+  private monitorList: MonitorInfo[] = [];
+  private monitorsMode: MonitorsMode;
+  private readonly monitorWindows: MonitorWindows;
+  private readonly monitorBar: MonitorBar;
+  private presentByTimer = false; // asked of the session (updateFrames)
+  private reportFrames = false;
+  private readonly onVisibility = () => this.updateFrames();
 
   constructor(container: HTMLElement, options: ConsoleOptions) {
     super();
@@ -164,6 +182,18 @@ export class SpiceConsole extends EventTarget {
     this.stage.append(this.screen, this.overlay, this.hint);
     this.root.append(this.stage);
     container.append(this.root);
+    this.monitorsMode = options.monitors ?? "side";
+    this.monitorWindows = new MonitorWindows({
+      session: () => (this.connected ? this.session : null),
+      mouseMode: () => this.mode,
+      screen: () => this.screen,
+      title: () => document.title || "Remote screen",
+      changed: () => this.monitorsChanged(),
+      log: (level, message) => this.emit("log", { level, message }),
+      interceptKey: (e, down) => this.agentUI.interceptKey(e, down),
+    });
+    this.monitorBar = new MonitorBar(this.root, (i) => this.openMonitorWindow(i));
+    document.addEventListener("visibilitychange", this.onVisibility);
 
     this.cursor = new CursorView(this.screen, this.overlay);
     this.agentUI = new AgentFeatures(
@@ -430,6 +460,8 @@ export class SpiceConsole extends EventTarget {
     this.live = false;
     this.input.detach();
     this.agentUI.detach();
+    this.monitorWindows.detach();
+    document.removeEventListener("visibilitychange", this.onVisibility);
     this.resizeObserver.disconnect();
     this.sound.close();
     this.worker?.terminate();
@@ -465,6 +497,7 @@ export class SpiceConsole extends EventTarget {
         if (!current()) return;
         if (state === "connected") {
           this.connected = true;
+          this.updateFrames();
           this.agentUI.sessionConnected();
           this.setStatus(state, message);
           this.updateHint();
@@ -477,6 +510,15 @@ export class SpiceConsole extends EventTarget {
           this.setStatus(state, message);
         }
       },
+      monitors: (list, width, height) => {
+        if (!current()) return;
+        this.screenW = width;
+        this.screenH = height;
+        this.monitorList = list.map((m) => ({ ...m }));
+        this.layout();
+        this.monitorWindows.update(this.monitorsMode, this.monitorList);
+      },
+      frame: (x, y, width, height) => current() && this.monitorWindows.changed(x, y, width, height),
       resize: (width, height) => {
         if (!current()) return;
         this.screenW = width;
@@ -491,13 +533,18 @@ export class SpiceConsole extends EventTarget {
         // The session is up: now the next visit's module can be fetched.
         if (!this.opts.go) warmCache(this.opts.wasmURL ?? defaultWasmURL());
       },
-      cursor: (rgba, width, height, hotX, hotY) => current() && this.cursor.setShape(rgba, width, height, hotX, hotY),
+      cursor: (rgba, width, height, hotX, hotY) => {
+        if (!current()) return;
+        this.cursor.setShape(rgba, width, height, hotX, hotY);
+        this.monitorWindows.cursorChanged();
+      },
       cursorPosition: (x, y, visible) => current() && this.cursor.setPosition(x, y, visible),
       mouseMode: (mode) => {
         if (!current() || mode === this.mode) return;
         this.mode = mode;
         this.cursor.setMode(mode);
         this.input.modeChanged(mode);
+        this.monitorWindows.modeChanged(mode);
         this.updateHint();
         this.emit("mousemode", { mode });
       },
@@ -517,11 +564,16 @@ export class SpiceConsole extends EventTarget {
   // Stops input to the current session and, if asked, tells Go to close it.
   private endSession(closeIt: boolean): void {
     const s = this.session;
-    if (this.connected) this.input.releaseAll();
+    if (this.connected) {
+      this.input.releaseAll();
+      this.monitorWindows.releaseAll();
+    }
     this.sound.reset();
     this.session = null;
     this.sessionStats = null;
     this.connected = false;
+    this.presentByTimer = false;
+    this.reportFrames = false;
     this.updateHint();
     if (closeIt) s?.disconnect();
   }
@@ -529,6 +581,9 @@ export class SpiceConsole extends EventTarget {
   private ended(message: string, authFailed: boolean): void {
     this.endSession(false);
     this.live = false;
+    this.monitorList = [];
+    this.monitorWindows.closeAll();
+    this.monitorsChanged();
     this.agentUI.sessionEnded(message);
     if (this.locked) document.exitPointerLock();
     this.setStatus(authFailed ? "auth-failed" : "disconnected", message);
@@ -554,14 +609,80 @@ export class SpiceConsole extends EventTarget {
   private layout(): void {
     const { scaling, pixelRatio } = this.agentUI.display();
     this.root.style.overflow = scaling === "none" ? "auto" : "hidden";
-    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, this.screenW, this.screenH, scaling, pixelRatio);
+    // In "windows" mode the console shows the first monitor's part of the
+    // canvas: the canvas is larger than the stage and moved under it.
+    const area = shownArea(this.monitorsMode, this.monitorList, this.screenW, this.screenH);
+    const fit = fitScreen(this.root.clientWidth, this.root.clientHeight, area.width, area.height, scaling, pixelRatio);
     this.stage.style.width = `${fit.width}px`;
     this.stage.style.height = `${fit.height}px`;
+    const whole = area.width === this.screenW && area.height === this.screenH;
+    this.screen.style.position = whole ? "" : "absolute";
+    this.screen.style.width = whole ? "100%" : `${this.screenW * fit.scale}px`;
+    this.screen.style.height = whole ? "100%" : `${this.screenH * fit.scale}px`;
+    this.screen.style.left = whole ? "" : `${-area.x * fit.scale}px`;
+    this.screen.style.top = whole ? "" : `${-area.y * fit.scale}px`;
     this.stage.style.visibility = this.screenW > 0 ? "visible" : "hidden";
     // Enlarged pixels stay sharp; reduced ones are smoothed.
     this.screen.style.imageRendering = fit.scale > 1 ? "pixelated" : "auto";
     this.cursor.setScale(fit.scale);
-    this.agentUI.area(this.root.clientWidth, this.root.clientHeight);
+    // With each monitor in a window of its own, every monitor may take the
+    // console's size: Go divides the width among them.
+    const heads = this.monitorsMode === "windows" ? Math.max(1, this.monitorList.length) : 1;
+    this.agentUI.area(this.root.clientWidth * heads, this.root.clientHeight);
+  }
+
+  // ---- several monitors (monitors.ts) ----
+
+  /** The guest's monitors, how they are shown, and the state of their windows. */
+  get monitors(): MonitorsDetail {
+    return { mode: this.monitorsMode, list: this.monitorList.map((m) => ({ ...m })), windows: this.monitorWindows.windows };
+  }
+
+  /**
+   * Shows several monitors side by side in the console ("side") or each
+   * beyond the first in a window of its own ("windows"). Call it from a
+   * click: the browser may block windows opened otherwise.
+   */
+  setMonitors(mode: MonitorsMode): void {
+    if (mode === this.monitorsMode) return;
+    this.monitorsMode = mode;
+    this.layout();
+    this.monitorWindows.update(mode, this.monitorList);
+  }
+
+  /**
+   * Opens (or brings up) the window of monitor index (1 and up), in
+   * "windows" mode; call it from a click. false when the browser blocked it.
+   */
+  openMonitorWindow(index: number): boolean {
+    if (this.monitorsMode !== "windows") return false;
+    return this.monitorWindows.open(index);
+  }
+
+  // While this page is hidden its animation frames stop, and with them
+  // the client's presenting; a monitor's open window still shows, so the
+  // client presents at a timer meanwhile.
+  // A window that copies from the screen copies only what a frame
+  // changed, so Go reports frames while one is open (monitors.ts).
+  private updateFrames(): void {
+    const open = this.connected && this.monitorWindows.windows.some((w) => w.state === "open");
+    const copying = this.connected && this.monitorWindows.copying;
+    if (copying !== this.reportFrames) {
+      this.reportFrames = copying;
+      this.session?.reportFrames(copying);
+    }
+    const byTimer = open && document.hidden;
+    if (byTimer !== this.presentByTimer) {
+      this.presentByTimer = byTimer;
+      this.session?.presentByTimer(byTimer);
+    }
+  }
+
+  private monitorsChanged(): void {
+    this.updateFrames();
+    const d = this.monitors;
+    this.monitorBar.show(d.windows.filter((w) => w.state !== "open"));
+    this.emit("monitors", d);
   }
 
   // ---- the guest agent: clipboard, size, files (agent.ts does the work) ----

@@ -96,6 +96,19 @@ export interface SessionEvents {
   /** The first complete frame (display MARK) has been presented. */
   firstFrame(): void;
   /**
+   * Where each guest monitor is on the canvas (width × height, the size the
+   * last resize gave): side by side, left to right. Comes after resize
+   * whenever the monitors change: several heads on one display channel
+   * (MONITORS_CONFIG) or several display channels. mousePosition takes
+   * canvas pixels and Go sends them to the monitor there.
+   */
+  monitors(list: MonitorInfo[], width: number, height: number): void;
+  /**
+   * A frame was presented and changed this area of the canvas (the union
+   * of its rectangles); only after GoSession.reportFrames(true).
+   */
+  frame(x: number, y: number, width: number, height: number): void;
+  /**
    * New cursor shape. rgba is width*height*4 bytes of straight-alpha RGBA,
    * valid only during the call (copy it). null rgba means hide the cursor.
    */
@@ -144,6 +157,18 @@ export interface SessionEvents {
    * the microphone and hand its port over with audioPort("record", ...).
    */
   record(info: RecordInfo): void;
+}
+
+/** One guest monitor and its area of the canvas, in canvas pixels. */
+export interface MonitorInfo {
+  /** The display channel showing it. */
+  channel: number;
+  /** Its id in that channel's MONITORS_CONFIG (0 without one). */
+  id: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /** The playback channel, as Go reports it. */
@@ -200,7 +225,7 @@ export interface GoSession {
    * the code has no PC scancode (the caller may let the browser handle it).
    */
   key(code: string, down: boolean): boolean;
-  /** Client mouse mode: absolute position in guest pixels. */
+  /** Client mouse mode: absolute position in canvas pixels (the monitor there gets it, see SessionEvents.monitors). */
   mousePosition(x: number, y: number): void;
   /** Server mouse mode: relative motion in guest pixels. */
   mouseMotion(dx: number, dy: number): void;
@@ -241,6 +266,31 @@ export interface GoSession {
   sendFile(id: number, file: Blob, name: string): void;
   /** Cancels a queued or running file; fileProgress(id, "cancelled") follows. */
   cancelFile(id: number): void;
+  /**
+   * Present at a timer (about 60 per second) instead of at animation
+   * frames, or back: animation frames stop while the console's page is
+   * hidden, and a monitor's own window (monitors.ts) copies from the
+   * canvas all the same.
+   */
+  presentByTimer(on: boolean): void;
+  /**
+   * Report each presented frame's changed area (SessionEvents.frame), or
+   * stop: a monitor's window copies its part of the canvas only when it
+   * changed.
+   */
+  reportFrames(on: boolean): void;
+  /**
+   * Also present the canvas area (x, y, width × height, canvas pixels) into
+   * canvas, a monitor's own window, under key; Go sizes canvas to the area
+   * and paints it at once. Without canvas, moves key's area. key is the
+   * monitor's index in SessionEvents.monitors' list: when the monitors
+   * change, Go moves the area to that monitor's before the page hears. Returns
+   * whether Go draws there (false: no 2D context, or it could not be handed
+   * to the client's worker; the canvas may then be unusable).
+   */
+  monitorCanvas(key: number, x: number, y: number, width: number, height: number, canvas?: HTMLCanvasElement | OffscreenCanvas): boolean;
+  /** Stops presenting into key's canvas. */
+  removeMonitorCanvas(key: number): void;
   /** Closes every channel; status("disconnected") follows. */
   disconnect(): void;
   /** Counters of the Go side since connect (see SessionStats). */

@@ -90,6 +90,10 @@ export function startSession(
     setDisplaySize: (w, h) => s?.setDisplaySize(w, h),
     sendFile: (id, file, name) => s?.sendFile(id, file, name),
     cancelFile: (id) => s?.cancelFile(id),
+    presentByTimer: (on) => s?.presentByTimer(on),
+    reportFrames: (on) => s?.reportFrames(on),
+    monitorCanvas: (key, x, y, width, height, canvas) => s?.monitorCanvas(key, x, y, width, height, canvas) ?? false,
+    removeMonitorCanvas: (key) => s?.removeMonitorCanvas(key),
     // A port that comes before Go runs has no stream to go to.
     audioPort: (kind, epoch, port) => (s ? s.audioPort(kind, epoch, port) : port?.close()),
     disconnect: () => {

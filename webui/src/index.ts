@@ -9,6 +9,8 @@ export type { Scaling } from "./layout";
 export type { ScalingDetail, ScalingSetting } from "./agent";
 export type { ClipboardAccess } from "./clipboard";
 export type { FileTransfer } from "./transfers";
+export type { MonitorsDetail, MonitorsMode, MonitorWindowState } from "./monitors";
+export type { MonitorInfo } from "./goapi";
 export { defaultWasmURL, loadGo } from "./load";
 export type { LoadOptions } from "./load";
 export { displayTitle, parseParams, socketURL, tokenCookie } from "./params";

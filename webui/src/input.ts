@@ -13,6 +13,12 @@ export interface InputHost {
   mouseMode(): MouseMode;
   /** The guest screen's size in pixels (the canvas may be a worker's placeholder). */
   screenSize(): { width: number; height: number };
+  /**
+   * Where the element's pixel (0, 0) is on the session's canvas: a window
+   * showing one monitor (monitors.ts) is that monitor's part of it.
+   * Absent: (0, 0).
+   */
+  offset?(): { x: number; y: number };
   /** Pointer lock was taken or released (server mouse mode). */
   lockChanged(locked: boolean): void;
   log(level: string, message: string): void;
@@ -32,6 +38,7 @@ export class InputCapture {
   private lastX = -1;
   private lastY = -1;
   private locked = false;
+  private readonly doc: Document;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -39,6 +46,10 @@ export class InputCapture {
   ) {
     const opts = { signal: this.abort.signal };
     const active = { signal: this.abort.signal, passive: false };
+    // The element's own window: a monitor's window is not the page's.
+    const doc = canvas.ownerDocument;
+    const win = doc.defaultView ?? window;
+    this.doc = doc;
     canvas.tabIndex = 0;
     canvas.addEventListener("keydown", (e) => this.onKey(e, true), opts);
     canvas.addEventListener("keyup", (e) => this.onKey(e, false), opts);
@@ -55,17 +66,17 @@ export class InputCapture {
     // Keys and buttons held when focus leaves would stay down in the guest:
     // their key-up goes elsewhere.
     canvas.addEventListener("blur", () => this.releaseAll(), opts);
-    window.addEventListener("blur", () => this.releaseAll(), opts);
-    document.addEventListener("visibilitychange", () => document.hidden && this.releaseAll(), opts);
-    document.addEventListener("pointerlockchange", () => this.onLockChange(), opts);
-    document.addEventListener("pointerlockerror", () => host.log("warn", "pointer lock refused by the browser"), opts);
+    win.addEventListener("blur", () => this.releaseAll(), opts);
+    doc.addEventListener("visibilitychange", () => doc.hidden && this.releaseAll(), opts);
+    doc.addEventListener("pointerlockchange", () => this.onLockChange(), opts);
+    doc.addEventListener("pointerlockerror", () => host.log("warn", "pointer lock refused by the browser"), opts);
   }
 
   /** Removes every listener and gives up pointer lock. */
   detach(): void {
     this.releaseAll();
     this.abort.abort();
-    if (this.locked) document.exitPointerLock();
+    if (this.locked) this.doc.exitPointerLock();
   }
 
   /** Releases everything held, locally and in the guest. */
@@ -79,7 +90,7 @@ export class InputCapture {
   /** The mouse mode changed: client mode needs no lock. */
   modeChanged(mode: MouseMode): void {
     this.lastX = this.lastY = -1;
-    if (mode === "client" && this.locked) document.exitPointerLock();
+    if (mode === "client" && this.locked) this.doc.exitPointerLock();
   }
 
   private onKey(e: KeyboardEvent, down: boolean): void {
@@ -119,7 +130,10 @@ export class InputCapture {
   // Client mode: the guest pointer goes where the local one is.
   private sendPosition(s: GoSession, clientX: number, clientY: number): void {
     const size = this.host.screenSize();
-    const { x, y } = toGuest(clientX, clientY, this.canvas.getBoundingClientRect(), size.width, size.height);
+    const at = toGuest(clientX, clientY, this.canvas.getBoundingClientRect(), size.width, size.height);
+    const off = this.host.offset?.() ?? { x: 0, y: 0 };
+    const x = at.x + off.x;
+    const y = at.y + off.y;
     if (x !== this.lastX || y !== this.lastY) {
       this.lastX = x;
       this.lastY = y;
@@ -177,7 +191,7 @@ export class InputCapture {
   }
 
   private onLockChange(): void {
-    const locked = document.pointerLockElement === this.canvas;
+    const locked = this.doc.pointerLockElement === this.canvas;
     if (locked === this.locked) return;
     this.locked = locked;
     this.motion.reset();

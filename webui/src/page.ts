@@ -72,6 +72,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
   const saved = loadSettings(storage);
   const scaling = params.scaling ?? saved.scaling;
   const hidpi = params.hidpi ?? saved.hidpi;
+  const monitors = params.monitors ?? saved.monitors;
   const con = new SpiceConsole(el.screen, {
     url,
     ...(scaling ? { scaling } : {}),
@@ -82,6 +83,7 @@ export function runPage(doc: Document, loc: Location): SpiceConsole | null {
     ...(params.videoCodecs ? { videoCodecs: params.videoCodecs } : {}),
     ...(params.worker !== undefined ? { worker: params.worker } : {}),
     ...(params.audio !== undefined ? { audio: params.audio } : {}),
+    ...(monitors ? { monitors } : {}),
   });
   con.addEventListener("status", (e) => {
     const { state, message } = e.detail;

@@ -34,6 +34,16 @@ test("parseParams", async (t) => {
       want: { audio: false, worker: false, path: "websockify", password: "", protocol: "binary" },
     },
     {
+      name: "monitors in windows",
+      href: "http://h/spice_auto.html?monitors=windows",
+      want: { monitors: "windows", path: "websockify", password: "", protocol: "binary" },
+    },
+    {
+      name: "an unknown monitors mode is left to the remembered one",
+      href: "http://h/spice_auto.html?monitors=tiles",
+      want: { path: "websockify", password: "", protocol: "binary" },
+    },
+    {
       name: "nova token appended to a query with a second ?",
       href: "http://h/spice_auto.html?host=proxy&port=6082?token=3f2a-99",
       want: { host: "proxy", port: "6082", token: "3f2a-99", path: "websockify", password: "", protocol: "binary" },

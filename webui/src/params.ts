@@ -5,6 +5,7 @@
 // function of strings so it can be tested without a browser.
 
 import { type Scaling, parseScaling } from "./layout";
+import { type MonitorsMode, parseMonitorsMode } from "./monitors";
 
 /** What the page URL asks for. Absent parameters are undefined. */
 export interface Params {
@@ -34,6 +35,8 @@ export interface Params {
   hidpi?: boolean;
   /** audio=0 turns sound off (no playback or record channel); undefined: on. */
   audio?: boolean;
+  /** monitors=side or monitors=windows: how several guest monitors are shown; undefined: the remembered choice (side). */
+  monitors?: MonitorsMode;
 }
 
 /** The parts of window.location the defaults come from. */
@@ -113,6 +116,8 @@ export function parseParams(href: string): Params {
   if (hidpi !== undefined) p.hidpi = parseBool(hidpi);
   const audio = seen.get("audio");
   if (audio !== undefined) p.audio = parseBool(audio);
+  const monitors = parseMonitorsMode(seen.get("monitors"));
+  if (monitors) p.monitors = monitors;
   return p;
 }
 

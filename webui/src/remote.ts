@@ -161,6 +161,22 @@ export class ClientWorker {
       setDisplaySize: (w, h) => call("setDisplaySize", w, h),
       sendFile: (fileID, file, name) => call("sendFile", fileID, file, name),
       cancelFile: (fileID) => call("cancelFile", fileID),
+      presentByTimer: (on) => call("presentByTimer", on),
+      reportFrames: (on) => call("reportFrames", on),
+      removeMonitorCanvas: (key) => call("removeMonitorCanvas", key),
+      monitorCanvas: (key, x, y, width, height, canvas) => {
+        // A canvas of the page (a monitor's window) is handed over as an
+        // OffscreenCanvas, as the screen is.
+        let off: OffscreenCanvas | undefined;
+        try {
+          if (canvas && "transferControlToOffscreen" in canvas) off = canvas.transferControlToOffscreen();
+          else if (canvas) off = canvas;
+          this.post({ t: "monitorCanvas", id, key, x, y, width, height, ...(off ? { canvas: off } : {}) }, off ? [off] : []);
+          return !this.dead;
+        } catch {
+          return false;
+        }
+      },
       audioPort: (kind, epoch, port) => this.post({ t: "audioPort", id, kind, epoch, port }, port ? [port] : []),
       disconnect: () => {
         this.sessions.delete(id);

@@ -21,6 +21,10 @@ test("settings round-trip", () => {
   assert.deepEqual(loadSettings(st), { scaling: "remote", hidpi: true });
   assert.equal(saveSettings(st, { hidpi: false }), true);
   assert.deepEqual(loadSettings(st), { hidpi: false });
+  assert.equal(saveSettings(st, { hidpi: false, monitors: "windows" }), true);
+  assert.deepEqual(loadSettings(st), { hidpi: false, monitors: "windows" });
+  st.m.set(settingsKey, '{"monitors":"grid","scaling":"fit"}');
+  assert.deepEqual(loadSettings(st), { scaling: "fit" });
 });
 
 test("unreadable settings count as unset", () => {

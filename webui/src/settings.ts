@@ -3,11 +3,14 @@
 // later do not need keys of their own; anything unreadable counts as unset.
 
 import { type Scaling, parseScaling } from "./layout";
+import { type MonitorsMode, parseMonitorsMode } from "./monitors";
 
 export interface Settings {
   /** undefined: the default (remote with an agent that resizes, fit otherwise). */
   scaling?: Scaling;
   hidpi?: boolean;
+  /** How several guest monitors are shown; undefined: side by side. */
+  monitors?: MonitorsMode;
 }
 
 export const settingsKey = "spiceweb.settings";
@@ -41,6 +44,8 @@ export function loadSettings(store: StorageLike | null): Settings {
   const scaling = typeof r.scaling === "string" ? parseScaling(r.scaling) : undefined;
   if (scaling) out.scaling = scaling;
   if (typeof r.hidpi === "boolean") out.hidpi = r.hidpi;
+  const monitors = typeof r.monitors === "string" ? parseMonitorsMode(r.monitors) : undefined;
+  if (monitors) out.monitors = monitors;
   return out;
 }
 

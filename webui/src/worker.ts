@@ -59,6 +59,8 @@ export function runWorker(scope: WorkerScope): void {
       },
       resize: (w, h) => send("resize", [w, h]),
       firstFrame: () => send("firstFrame", []),
+      monitors: (list, w, h) => send("monitors", [list.map((m) => ({ ...m })), w, h]),
+      frame: (x, y, w, h) => send("frame", [x, y, w, h]),
       cursor: (rgba, w, h, hx, hy) => {
         // rgba is Go's reused buffer: send a copy, moved rather than cloned.
         const copy = rgba ? rgba.slice() : null;
@@ -117,6 +119,9 @@ export function runWorker(scope: WorkerScope): void {
         else m.port?.close();
         return;
       }
+      case "monitorCanvas":
+        sessions.get(m.id)?.monitorCanvas(m.key, m.x, m.y, m.width, m.height, m.canvas);
+        return;
       case "disconnect":
         sessions.get(m.id)?.disconnect();
         return;
@@ -172,6 +177,15 @@ function callSession(s: GoSession, c: Call): void {
       return;
     case "cancelFile":
       s.cancelFile(...c.a);
+      return;
+    case "presentByTimer":
+      s.presentByTimer(...c.a);
+      return;
+    case "reportFrames":
+      s.reportFrames(...c.a);
+      return;
+    case "removeMonitorCanvas":
+      s.removeMonitorCanvas(...c.a);
       return;
     default: {
       const never: never = c;

@@ -22,7 +22,10 @@ export type SessionCall =
   | "setClipboard"
   | "setDisplaySize"
   | "sendFile"
-  | "cancelFile";
+  | "cancelFile"
+  | "presentByTimer"
+  | "reportFrames"
+  | "removeMonitorCanvas";
 
 /** One forwarded call: the method and its arguments, typed together. */
 export type Call = { [M in SessionCall]: { t: "call"; id: number; m: M; a: Parameters<GoSession[M]> } }[SessionCall];
@@ -45,6 +48,8 @@ export type ToWorker =
   | Call
   /** GoSession.audioPort: the port comes transferred. */
   | { t: "audioPort"; id: number; kind: "playback" | "record"; epoch: number; port: MessagePort | null }
+  /** GoSession.monitorCanvas: the canvas, when given, comes transferred. */
+  | { t: "monitorCanvas"; id: number; key: number; x: number; y: number; width: number; height: number; canvas?: OffscreenCanvas }
   | { t: "disconnect"; id: number }
   | { t: "stats"; id: number; q: number };
 
