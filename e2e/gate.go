@@ -36,6 +36,7 @@ var (
 	ToolQEMU       = Tool{"qemu-system-x86_64", "/usr/bin/qemu-system-x86_64", "qemu-system-x86"}
 	ToolXterm      = Tool{"xterm", "/usr/bin/xterm", "xterm"}
 	ToolXsetroot   = Tool{"xsetroot", "/usr/bin/xsetroot", "x11-xserver-utils"}
+	ToolXset       = Tool{"xset", "/usr/bin/xset", "x11-xserver-utils"}
 	ToolXdpyinfo   = Tool{"xdpyinfo", "/usr/bin/xdpyinfo", "x11-utils"}
 	ToolXwd        = Tool{"xwd", "/usr/bin/xwd", "x11-apps"}
 	ToolXdotool    = Tool{"xdotool", "/usr/bin/xdotool", "xdotool"}
