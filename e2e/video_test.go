@@ -45,19 +45,7 @@ func TestClientVideoCodecs(t *testing.T) {
 					t.Fatalf("the client runs in mode %q with %s, want page", mode, tc.query)
 				}
 			}
-			var prefs string
-			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
-				for _, m := range b.Console() {
-					if strings.Contains(m.Text, "video codecs, preferred first") {
-						prefs = m.Text
-						return nil
-					}
-				}
-				return fmt.Errorf("not logged yet")
-			})
-			if err != nil {
-				t.Fatalf("e2e: %v", err)
-			}
+			prefs := codecPrefs(t, b)
 			t.Logf("%s", prefs)
 			if !strings.Contains(prefs, tc.name) {
 				t.Skipf("this Chromium cannot decode %s through WebCodecs here (%q)", tc.name, prefs)
@@ -69,7 +57,7 @@ func TestClientVideoCodecs(t *testing.T) {
 			}
 			anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
 			want := fmt.Sprintf("codec %d,", tc.codec)
-			err = waitUntil(t.Context(), 60*time.Second, "a "+tc.name+" video stream", nil, func(ctx context.Context) error {
+			err := waitUntil(t.Context(), 60*time.Second, "a "+tc.name+" video stream", nil, func(ctx context.Context) error {
 				for _, m := range b.Console() {
 					if strings.Contains(m.Text, "display: video stream") && strings.Contains(m.Text, want) {
 						return nil
@@ -145,19 +133,7 @@ func TestClientVideoInsecure(t *testing.T) {
 	if Eval[bool](b, `window.isSecureContext || typeof VideoDecoder !== "undefined"`) {
 		t.Fatal("http://console.test is a secure context with WebCodecs: the test needs an insecure one")
 	}
-	var prefs string
-	err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
-		for _, m := range b.Console() {
-			if strings.Contains(m.Text, "video codecs, preferred first") {
-				prefs = m.Text
-				return nil
-			}
-		}
-		return fmt.Errorf("not logged yet")
-	})
-	if err != nil {
-		t.Fatalf("e2e: %v", err)
-	}
+	prefs := codecPrefs(t, b)
 	if !strings.HasSuffix(strings.TrimSpace(strings.SplitN(prefs, "(", 2)[0]), "preferred first: mjpeg") {
 		t.Errorf("an insecure page advertised %q, want MJPEG alone", prefs)
 	}
@@ -178,7 +154,7 @@ func TestClientVideoInsecure(t *testing.T) {
 		return Eval[videoCounts](b, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
 	}
 	var start videoCounts
-	err = waitUntil(t.Context(), 60*time.Second, "an MJPEG video stream", nil, func(ctx context.Context) error {
+	err := waitUntil(t.Context(), 60*time.Second, "an MJPEG video stream", nil, func(ctx context.Context) error {
 		if start = stats(); start.Streams == 0 || start.Frames == 0 {
 			return fmt.Errorf("no stream yet (%+v)", start)
 		}
@@ -200,4 +176,24 @@ func TestClientVideoInsecure(t *testing.T) {
 		t.Errorf("%d MJPEG pictures reached the canvas over 5 s of a 25 fps animation, want at least 25", n)
 	}
 	WaitImagesMatch(t, "after-insecure-mjpeg", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+}
+
+// codecPrefs waits for the page's log line listing the video codecs the
+// display channel advertises, preferred first, and returns it.
+func codecPrefs(t *testing.T, b *Browser) string {
+	t.Helper()
+	var prefs string
+	err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
+		for _, m := range b.Console() {
+			if strings.Contains(m.Text, "video codecs, preferred first") {
+				prefs = m.Text
+				return nil
+			}
+		}
+		return fmt.Errorf("not logged yet")
+	})
+	if err != nil {
+		t.Fatalf("e2e: %v", err)
+	}
+	return prefs
 }
