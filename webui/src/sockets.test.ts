@@ -25,8 +25,10 @@ class FakeWS implements WebSocketLike {
   send(data: Uint8Array): void {
     this.sent.push(data);
   }
-  close(): void {
+  closeCode: number | undefined;
+  close(code?: number): void {
     this.closed = true;
+    this.closeCode = code;
   }
 }
 
@@ -94,6 +96,7 @@ test("close wakes a waiting reader and reports the code; nothing wakes after Go 
   await turn();
   assert.equal(wakes2, 0, "no call into Go after close");
   assert.equal(ws2.closed, true);
+  assert.equal(ws2.closeCode, 1000, "closed with a code (websockify echoes a bare close as reserved 1005)");
   s2.send(Uint8Array.of(1));
   assert.equal(ws2.sent.length, 0, "nothing is sent on a closed socket");
 });

@@ -158,7 +158,9 @@ export class PooledSocket implements GoSocket {
     if (this.state === "closed") return;
     this.state = "closed";
     this.closeCode = 1000;
-    this.ws?.close();
+    // Always with a code: websockify echoes a bare close frame back as 1005,
+    // a reserved code Chromium reports as a broken close frame (a console error).
+    this.ws?.close(1000);
   }
 
   private onMessage(data: unknown): void {
@@ -171,7 +173,7 @@ export class PooledSocket implements GoSocket {
     if (this.queued > maxQueuedBytes) {
       this.chunks = [];
       this.queued = 0;
-      this.ws?.close();
+      this.ws?.close(1000);
       this.finish(1006, "the client fell more than 256 MiB behind the server");
       return;
     }
