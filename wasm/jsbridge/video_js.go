@@ -133,7 +133,9 @@ func (w *webCodecs) Open(codec uint8, width, height int) (session.VideoStream, e
 		select {
 		case s.frames <- frame:
 		default:
-			closeValue(frame) // the copier is far behind; this picture is dropped
+			// The copier is far behind; this picture is dropped.
+			s.lost(int64(frame.Get("timestamp").Float()))
+			closeValue(frame)
 		}
 		return nil
 	})
@@ -159,13 +161,14 @@ func (w *webCodecs) Open(codec uint8, width, height int) (session.VideoStream, e
 	return s, nil
 }
 
-// webOutput is a picture copied out of its VideoFrame, or the decoder's
-// error.
+// webOutput is a picture copied out of its VideoFrame, or word that the
+// frames up to seq give none (noPicture), or the decoder's error.
 type webOutput struct {
-	seq  int64
-	w, h int
-	buf  js.Value // Uint8Array, at least w*h*4 long
-	err  error
+	seq       int64
+	w, h      int
+	buf       js.Value // Uint8Array, at least w*h*4 long
+	noPicture bool
+	err       error
 }
 
 // webStream is one stream's VideoDecoder.
@@ -182,6 +185,28 @@ type webStream struct {
 	mu   sync.Mutex
 	held int        // bytes of the pictures in out
 	free []js.Value // spent picture buffers
+	// lostSeq is the latest frame whose picture was dropped, told to
+	// Next once the copier has nothing after it to send (the session
+	// must not wait for it); sentSeq the latest frame told.
+	lostSeq, sentSeq int64
+}
+
+// lost notes that the picture of frame seq was dropped.
+func (s *webStream) lost(seq int64) {
+	s.mu.Lock()
+	s.lostSeq = max(s.lostSeq, seq)
+	s.mu.Unlock()
+}
+
+// unsentLoss returns the latest dropped picture's frame not yet told.
+func (s *webStream) unsentLoss() (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lostSeq > s.sentSeq {
+		s.sentSeq = s.lostSeq
+		return s.lostSeq, true
+	}
+	return 0, false
 }
 
 func (s *webStream) fail(err error) {
@@ -232,6 +257,9 @@ func (s *webStream) Next(ctx context.Context, dst *raster.Image) (int64, error) 
 	if o.err != nil {
 		return 0, o.err
 	}
+	if o.noPicture {
+		return o.seq, session.ErrNoPicture
+	}
 	n := o.w * o.h * 4
 	defer s.release(o.buf, n)
 	if err := dst.Resize(o.w, o.h); err != nil {
@@ -259,12 +287,29 @@ func (s *webStream) copier() {
 		<-s.closed
 		cancel()
 	}()
+	send := func(o webOutput) bool {
+		select {
+		case s.out <- o:
+			return true
+		case <-s.closed:
+			return false
+		}
+	}
 	for {
 		var frame js.Value
 		select {
 		case frame = <-s.frames:
-		case <-s.closed:
-			return
+		default:
+			// Nothing to copy: a dropped picture with nothing after it
+			// is said now, or a settle would wait for it.
+			if seq, ok := s.unsentLoss(); ok && !send(webOutput{seq: seq, noPicture: true}) {
+				return
+			}
+			select {
+			case frame = <-s.frames:
+			case <-s.closed:
+				return
+			}
 		}
 		o, ok, err := s.copyOut(ctx, frame)
 		closeValue(frame)
@@ -275,11 +320,13 @@ func (s *webStream) copier() {
 			return
 		}
 		if !ok {
-			continue // dropped: too much waits already
+			s.lost(o.seq) // too much waits already
+			continue
 		}
-		select {
-		case s.out <- o:
-		case <-s.closed:
+		s.mu.Lock()
+		s.sentSeq = max(s.sentSeq, o.seq)
+		s.mu.Unlock()
+		if !send(o) {
 			return
 		}
 	}

@@ -48,7 +48,8 @@ type display struct {
 
 	palettes map[uint64][]uint32 // per channel (spice-gtk palette cache)
 	streams  map[uint32]*stream
-	jpegs    *jpegChooser // decodes MJPEG frames
+	jpegs    *jpegChooser // decodes MJPEG frames, one at a time (jpegMu)
+	jpegMu   sync.Mutex
 	statsMu  sync.Mutex
 	stats    VideoStats  // display_video.go
 	drawnAt  []time.Time // video pictures drawn, not yet presented (video_latency.go)
@@ -62,7 +63,6 @@ type display struct {
 	scratch    raster.Image
 	patternBuf raster.Image
 	selfCopy   raster.Image
-	streamBuf  raster.Image
 	rowTmp     []byte
 	clipBuf    []raster.Rect
 	maskBits   raster.Bitmap

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 
-	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/internal/errfmt"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
@@ -21,10 +19,7 @@ type stream struct {
 	topDown   bool
 	dest      raster.Rect
 	clip      []raster.Rect // nil: no clip beyond dest
-	mjpeg     jpeg.Stream   // tables carried from frame to frame
-	warned    bool
-	badRun    int          // MJPEG frames in a row that did not decode
-	video     *videoStream // decoding outside Go (display_video.go); nil for MJPEG or once failed
+	video     *videoStream  // the stream's decoder and presenter (display_video.go); nil once failed
 	report    streamReport
 	id        uint32
 	frames    int    // arrived
@@ -84,9 +79,12 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	case raster.CheckSize(int(m.SrcWidth), int(m.SrcHeight)) != nil:
 		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
 	case m.CodecType == spice.VideoCodecMJPEG:
-		return nil // decoded in Go, frame by frame
+		d.openVideo(ctx, st, m.ID, newMJPEGStream(d, m.ID))
 	default:
-		err = d.openVideo(ctx, st, m.ID, int(m.SrcWidth), int(m.SrcHeight))
+		var vs VideoStream
+		if vs, err = d.openDecoder(m.CodecType, int(m.SrcWidth), int(m.SrcHeight)); err == nil {
+			d.openVideo(ctx, st, m.ID, vs)
+		}
 	}
 	if err != nil {
 		d.videoFailed(st, m.ID, err)
@@ -94,14 +92,12 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	return nil
 }
 
-// closeStream stops a stream's decoding, if outside Go.
+// closeStream stops a stream's decoding and logs what became of its
+// frames.
 func (d *display) closeStream(st *stream) {
 	if st.video != nil {
 		st.video.close()
 		st.video = nil
-	}
-	if st.codec == spice.VideoCodecMJPEG {
-		return
 	}
 	d.statsMu.Lock()
 	shown, dropped, noPicture, decodedLate := st.shown, st.dropped, st.noPicture, st.decodedLate
@@ -153,71 +149,25 @@ func (d *display) streamDataSized(ctx context.Context, body []byte) error {
 	return d.streamFrame(ctx, st, m.ID, m.MultiMediaTime, m.Data, rect(m.Dest))
 }
 
-// streamFrame decodes one frame and puts it into dest, scaled with
-// NEAREST as canvas_put_image does. The frame is made a complete JPEG
-// (tables from earlier frames put in), so that the browser's decoders,
-// which keep nothing between images, can decode it too.
+// streamFrame hands one frame to the stream's decoder; its presenter
+// draws the picture into dest at the frame's mm-time, scaled with NEAREST
+// as canvas_put_image does (display_video.go).
 func (d *display) streamFrame(ctx context.Context, st *stream, id uint32, mm uint32, data []byte, dest raster.Rect) error {
 	d.reportFrame(st, id, mm)
 	st.frames++
-	if st.report.invalid {
+	if st.report.invalid || st.video == nil {
 		d.countStream(st, func(s *VideoStats) { s.Dropped++ })
 		return nil // reported undecodable; the server moves to images
 	}
-	if st.codec != spice.VideoCodecMJPEG {
-		if st.video == nil {
-			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
-			return nil // undecodable: reported at its creation
-		}
-		if err := st.video.frame(data, mm, dest); err != nil {
-			d.countStream(st, func(s *VideoStats) { s.Dropped++ })
-			d.videoFailed(st, id, err)
-		}
-		return nil
-	}
-	s := d.surfaces[st.surfaceID]
-	if s == nil {
-		return errors.New("stream " + errfmt.Int(id) + ": surface " + errfmt.Int(st.surfaceID) + " is gone")
-	}
-	frame := &d.streamBuf
-	jfif, err := st.mjpeg.Complete(data)
-	var w, h int
-	if err == nil {
-		w, h, err = jpeg.DecodeConfig(jfif)
-	}
-	if err == nil {
-		err = d.jpegs.decode(ctx, jfif, w, h, frame)
-	}
-	if err != nil {
+	if err := st.video.frame(data, mm, dest); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// A bad frame is dropped (every MJPEG frame is whole, so the next
-		// repairs the picture); a run of them means the stream cannot be
-		// decoded here, and the server is told so that it sends images.
-		if !st.warned {
-			st.warned = true
-			d.c.log("warn", "stream "+errfmt.Int(id)+": dropping undecodable frame: "+err.Error())
-		}
-		st.badRun++
-		if st.badRun >= mjpegBadRun {
-			d.videoFailed(st, id, errfmt.Wrap(errfmt.Int(st.badRun)+" undecodable frames in a row", err))
-		}
-		return nil
+		d.countStream(st, func(s *VideoStats) { s.Dropped++ })
+		d.videoFailed(st, id, err)
 	}
-	st.badRun = 0
-	if !st.topDown {
-		d.rowTmp = flipRows(frame, d.rowTmp)
-	}
-	s.Copy(raster.Area{Box: dest, Clip: st.clip}, frame, frame.Bounds(), raster.RopCopy, raster.ScaleNearest)
-	// MJPEG frames are drawn as they arrive: ready once decoded.
-	d.drawnPicture(st.surfaceID, time.Now())
 	return nil
 }
-
-// mjpegBadRun is the run of undecodable MJPEG frames after which the
-// stream is reported undecodable.
-const mjpegBadRun = 3
 
 // flipRows turns m upside down, using tmp as a one-row buffer, which it
 // returns grown for the next call.

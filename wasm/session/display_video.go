@@ -12,7 +12,8 @@ import (
 	"spiceweb/wasm/spice"
 )
 
-// Video streams decoded outside Go (VP8, VP9, H.264, H.265).
+// Video streams: VP8, VP9, H.264 and H.265 decoded outside Go (a
+// VideoDecoder), MJPEG by the display's JPEG decoders (display_mjpeg.go).
 //
 // Sequencing with draws: frames are handed to the decoder as they arrive,
 // and each picture is drawn into the surface at its mm-time by the
@@ -155,21 +156,22 @@ type videoStream struct {
 	pic raster.Image // the presenter's
 }
 
-func (d *display) openVideo(ctx context.Context, st *stream, id uint32, w, h int) error {
+// openDecoder opens the decoder outside Go for a stream of codec.
+func (d *display) openDecoder(codec uint8, w, h int) (VideoStream, error) {
 	dec := d.c.cfg.VideoDecoder
 	if dec == nil {
-		return errors.New("no video decoder")
+		return nil, errors.New("no video decoder")
 	}
-	vs, err := dec.Open(st.codec, w, h)
-	if err != nil {
-		return err
-	}
+	return dec.Open(codec, w, h)
+}
+
+// openVideo starts st's presenter over dec.
+func (d *display) openVideo(ctx context.Context, st *stream, id uint32, dec VideoStream) {
 	pctx, cancel := context.WithCancel(ctx)
-	v := &videoStream{d: d, st: st, id: id, dec: vs, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	v := &videoStream{d: d, st: st, id: id, dec: dec, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	v.cond = sync.NewCond(&v.mu)
 	st.video = v
 	go v.present(pctx)
-	return nil
 }
 
 // close ends the stream's decoding; pictures not drawn are dropped.
@@ -186,9 +188,12 @@ func (v *videoStream) close() {
 
 // frame hands one frame to the decoder. Called with d.mu held.
 func (v *videoStream) frame(data []byte, mm uint32, dest raster.Rect) error {
-	key, err := video.KeyFrame(video.Codec(v.st.codec), data)
-	if err != nil {
-		return err
+	key := true // every MJPEG frame is a whole picture
+	if v.st.codec != spice.VideoCodecMJPEG {
+		var err error
+		if key, err = video.KeyFrame(video.Codec(v.st.codec), data); err != nil {
+			return err
+		}
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -204,7 +209,14 @@ func (v *videoStream) frame(data []byte, mm uint32, dest raster.Rect) error {
 	v.keyed = true
 	deadline := time.Now().Add(videoSettleTimeout)
 	for len(v.pending) >= videoMaxPending && v.failed == nil {
-		if !v.waitUntil(deadline) {
+		// The presenter may wait for d.mu to draw before it takes the
+		// next picture: let it (lock order: d.mu, then v.mu).
+		v.d.mu.Unlock()
+		ok := v.waitUntil(deadline)
+		v.mu.Unlock()
+		v.d.mu.Lock()
+		v.mu.Lock()
+		if !ok {
 			return errors.New("decoder stopped answering")
 		}
 	}
@@ -255,7 +267,7 @@ func (v *videoStream) settle() error {
 	deadline := time.Now().Add(videoSettleTimeout)
 	for (len(v.pending) > 0 || v.drawing) && v.failed == nil {
 		if !v.waitUntil(deadline) {
-			v.failed = errors.New(v.d.c.cfg.VideoDecoder.Name() + " gave no picture for " +
+			v.failed = errors.New(v.decoderName() + " gave no picture for " +
 				errfmt.Int(len(v.pending)) + " frames in " + videoSettleTimeout.String())
 			v.cond.Broadcast()
 			break
@@ -271,6 +283,14 @@ func (v *videoStream) settle() error {
 	return v.failed
 }
 
+// decoderName names the stream's decoder in errors.
+func (v *videoStream) decoderName() string {
+	if _, ok := v.dec.(*mjpegStream); ok {
+		return "the MJPEG decoder"
+	}
+	return v.d.c.cfg.VideoDecoder.Name()
+}
+
 // present is the stream's presenter: it takes the decoder's pictures in
 // order and draws each at its frame's mm-time.
 func (v *videoStream) present(ctx context.Context) {
@@ -280,6 +300,15 @@ func (v *videoStream) present(ctx context.Context) {
 		seq, err := v.dec.Next(ctx, &v.pic)
 		decoded := time.Now()
 		v.mu.Lock()
+		if errors.Is(err, ErrNoPicture) {
+			for len(v.pending) > 0 && v.pending[0].seq <= seq {
+				v.pending = v.pending[1:]
+				d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.NoPicture++ })
+			}
+			v.cond.Broadcast()
+			v.mu.Unlock()
+			continue
+		}
 		if err != nil {
 			if v.failed == nil {
 				v.failed = err

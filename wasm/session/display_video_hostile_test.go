@@ -49,7 +49,7 @@ func TestVideoMJPEGGarbageReported(t *testing.T) {
 		{},
 	}
 	for i, g := range garbage {
-		handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(1, g))
+		frameOK(t, d, streamDataBody(1, g))
 		if got := invalidReports(t, ch); (i < len(garbage)-1) != (len(got) == 0) {
 			t.Fatalf("after %d undecodable frames, invalid reports %v; want one exactly after %d", i+1, got, mjpegBadRun)
 		}
@@ -57,7 +57,7 @@ func TestVideoMJPEGGarbageReported(t *testing.T) {
 	if got := pixelAt(d, 4, 4); got != 0 {
 		t.Fatalf("garbage frames drew %#x into the stream's area", got)
 	}
-	handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(1, smallJPEG(t, 16, 8, false)))
+	frameOK(t, d, streamDataBody(1, smallJPEG(t, 16, 8, false)))
 	if got := pixelAt(d, 4, 4); got != 0 {
 		t.Errorf("a frame of a stream reported undecodable was drawn (%#x)", got)
 	}
@@ -78,9 +78,9 @@ func TestVideoMJPEGIsolatedBadFramesTolerated(t *testing.T) {
 	handleOK(t, d, spice.MsgTypeDisplayStreamActivateReport, body{}.u32(1).u32(41).u32(100).u32(60000))
 	good := smallJPEG(t, 16, 8, false)
 	for range 4 {
-		handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(1, []byte{1, 2, 3}))
-		handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(1, []byte{1, 2, 3}))
-		handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(1, good))
+		frameOK(t, d, streamDataBody(1, []byte{1, 2, 3}))
+		frameOK(t, d, streamDataBody(1, []byte{1, 2, 3}))
+		frameOK(t, d, streamDataBody(1, good))
 	}
 	if got := invalidReports(t, ch); len(got) != 0 {
 		t.Errorf("invalid reports %v for a stream whose bad frames never ran to %d", got, mjpegBadRun)

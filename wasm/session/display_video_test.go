@@ -121,6 +121,14 @@ func handleOK(t *testing.T, d *display, typ spice.MsgType, b []byte) {
 	}
 }
 
+// frameOK hands a STREAM_DATA to d and waits for its picture: the
+// stream's presenter draws it, or the decoder's failure is reported.
+func frameOK(t *testing.T, d *display, b []byte) {
+	t.Helper()
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, b)
+	d.settleVideo()
+}
+
 func videoCreateBody(id uint32, codec uint8, x, y int32, w, h uint32) []byte {
 	return body{}.u32(0).u32(id).u8(spice.StreamFlagTopDown).u8(codec).u64(0).u32(w).u32(h).u32(w).u32(h).
 		rectLTRB(x, y, x+int32(w), y+int32(h)).u8(spice.ClipTypeNone)
@@ -340,5 +348,43 @@ func TestVideoPresentCounters(t *testing.T) {
 	d.c.Present(func(*raster.Image, []image.Rectangle) {})
 	if got := d.c.VideoStats().Presented; got != 2 {
 		t.Errorf("presented %d after an empty Present, want 2", got)
+	}
+}
+
+// MJPEG frames too are shown at their mm-time: held while ahead of the
+// clock, dropped when late, and a draw that follows sees the latest.
+func TestVideoMJPEGFramesTimed(t *testing.T) {
+	d, ch := videoTestDisplay(t, Config{})
+	d.c.setMMTime(1000)
+	handleOK(t, d, spice.MsgTypeDisplayStreamCreate, streamCreateBody(2, spice.StreamFlagTopDown, 8, 8, 16, 8))
+	handleOK(t, d, spice.MsgTypeDisplayStreamActivateReport, body{}.u32(2).u32(43).u32(100).u32(60000))
+	frame := smallJPEG(t, 16, 8, false)
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 1100, frame))
+	time.Sleep(20 * time.Millisecond)
+	if got := pixelAt(d, 12, 12); got != 0 {
+		t.Fatalf("an MJPEG frame due in 100 ms of the clock was shown before (pixel %#x)", got)
+	}
+	d.c.setMMTime(1100)
+	deadline := time.Now().Add(5 * time.Second)
+	for pixelAt(d, 12, 12) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("an MJPEG frame due now was not shown within 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Late by 100 ms: dropped, unless it is the latest and a draw follows.
+	d.c.setMMTime(2000)
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 1900, frame))
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 1901, frame))
+	// A frame that does not decode, last before the draw: nobody waits
+	// for its picture, and one bad frame does not give the stream up.
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 2100, []byte{0xde, 0xad}))
+	fillWorks(t, d, 0x55)
+	st := d.c.VideoStats()
+	if st.Frames != 4 || st.Shown != 2 || st.DecodedLate != 1 || st.NoPicture != 1 || st.Failed != 0 {
+		t.Errorf("stats %+v, want 4 frames: 2 shown, 1 dropped as late, 1 without a picture, none failed", st)
+	}
+	if got := invalidReports(t, ch); len(got) != 0 {
+		t.Errorf("invalid reports %v after one bad frame", got)
 	}
 }

@@ -452,6 +452,7 @@ func TestStreamFramesThroughExternalDecoder(t *testing.T) {
 	}
 	for i, f := range frames {
 		handle(spice.MsgTypeDisplayStreamData, streamDataBody(5, f))
+		d.settleVideo()
 		if d := rgbDiff(area(d.primary, 40, 30), want[i]); d != "" {
 			t.Fatalf("frame %d in the surface: %s", i, d)
 		}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
@@ -34,12 +35,20 @@ type VideoStream interface {
 	// Next waits for the next picture, writes it into dst (resized to the
 	// picture's size) as opaque RGBA rows, top row first, and returns the
 	// seq of the frame it belongs to. A decoder may give no picture for a
-	// frame (the seqs then skip it), never pictures out of order. An
-	// error means the decoder failed, or ctx ended, or the stream closed.
+	// frame (the seqs then skip it), never pictures out of order; when it
+	// knows that the frames up to seq will give none (a picture dropped,
+	// a frame that does not decode) and no later picture may say so, it
+	// returns seq with ErrNoPicture, so that nobody waits for them. Any
+	// other error means the decoder failed, or ctx ended, or the stream
+	// closed.
 	Next(ctx context.Context, dst *raster.Image) (seq int64, err error)
 	// Close releases the decoder; a Next waiting returns an error.
 	Close()
 }
+
+// ErrNoPicture is what VideoStream.Next returns, with a seq, for frames
+// that give no picture; dst is untouched.
+var ErrNoPicture = errors.New("no picture")
 
 // videoCodecCaps maps SPICE video codecs to the display capability that
 // advertises them.
