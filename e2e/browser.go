@@ -266,15 +266,19 @@ func (b *Browser) WaitJSErr(ctx context.Context, expr string, timeout time.Durat
 	return nil
 }
 
-// canvasJS reads a canvas as base64 RGBA. It always goes through
-// drawImage into a 2d canvas of its own: the client's screen is the
-// placeholder of a worker's OffscreenCanvas (getContext on it throws) and
-// other canvases may be webgl or bitmaprenderer. getImageData gives
-// unpremultiplied bytes, equal to the stored ones for an opaque canvas.
-const canvasJS = `(() => {
-	const c = document.querySelector(%q);
+// canvasJS reads as base64 RGBA the canvas that the JavaScript expression
+// elem evaluates to (null for none); name says which canvas in errors. It
+// always goes through drawImage into a 2d canvas of its own: the client's
+// screen is the placeholder of a worker's OffscreenCanvas (getContext on it
+// throws) and other canvases may be webgl or bitmaprenderer. getImageData
+// gives unpremultiplied bytes, equal to the stored ones for an opaque
+// canvas. The canvas check is by name, not instanceof HTMLCanvasElement: a
+// canvas in another window (a monitor's) is an instance of that window's.
+func canvasJS(elem, name string) string {
+	return fmt.Sprintf(`(() => {
+	const c = %s;
 	if (!c) throw new Error("no element matches " + %q);
-	if (!(c instanceof HTMLCanvasElement)) throw new Error(%q + " is not a canvas");
+	if (c.localName !== "canvas") throw new Error(%q + " is not a canvas");
 	const copy = document.createElement("canvas");
 	copy.width = c.width; copy.height = c.height;
 	const g = copy.getContext("2d", {willReadFrequently: true});
@@ -283,26 +287,35 @@ const canvasJS = `(() => {
 	let s = "";
 	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
 	return {w: c.width, h: c.height, data: btoa(s)};
-})()`
+})()`, elem, name, name)
+}
 
 // CanvasErr reads the pixels of the canvas matched by the CSS selector.
 func (b *Browser) CanvasErr(ctx context.Context, selector string) (*raster.Image, error) {
+	return b.CanvasElemErr(ctx, fmt.Sprintf("document.querySelector(%q)", selector), selector)
+}
+
+// CanvasElemErr reads the pixels of the canvas that the JavaScript
+// expression elem evaluates to, for a canvas no selector on the page
+// reaches (one in a window the page opened). name stands for the canvas in
+// errors, including when elem is null.
+func (b *Browser) CanvasElemErr(ctx context.Context, elem, name string) (*raster.Image, error) {
 	type canvasData struct {
 		W    int    `json:"w"`
 		H    int    `json:"h"`
 		Data string `json:"data"`
 	}
-	v, err := EvalErr[canvasData](ctx, b, fmt.Sprintf(canvasJS, selector, selector, selector))
+	v, err := EvalErr[canvasData](ctx, b, canvasJS(elem, name))
 	if err != nil {
-		return nil, fmt.Errorf("e2e: canvas %s: %w", selector, err)
+		return nil, fmt.Errorf("e2e: canvas %s: %w", name, err)
 	}
 	img := &raster.Image{}
 	if err := img.Resize(v.W, v.H); err != nil {
-		return nil, fmt.Errorf("e2e: canvas %s: %w", selector, err)
+		return nil, fmt.Errorf("e2e: canvas %s: %w", name, err)
 	}
 	n, err := base64.StdEncoding.Decode(img.Pix, []byte(v.Data))
 	if err != nil || n != len(img.Pix) {
-		return nil, fmt.Errorf("e2e: canvas %s: %d bytes of pixels for %dx%d (%v)", selector, n, v.W, v.H, err)
+		return nil, fmt.Errorf("e2e: canvas %s: %d bytes of pixels for %dx%d (%v)", name, n, v.W, v.H, err)
 	}
 	return img, nil
 }

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
@@ -190,41 +189,17 @@ func testMultimonSideBySide(t *testing.T, below bool) {
 	}
 }
 
-// popupCanvasJS reads the canvas in monitor 2's window, as canvasJS does.
-const popupCanvasJS = `(() => {
+// popupCanvasElem is the canvas in monitor 2's window; the window's
+// absence is an error of its own, with the states of all windows.
+const popupCanvasElem = `(() => {
 	const w = SpiceWeb.pageConsole.monitors.windows.find((w) => w.index === 1);
 	if (!w || !w.window) throw new Error("monitor 2 has no window: " + JSON.stringify(SpiceWeb.pageConsole.monitors.windows.map((w) => [w.state, w.reason])));
-	const c = w.window.document.querySelector("canvas.spiceweb-monitor");
-	if (!c) throw new Error("no canvas in monitor 2's window");
-	const copy = document.createElement("canvas");
-	copy.width = c.width; copy.height = c.height;
-	const g = copy.getContext("2d", {willReadFrequently: true});
-	g.drawImage(c, 0, 0);
-	const d = g.getImageData(0, 0, c.width, c.height).data;
-	let s = "";
-	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
-	return {w: c.width, h: c.height, data: btoa(s)};
+	return w.window.document.querySelector("canvas.spiceweb-monitor");
 })()`
 
 func popupCanvas(b *Browser) ImageSource {
 	return func(ctx context.Context) (*raster.Image, error) {
-		type canvasData struct {
-			W    int    `json:"w"`
-			H    int    `json:"h"`
-			Data string `json:"data"`
-		}
-		v, err := EvalErr[canvasData](ctx, b, popupCanvasJS)
-		if err != nil {
-			return nil, err
-		}
-		img := &raster.Image{}
-		if err := img.Resize(v.W, v.H); err != nil {
-			return nil, err
-		}
-		if n, err := base64.StdEncoding.Decode(img.Pix, []byte(v.Data)); err != nil || n != len(img.Pix) {
-			return nil, fmt.Errorf("%d bytes of pixels for %dx%d (%v)", n, v.W, v.H, err)
-		}
-		return img, nil
+		return b.CanvasElemErr(ctx, popupCanvasElem, "canvas.spiceweb-monitor in monitor 2's window")
 	}
 }
 
