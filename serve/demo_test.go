@@ -131,7 +131,7 @@ func TestReplayDir(t *testing.T) {
 // replay logged as logged, and no replay ended by itself.
 func watchReplay(t *testing.T, tp *testProxy, viewers int, name, notice, logged string) {
 	t.Helper()
-	url := strings.TrimSuffix(tp.ws, "?token=secret")
+	url := tp.wsURL("")
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"binary"}})
 		if err != nil {
@@ -204,7 +204,7 @@ func watchReplay(t *testing.T, tp *testProxy, viewers int, name, notice, logged 
 // 1001.
 func TestReplayIsAProxiedConnection(t *testing.T) {
 	tp := startProxy(t, "", func(c *config) { c.limits.maxConns = 1 })
-	url := strings.TrimSuffix(tp.ws, "?token=secret")
+	url := tp.wsURL("")
 	ctx := testCtx(t)
 	o := tp.p.obs
 

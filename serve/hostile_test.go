@@ -27,14 +27,14 @@ import (
 // the connection after the 101 response.
 func rawWebsocket(t testing.TB, tp *testProxy) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(tp.srv.URL, "http://"))
+	c, err := net.Dial("tcp", tp.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	key := make([]byte, 16)
 	rand.Read(key)
-	req := "GET /websockify HTTP/1.1\r\nHost: " + strings.TrimPrefix(tp.srv.URL, "http://") +
+	req := "GET /websockify HTTP/1.1\r\nHost: " + tp.addr +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n" +
 		"Sec-WebSocket-Key: " + base64.StdEncoding.EncodeToString(key) + "\r\n\r\n"
 	if _, err := io.WriteString(c, req); err != nil {
@@ -165,7 +165,7 @@ func TestTextFrameRaw(t *testing.T) {
 func TestSlowHandshake(t *testing.T) {
 	tp := startProxy(t, "127.0.0.1:1", func(c *config) { c.limits.handshakeTimeout = 300 * time.Millisecond })
 	for _, partial := range []string{"", "GET /websockify HTTP/1.1\r\nHost: x\r\nUpgr"} {
-		c, err := net.Dial("tcp", strings.TrimPrefix(tp.srv.URL, "http://"))
+		c, err := net.Dial("tcp", tp.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +394,7 @@ func TestFloodBoundedMemory(t *testing.T) {
 	const n = 300
 	var conns []net.Conn
 	for range n {
-		c, err := net.Dial("tcp", strings.TrimPrefix(tp.srv.URL, "http://"))
+		c, err := net.Dial("tcp", tp.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +439,7 @@ func TestHeaderTricks(t *testing.T) {
 	addr, conns := countingTarget(t, "vm")
 	tp := startProxy(t, addr, nil)
 	send := func(req string) string {
-		c, err := net.Dial("tcp", strings.TrimPrefix(tp.srv.URL, "http://"))
+		c, err := net.Dial("tcp", tp.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -449,7 +449,7 @@ func TestHeaderTricks(t *testing.T) {
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		return strings.TrimSpace(line)
 	}
-	host := strings.TrimPrefix(tp.srv.URL, "http://")
+	host := tp.addr
 	ws := "GET /websockify HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	tests := []struct{ name, req, want string }{

@@ -5,19 +5,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,105 +21,6 @@ import (
 
 	"spiceweb/spicecap"
 )
-
-// syncBuffer is a log destination safe for the proxy's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// startTarget runs a fake SPICE server on loopback that hands each
-// connection to handle.
-func startTarget(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				handle(c)
-			})
-		}
-	})
-	return ln.Addr().String()
-}
-
-func echo(c net.Conn) { io.Copy(c, c) }
-
-type testProxy struct {
-	srv  *httptest.Server
-	p    *proxy
-	logs *syncBuffer
-	ws   string // websocket URL with a token, as nova builds it
-}
-
-// testConfig is the configuration of a test proxy: the defaults, as
-// parseFlags gives them.
-func testConfig(t *testing.T, target string) config {
-	cfg := config{web: t.TempDir(), target: target, proxyConfig: proxyConfig{logFormat: "text", logLevel: "debug", limits: defaultLimits()}}
-	return cfg
-}
-
-func startProxy(t *testing.T, target string, edit func(*config)) *testProxy {
-	t.Helper()
-	cfg := testConfig(t, target)
-	if edit != nil {
-		edit(&cfg)
-	}
-	logs := &syncBuffer{}
-	h, p, err := newHandler(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: redact})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The server run() makes, with its timeouts.
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config = newHTTPServer(h, cfg.limits, slog.New(slog.NewTextHandler(logs, nil)))
-	srv.Start()
-	tp := &testProxy{srv: srv, p: p, logs: logs, ws: "ws" + strings.TrimPrefix(srv.URL, "http") + "/websockify?token=secret"}
-	t.Cleanup(func() {
-		tp.shutdown(t)
-		srv.Close()
-		if t.Failed() {
-			t.Logf("proxy log:\n%s", logs)
-		}
-	})
-	return tp
-}
-
-// shutdown waits for every proxied connection to end, so its log line
-// and capture are complete.
-func (tp *testProxy) shutdown(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := tp.p.Shutdown(ctx); err != nil {
-		t.Error(err)
-	}
-}
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -560,44 +457,21 @@ func TestNoGoroutineLeak(t *testing.T) {
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
-	web := t.TempDir()
-	os.WriteFile(filepath.Join(web, "spice_auto.html"), []byte("<!doctype html>"), 0o644)
-	target := startTarget(t, echo)
-	logs := &syncBuffer{}
-	sigs := make(chan os.Signal, 2)
-	errc := make(chan error, 1)
-	cfg := testConfig(t, target)
-	cfg.listen, cfg.web = "127.0.0.1:0", web
+	cfg := testConfig(t, startTarget(t, echo))
+	cfg.web = webDir(t)
 	cfg.limits.drainTimeout = 0
-	go func() {
-		errc <- run(cfg, slog.New(slog.NewTextHandler(logs, nil)), sigs)
-	}()
-	var page string
-	for deadline := time.Now().Add(5 * time.Second); page == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := regexp.MustCompile(`open (http://[^\s"]+)`).FindStringSubmatch(logs.String()); m != nil {
-			page = m[1]
-		}
+	r := startRun(t, cfg)
+	if !strings.HasSuffix(r.page, "/spice_auto.html") {
+		t.Fatalf("no page URL printed:\n%s", r.logs)
 	}
-	if !strings.HasSuffix(page, "/spice_auto.html") {
-		t.Fatalf("no page URL printed:\n%s", logs)
+	if code, _ := get(t, nil, r.page); code != http.StatusOK {
+		t.Fatalf("GET %s: %d", r.page, code)
 	}
-	resp, err := http.Get(page)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %v %v", page, resp, err)
-	}
-	resp.Body.Close()
 	wctx := testCtx(t)
-	ws := dial(t, wctx, "ws"+strings.TrimPrefix(strings.TrimSuffix(page, "spice_auto.html"), "http")+"websockify", "binary")
+	ws := dial(t, wctx, r.wsURL(), "binary")
 	ws.Write(wctx, websocket.MessageBinary, []byte("hi"))
 	readN(t, wctx, ws, 2)
-	sigs <- os.Interrupt
+	r.sigs <- os.Interrupt
 	expectClose(t, wctx, ws, websocket.StatusGoingAway)
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(shutdownGrace + 5*time.Second):
-		t.Fatal("run did not return after shutdown")
-	}
+	r.wait(t, shutdownGrace+5*time.Second)
 }

@@ -60,11 +60,6 @@ func splitHostPort(t *testing.T, addr string) (string, int) {
 	return host, p
 }
 
-// wsURL is the proxy's websocket URL with a query.
-func (tp *testProxy) wsURL(query string) string {
-	return "ws" + strings.TrimPrefix(tp.srv.URL, "http") + "/websockify" + query
-}
-
 // reach dials with the given query and cookie and returns the greeting
 // of the target reached, or "refused" (closed with 1008 before any
 // byte).

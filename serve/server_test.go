@@ -10,15 +10,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,68 +23,6 @@ import (
 
 	"github.com/coder/websocket"
 )
-
-// running is a run() in a goroutine, with the addresses it logged.
-type running struct {
-	page    string // the page URL
-	metrics string // the /metrics URL, "" without -metrics-listen
-	sigs    chan os.Signal
-	errc    chan error
-	logs    *syncBuffer
-}
-
-func startRun(t *testing.T, cfg config) *running {
-	t.Helper()
-	r := &running{sigs: make(chan os.Signal, 4), errc: make(chan error, 1), logs: &syncBuffer{}}
-	cfg.listen = "127.0.0.1:0"
-	if cfg.metricsListen == "x" {
-		cfg.metricsListen = "127.0.0.1:0"
-	}
-	go func() { r.errc <- run(cfg, slog.New(slog.NewTextHandler(r.logs, nil)), r.sigs) }()
-	pageRE := regexp.MustCompile(`open (https?://[^\s"]+)`)
-	metricsRE := regexp.MustCompile(`msg=metrics url=(\S+)`)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		logs := r.logs.String()
-		if m := pageRE.FindStringSubmatch(logs); m != nil {
-			r.page = m[1]
-		}
-		if m := metricsRE.FindStringSubmatch(logs); m != nil {
-			r.metrics = m[1]
-		}
-		if r.page != "" && (cfg.metricsListen == "" || r.metrics != "") {
-			break
-		}
-	}
-	if r.page == "" {
-		t.Fatalf("run did not start:\n%s", r.logs)
-	}
-	t.Cleanup(func() {
-		select {
-		case r.sigs <- syscall.SIGTERM:
-		default:
-		}
-		select {
-		case <-r.errc:
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-		if t.Failed() {
-			t.Logf("serve log:\n%s", r.logs)
-		}
-	})
-	return r
-}
-
-func (r *running) wsURL() string {
-	u := strings.TrimSuffix(r.page, "spice_auto.html") + "websockify"
-	return "ws" + strings.TrimPrefix(u, "http")
-}
-
-func webDir(t *testing.T) string {
-	web := t.TempDir()
-	os.WriteFile(filepath.Join(web, "spice_auto.html"), []byte("<!doctype html>"), 0o644)
-	return web
-}
 
 func get(t *testing.T, c *http.Client, url string) (int, string) {
 	t.Helper()
@@ -142,15 +77,7 @@ func TestDrain(t *testing.T) {
 	if d := time.Since(start); d < cfg.limits.drainTimeout {
 		t.Fatalf("closed after %v, before the drain timeout", d)
 	}
-	select {
-	case err := <-r.errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-	}
-	r.errc <- nil // for the cleanup
+	r.wait(t, 20*time.Second)
 }
 
 // TestMetricsEndpoint scrapes /metrics after some traffic and refusals.

@@ -140,9 +140,42 @@ func synthetic(t testing.TB) fstest.MapFS {
 	}
 }
 
-// serveTo serves rec to connections made by the returned dialer, the way
-// serve does for websockets, until the test ends. errs receives what
-// Serve returned for each.
+// loadSynthetic loads the synthetic recording with opts.
+func loadSynthetic(t testing.TB, opts Options) *Recording {
+	t.Helper()
+	rec, err := Load(synthetic(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// servePipe serves rec until ctx ends on one end of a pipe, the way serve
+// does for a websocket, and returns the other end; done receives what
+// Serve returned.
+func servePipe(ctx context.Context, rec *Recording) (client net.Conn, done <-chan error) {
+	client, server := net.Pipe()
+	ch := make(chan error, 1)
+	go func() { ch <- rec.Serve(ctx, server) }()
+	return client, ch
+}
+
+// served waits up to 5 s for what Serve returned on done; if it has not
+// returned by then, the test fails with what.
+func served(t testing.TB, done <-chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal(what)
+		return nil
+	}
+}
+
+// serveTo serves rec to connections made by the returned dialer, as
+// servePipe does, until the test ends. errs receives what Serve returned
+// for each.
 func serveTo(t testing.TB, rec *Recording) (dial func(context.Context) (io.ReadWriteCloser, error), errs <-chan error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan error, 64)
@@ -152,9 +185,9 @@ func serveTo(t testing.TB, rec *Recording) (dial func(context.Context) (io.ReadW
 		wg.Wait()
 	})
 	return func(context.Context) (io.ReadWriteCloser, error) {
-		client, server := net.Pipe()
+		client, done := servePipe(ctx, rec)
 		wg.Go(func() {
-			err := rec.Serve(ctx, server)
+			err := <-done
 			select {
 			case ch <- err:
 			default:

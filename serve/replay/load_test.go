@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"image"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -200,10 +199,7 @@ func FuzzLoad(f *testing.F) {
 // FuzzServeClient: whatever a client sends, Serve ends once the client
 // has closed, with no panic.
 func FuzzServeClient(f *testing.F) {
-	rec, err := Load(synthetic(f), Options{Hold: 10 * time.Millisecond})
-	if err != nil {
-		f.Fatal(err)
-	}
+	rec := loadSynthetic(f, Options{Hold: 10 * time.Millisecond})
 	for _, id := range []spice.ChannelID{mainID, displayID, inputsID, {Type: spice.ChannelCursor}} {
 		link := (&spice.LinkMess{ConnectionID: testSession, ChannelType: id.Type, ChannelID: id.ID, CommonCaps: commonCaps}).AppendLink(nil)
 		fr := spice.Frame{Mini: true}
@@ -212,16 +208,10 @@ func FuzzServeClient(f *testing.F) {
 	}
 	f.Add([]byte("REDQ\x02\x00\x00\x00\x02\x00\x00\x00\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		client, server := net.Pipe()
-		done := make(chan error, 1)
-		go func() { done <- rec.Serve(t.Context(), server) }()
+		client, done := servePipe(t.Context(), rec)
 		go io.Copy(io.Discard, client)
 		client.Write(in)
 		client.Close()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatal("Serve did not end after the client closed")
-		}
+		served(t, done, "Serve did not end after the client closed")
 	})
 }

@@ -55,10 +55,7 @@ func TestServeXspiceFixture(t *testing.T) {
 // TestServeLoops: the synthetic screen goes A, then B at 300 ms, and after
 // the hold starts again at A, pass after pass.
 func TestServeLoops(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{Hold: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{Hold: 200 * time.Millisecond})
 	if rec.Period != 500*time.Millisecond {
 		t.Fatalf("period %v, want 500ms (the display's 300 ms and the hold)", rec.Period)
 	}
@@ -78,10 +75,7 @@ func TestServeLoops(t *testing.T) {
 // messages that undo the last one and skips the primary surface's
 // creation, one period after the first.
 func TestServeLoopResets(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{Hold: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{Hold: 200 * time.Millisecond})
 	dial, _ := serveTo(t, rec)
 	conn, res := rawLink(t, dial, spice.LinkMess{ConnectionID: testSession, ChannelType: spice.ChannelDisplay, CommonCaps: commonCaps})
 	if res != spice.LinkErrOK {
@@ -120,10 +114,7 @@ func TestServeLoopResets(t *testing.T) {
 // TestServeLinkRefusals: what spice-server would answer a link the
 // recording cannot serve.
 func TestServeLinkRefusals(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{})
 	dial, errs := serveTo(t, rec)
 	for _, tc := range []struct {
 		name string
@@ -158,10 +149,7 @@ func TestServeLinkRefusals(t *testing.T) {
 // messages framed with serials, without the padding of the network-test
 // PING, and a NAME only if it takes one.
 func TestServeFullHeaders(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{Name: "demo", Notice: "a recording"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{Name: "demo", Notice: "a recording"})
 	dial, _ := serveTo(t, rec)
 	caps := spice.Caps(nil).With(spice.CommonCapAuthSpice) // no auth selection, no mini header
 	conn, res := rawLink(t, dial, spice.LinkMess{ChannelType: spice.ChannelMain, CommonCaps: caps})
@@ -204,10 +192,7 @@ func TestServeFullHeaders(t *testing.T) {
 // TestServeMotionAck: the inputs channel acknowledges motion in bunches,
 // as a server does, and nothing else the client sends.
 func TestServeMotionAck(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{})
 	dial, _ := serveTo(t, rec)
 	conn, res := rawLink(t, dial, spice.LinkMess{ConnectionID: testSession, ChannelType: spice.ChannelInputs, CommonCaps: commonCaps})
 	if res != spice.LinkErrOK {
@@ -237,10 +222,7 @@ func TestServeMotionAck(t *testing.T) {
 // TestServeManyViewers: several clients at once each get their own
 // replay, from the start.
 func TestServeManyViewers(t *testing.T) {
-	rec, err := Load(synthetic(t), Options{Hold: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{Hold: 200 * time.Millisecond})
 	dial, _ := serveTo(t, rec)
 	var viewers []*viewer
 	for i := range 6 {
@@ -265,10 +247,7 @@ func TestServeManyViewers(t *testing.T) {
 func TestServeHostileClients(t *testing.T) {
 	defer func(d time.Duration) { linkTimeout = d }(linkTimeout)
 	linkTimeout = 300 * time.Millisecond
-	rec, err := Load(synthetic(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := loadSynthetic(t, Options{})
 	link := (&spice.LinkMess{ConnectionID: testSession, ChannelType: spice.ChannelInputs, CommonCaps: commonCaps}).AppendLink(nil)
 	for _, tc := range []struct {
 		name string
@@ -284,9 +263,7 @@ func TestServeHostileClients(t *testing.T) {
 		{"sasl", append(link, 2, 0, 0, 0), true, "auth mechanism 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			client, server := net.Pipe()
-			done := make(chan error, 1)
-			go func() { done <- rec.Serve(context.Background(), server) }()
+			client, done := servePipe(context.Background(), rec)
 			go io.Copy(io.Discard, client)
 			go func() {
 				client.Write(tc.send)
@@ -294,13 +271,8 @@ func TestServeHostileClients(t *testing.T) {
 					client.Close()
 				}
 			}()
-			select {
-			case err := <-done:
-				if err == nil || !strings.Contains(err.Error(), tc.want) {
-					t.Errorf("Serve returned %v, want an error mentioning %q", err, tc.want)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Serve did not return")
+			if err := served(t, done, "Serve did not return"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Serve returned %v, want an error mentioning %q", err, tc.want)
 			}
 			client.Close()
 		})
@@ -337,13 +309,8 @@ func TestServeHostileClients(t *testing.T) {
 func TestServeStopsReaders(t *testing.T) {
 	defer func(d time.Duration) { writeTimeout = d }(writeTimeout)
 	writeTimeout = 300 * time.Millisecond
-	rec, err := Load(synthetic(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, server := net.Pipe()
-	done := make(chan error, 1)
-	go func() { done <- rec.Serve(context.Background(), server) }()
+	rec := loadSynthetic(t, Options{})
+	client, done := servePipe(context.Background(), rec)
 	client.Write((&spice.LinkMess{ConnectionID: testSession, ChannelType: spice.ChannelDisplay, CommonCaps: commonCaps}).AppendLink(nil))
 	if _, err := spice.ReadLinkReply(client); err != nil {
 		t.Fatal(err)
@@ -352,28 +319,17 @@ func TestServeStopsReaders(t *testing.T) {
 	if _, err := spice.ReadLinkResult(client); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if !errors.Is(err, errWriteTimeout) {
-			t.Errorf("Serve returned %v, want errWriteTimeout", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a client that does not read was kept")
+	if err := served(t, done, "a client that does not read was kept"); !errors.Is(err, errWriteTimeout) {
+		t.Errorf("Serve returned %v, want errWriteTimeout", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	client, server = net.Pipe()
-	go func() { done <- rec.Serve(ctx, server) }()
+	client, done = servePipe(ctx, rec)
 	go io.Copy(io.Discard, client)
 	client.Write((&spice.LinkMess{ChannelType: spice.ChannelMain, CommonCaps: commonCaps}).AppendLink(nil))
 	time.Sleep(50 * time.Millisecond)
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Serve returned %v after cancel, want context.Canceled", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after cancel")
+	if err := served(t, done, "Serve did not return after cancel"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve returned %v after cancel, want context.Canceled", err)
 	}
 }
