@@ -431,7 +431,7 @@ func (v *videoStream) draw(p *videoPending, ready time.Time) {
 		d.invalidated = true
 	}
 	d.mu.Unlock()
-	if invalidate && d.ch.id.ID == 0 {
+	if invalidate { // every display channel's monitors are on the canvas (monitors.go)
 		d.c.cfg.Sink.Invalidate()
 	}
 }

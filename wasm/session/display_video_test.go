@@ -8,6 +8,7 @@ import (
 	"image"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -386,5 +387,39 @@ func TestVideoMJPEGFramesTimed(t *testing.T) {
 	}
 	if got := invalidReports(t, ch); len(got) != 0 {
 		t.Errorf("invalid reports %v after one bad frame", got)
+	}
+}
+
+// invalidations counts Sink.Invalidate calls.
+type invalidations struct {
+	*recSink
+	n atomic.Int32
+}
+
+func (s *invalidations) Invalidate() { s.n.Add(1) }
+
+// A picture drawn by the presenter of a stream on a second display
+// channel repaints the canvas too: every channel's monitors are on it.
+func TestVideoOnSecondDisplayRepaints(t *testing.T) {
+	sink := &invalidations{recSink: newRecSink()}
+	c := New(Config{Sink: sink})
+	t.Cleanup(c.caches.close)
+	ch := &channel{client: c, id: spice.ChannelID{Type: spice.ChannelDisplay, ID: 1}, conn: discardConn{}, out: newSendQueue()}
+	ch.frame.Mini = true
+	d := newDisplay(c, ch)
+	handleOK(t, d, spice.MsgTypeDisplaySurfaceCreate, surfaceCreateBody(0, 64, 64, spice.SurfaceFmt32xRGB, spice.SurfaceFlagPrimary))
+	handleOK(t, d, spice.MsgTypeDisplayStreamCreate, streamCreateBody(2, spice.StreamFlagTopDown, 8, 8, 16, 8))
+	d.mu.Lock()
+	d.invalidated = false // as after a presentation
+	d.primary.Damage.Reset()
+	d.mu.Unlock()
+	before := sink.n.Load()
+	handleOK(t, d, spice.MsgTypeDisplayStreamData, streamDataBody(2, smallJPEG(t, 16, 8, false)))
+	deadline := time.Now().Add(5 * time.Second)
+	for sink.n.Load() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("a frame drawn on display channel 1 asked for no repaint within 5 s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
