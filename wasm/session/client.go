@@ -94,9 +94,9 @@ type Client struct {
 	scr    screens  // every display channel's monitors on the canvas (monitors.go)
 	sound  sound    // multimedia clock and sound channels (sound.go)
 
-	// dialTimeout, linkTimeout and startTimeout are the package
-	// constants; tests shorten them.
-	dialTimeout, linkTimeout, startTimeout time.Duration
+	// dialTimeout, linkTimeout, startTimeout and waitForChannelsLimit
+	// are the package constants; tests shorten them.
+	dialTimeout, linkTimeout, startTimeout, waitForChannelsLimit time.Duration
 
 	wg sync.WaitGroup
 }
@@ -107,7 +107,7 @@ func New(cfg Config) *Client {
 		cfg.Sink = nopSink{}
 	}
 	c := &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
-		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout}
+		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout, waitForChannelsLimit: waitForChannelsLimit}
 	c.scr.log = c.log
 	return c
 }
@@ -257,6 +257,13 @@ func (c *Client) closeAll() {
 // of messages (WAIT_FOR_CHANNELS, INVAL_ALL_PIXMAPS). A channel the client
 // has not linked cannot be waited for; spice-gtk skips those too.
 func (c *Client) waitFor(ctx context.Context, waits []spice.WaitForChannel) error {
+	// A server asks this to keep its channels in step; one that names a
+	// serial never reached would stop the channel for good, silently. So
+	// the whole message waits at most waitForChannelsLimit, then the
+	// channel goes on with a warning: a console out of step for a moment
+	// beats a frozen one.
+	wctx, cancel := context.WithTimeout(ctx, c.waitForChannelsLimit)
+	defer cancel()
 	for _, w := range waits {
 		c.mu.Lock()
 		ch := c.channels[spice.ChannelID{Type: w.ChannelType, ID: w.ChannelID}]
@@ -264,12 +271,20 @@ func (c *Client) waitFor(ctx context.Context, waits []spice.WaitForChannel) erro
 		if ch == nil {
 			continue
 		}
-		if err := ch.progress.wait(ctx, w.Serial); err != nil {
-			return err
+		if err := ch.progress.wait(wctx, w.Serial); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.log("warn", "WAIT_FOR_CHANNELS: "+ch.name()+" did not reach message "+errfmt.Int(w.Serial)+
+				" in "+c.waitForChannelsLimit.String()+"; going on")
+			return nil
 		}
 	}
 	return nil
 }
+
+// waitForChannelsLimit bounds one WAIT_FOR_CHANNELS.
+const waitForChannelsLimit = 10 * time.Second
 
 type nopSink struct{}
 

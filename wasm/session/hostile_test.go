@@ -623,3 +623,45 @@ func FuzzPickChannels(f *testing.F) {
 		}
 	})
 }
+
+// A WAIT_FOR_CHANNELS naming a message another channel never reaches
+// holds the channel for the limit only, then it goes on with a warning;
+// one the other channel reaches returns as soon as it does.
+func TestWaitForChannelsBounded(t *testing.T) {
+	sink := newRecSink()
+	c := New(Config{Sink: sink})
+	t.Cleanup(c.caches.close)
+	c.waitForChannelsLimit = 100 * time.Millisecond
+	cursor := &channel{client: c, id: spice.ChannelID{Type: spice.ChannelCursor}}
+	c.channels[cursor.id] = cursor
+	never := []spice.WaitForChannel{{ChannelType: spice.ChannelCursor, Serial: 1 << 40}}
+	if err := c.waitFor(context.Background(), never); err != nil {
+		t.Fatalf("a wait for a message never reached: %v, want the channel to go on", err)
+	}
+	if !sink.hasLog("did not reach message") {
+		t.Errorf("no warning after the wait gave up; logs %q", sink.logs)
+	}
+
+	c.waitForChannelsLimit = time.Minute
+	done := make(chan error, 1)
+	go func() {
+		done <- c.waitFor(context.Background(), []spice.WaitForChannel{{ChannelType: spice.ChannelCursor, Serial: 2}})
+	}()
+	cursor.progress.advance()
+	cursor.progress.advance()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait did not end when the cursor channel reached message 2")
+	}
+
+	// Disconnecting ends a wait at once, as an error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.waitFor(ctx, never); !errors.Is(err, context.Canceled) {
+		t.Errorf("a wait when the session ends: %v, want context.Canceled", err)
+	}
+}
