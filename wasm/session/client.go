@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"spiceweb/wasm/internal/errfmt"
@@ -94,6 +95,11 @@ type Client struct {
 	scr    screens  // every display channel's monitors on the canvas (monitors.go)
 	sound  sound    // multimedia clock and sound channels (sound.go)
 
+	// surfacePixels are the pixels of every display channel's surfaces,
+	// against surfaceBudget (sessionSurfacePixels; tests lower it).
+	surfacePixels atomic.Int64
+	surfaceBudget int64
+
 	// dialTimeout, linkTimeout, startTimeout and waitForChannelsLimit
 	// are the package constants; tests shorten them.
 	dialTimeout, linkTimeout, startTimeout, waitForChannelsLimit time.Duration
@@ -107,7 +113,8 @@ func New(cfg Config) *Client {
 		cfg.Sink = nopSink{}
 	}
 	c := &Client{cfg: cfg, channels: map[spice.ChannelID]*channel{}, caches: newCaches(),
-		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout, waitForChannelsLimit: waitForChannelsLimit}
+		dialTimeout: dialTimeout, linkTimeout: linkTimeout, startTimeout: startTimeout, waitForChannelsLimit: waitForChannelsLimit,
+		surfaceBudget: sessionSurfacePixels}
 	c.scr.log = c.log
 	return c
 }

@@ -25,6 +25,12 @@ const maxSurfaces = 10000
 // guest's video memory.
 const surfacePixelBudget = 3 * raster.MaxPixels
 
+// sessionSurfacePixels bounds the surfaces of all display channels of a
+// session together (256 MiB of RGBA): a server may open a display channel
+// per monitor, each with its own surfaces. Four 4096x2160 monitors take
+// 141 MiB.
+const sessionSurfacePixels = 4 * raster.MaxPixels
+
 // display is the state of one display channel (channel-display.c).
 type display struct {
 	c  *Client
@@ -279,15 +285,22 @@ func (d *display) surfaceCreate(ctx context.Context, body []byte) error {
 		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.removeSurface(m.SurfaceID) // a new surface replaces one with its id
-	if n := int(m.Width) * int(m.Height); d.pixels+n > d.budget {
+	n := int(m.Width) * int(m.Height)
+	if d.pixels+n > d.budget {
 		return errors.New(surfaceName(&m) + ": the server's surfaces would exceed " + errfmt.Int(d.budget*4>>20) + " MiB")
+	}
+	if total := d.c.surfacePixels.Add(int64(n)); total > d.c.surfaceBudget {
+		d.c.surfacePixels.Add(-int64(n))
+		return errors.New(surfaceName(&m) + ": the server's surfaces on all its display channels would exceed " +
+			errfmt.Int(d.c.surfaceBudget*4>>20) + " MiB")
 	}
 	s, err := raster.NewSurface(int(m.Width), int(m.Height), f)
 	if err != nil {
+		d.c.surfacePixels.Add(-int64(n))
 		return errfmt.Wrap(surfaceName(&m), err)
 	}
 	d.surfaces[m.SurfaceID] = s
-	d.pixels += s.W * s.H
+	d.pixels += n
 	if m.Flags&spice.SurfaceFlagPrimary != 0 {
 		d.primaryID, d.primary = m.SurfaceID, s
 		d.c.scr.update(d, true)
@@ -316,6 +329,7 @@ func (d *display) removeSurface(id uint32) {
 		return
 	}
 	d.pixels -= s.W * s.H
+	d.c.surfacePixels.Add(-int64(s.W * s.H))
 	delete(d.surfaces, id)
 	if s == d.primary {
 		d.primary = nil

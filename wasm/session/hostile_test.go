@@ -454,6 +454,36 @@ func TestSessionSurfaceBeyondBudget(t *testing.T) {
 	}
 }
 
+// The session's budget bounds the surfaces of all display channels
+// together: a server opening a channel per monitor cannot multiply the
+// per-channel budget. A destroyed surface gives its pixels back.
+func TestSessionSurfacesBudgetAcrossChannels(t *testing.T) {
+	c := New(Config{})
+	c.surfaceBudget = 100 * 100
+	create := func(d *display, id, w, h uint32) error {
+		return d.surfaceCreate(context.Background(), spicetest.SurfaceCreate(id, w, h, spice.SurfaceFmt32xRGB, 0))
+	}
+	d0 := newDisplay(c, &channel{client: c, id: display0})
+	d1 := newDisplay(c, &channel{client: c, id: spice.ChannelID{Type: spice.ChannelDisplay, ID: 1}})
+	if err := create(d0, 1, 100, 60); err != nil {
+		t.Fatal(err)
+	}
+	err := create(d1, 1, 100, 50)
+	if err == nil || !strings.Contains(err.Error(), "on all its display channels would exceed") {
+		t.Fatalf("a second channel's surface beyond the session's budget: %v, want an error naming it", err)
+	}
+	if err := create(d1, 1, 100, 40); err != nil {
+		t.Fatalf("a second channel's surface within the budget: %v", err)
+	}
+	d0.removeSurface(1)
+	if err := create(d1, 2, 100, 60); err != nil {
+		t.Errorf("after the first channel's surface went: %v", err)
+	}
+	if got := c.surfacePixels.Load(); got != 100*100 {
+		t.Errorf("session surface pixels %d, want %d", got, 100*100)
+	}
+}
+
 // TestSessionPingFlood: a PING flood on the main channel and one on the
 // display channel interleaved with draws. Every PING is answered and a
 // FILL sent after the flood is presented. The counts are a fifth of the
