@@ -24,6 +24,11 @@ import (
 type mjpegStream struct {
 	d  *display
 	id uint32
+	// stale says whether frame seq's time has passed while a later
+	// frame waits: its picture would be dropped, so it is not decoded
+	// (spice-gtk's MJPEG decoder drops such frames before decoding too,
+	// which is what keeps a loaded machine from falling further behind).
+	stale func(seq int64) bool
 	// tables is the channel goroutine's (Decode's): frames borrow the
 	// tables of the frames before them, so they are completed in order.
 	tables jpeg.Stream
@@ -94,7 +99,12 @@ func (m *mjpegStream) bad(err error) error {
 	return nil
 }
 
-var errStreamClosed = errors.New("stream closed")
+var (
+	errStreamClosed = errors.New("stream closed")
+	// errStale is Next's answer for a frame not decoded because its time
+	// had passed and a later frame waited: dropped as late.
+	errStale = errors.New("late, not decoded")
+)
 
 func (m *mjpegStream) Next(ctx context.Context, dst *raster.Image) (int64, error) {
 	m.mu.Lock()
@@ -117,7 +127,10 @@ func (m *mjpegStream) Next(ctx context.Context, dst *raster.Image) (int64, error
 	m.mu.Unlock()
 
 	err := f.err
-	if err == nil {
+	switch {
+	case err == nil && m.stale != nil && m.stale(f.seq):
+		err = errStale
+	case err == nil:
 		err = m.d.decodeMJPEG(ctx, f.jfif, dst)
 	}
 
@@ -130,6 +143,8 @@ func (m *mjpegStream) Next(ctx context.Context, dst *raster.Image) (int64, error
 	case err == nil:
 		m.badRun = 0
 		return f.seq, nil
+	case err == errStale:
+		return f.seq, errStale
 	case ctx.Err() != nil:
 		return 0, ctx.Err()
 	}

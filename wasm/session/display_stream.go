@@ -79,7 +79,8 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 	case raster.CheckSize(int(m.SrcWidth), int(m.SrcHeight)) != nil:
 		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
 	case m.CodecType == spice.VideoCodecMJPEG:
-		d.openVideo(ctx, st, m.ID, newMJPEGStream(d, m.ID))
+		mj := newMJPEGStream(d, m.ID)
+		mj.stale = d.openVideo(ctx, st, m.ID, mj).stale
 	default:
 		var vs VideoStream
 		if vs, err = d.openDecoder(m.CodecType, int(m.SrcWidth), int(m.SrcHeight)); err == nil {

@@ -61,8 +61,9 @@ type VideoStats struct {
 	Presented      int
 	PresentLatency [LatencyBuckets]int
 	// Of the dropped: NoPicture, frames the decoder gave no picture
-	// for; DecodedLate, pictures that came after their frame's time
-	// (frames that arrived Late among them).
+	// for; DecodedLate, frames whose time passed before their picture
+	// could be shown (frames that arrived Late among them; MJPEG frames
+	// are then not decoded at all).
 	NoPicture, DecodedLate int
 	// Margin[i] counts frames that arrived (i - MarginOffset) *
 	// MarginStep ahead of the clock (negative: late), clamped to the ends.
@@ -166,12 +167,31 @@ func (d *display) openDecoder(codec uint8, w, h int) (VideoStream, error) {
 }
 
 // openVideo starts st's presenter over dec.
-func (d *display) openVideo(ctx context.Context, st *stream, id uint32, dec VideoStream) {
+func (d *display) openVideo(ctx context.Context, st *stream, id uint32, dec VideoStream) *videoStream {
 	pctx, cancel := context.WithCancel(ctx)
 	v := &videoStream{d: d, st: st, id: id, dec: dec, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	v.cond = sync.NewCond(&v.mu)
 	st.video = v
 	go v.present(pctx)
+	return v
+}
+
+// stale says whether frame seq, handed over and without a picture yet,
+// would be dropped as late once decoded: its time has passed and a later
+// frame waits (waitFor drops it then, settling or not).
+func (v *videoStream) stale(seq int64) bool {
+	now, ok := v.d.c.MMTime()
+	if !ok {
+		return false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for i, p := range v.pending {
+		if p.seq == seq {
+			return i+1 < len(v.pending) && mmDiff(p.mm, now) < 0
+		}
+	}
+	return false
 }
 
 // close ends the stream's decoding; pictures not drawn are dropped.
@@ -300,10 +320,18 @@ func (v *videoStream) present(ctx context.Context) {
 		seq, err := v.dec.Next(ctx, &v.pic)
 		decoded := time.Now()
 		v.mu.Lock()
-		if errors.Is(err, ErrNoPicture) {
+		if errors.Is(err, ErrNoPicture) || err == errStale {
+			late := err == errStale
 			for len(v.pending) > 0 && v.pending[0].seq <= seq {
 				v.pending = v.pending[1:]
-				d.countStream(v.st, func(s *VideoStats) { s.Dropped++; s.NoPicture++ })
+				d.countStream(v.st, func(s *VideoStats) {
+					s.Dropped++
+					if late {
+						s.DecodedLate++
+					} else {
+						s.NoPicture++
+					}
+				})
 			}
 			v.cond.Broadcast()
 			v.mu.Unlock()

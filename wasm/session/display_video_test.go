@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"spiceweb/wasm/codec/jpeg"
 	"spiceweb/wasm/raster"
 	"spiceweb/wasm/spice"
 )
@@ -421,5 +422,38 @@ func TestVideoOnSecondDisplayRepaints(t *testing.T) {
 			t.Fatal("a frame drawn on display channel 1 asked for no repaint within 5 s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// Late MJPEG frames with a later frame waiting are not decoded at all:
+// their pictures would be dropped (spice-gtk's MJPEG decoder does the
+// same), which keeps a loaded machine from falling further behind.
+func TestVideoMJPEGLateFramesNotDecoded(t *testing.T) {
+	d, _ := videoTestDisplay(t, Config{})
+	var decodes atomic.Int32
+	d.jpegs.goDecode = func(jfif []byte, dst *raster.Image) error {
+		decodes.Add(1)
+		return jpeg.Decode(jfif, dst)
+	}
+	d.c.setMMTime(5000)
+	handleOK(t, d, spice.MsgTypeDisplayStreamCreate, streamCreateBody(2, spice.StreamFlagTopDown, 8, 8, 16, 8))
+	frame := smallJPEG(t, 16, 8, false)
+	// The presenter waits to decode (the first frame, if it took it yet)
+	// while the others arrive.
+	d.jpegMu.Lock()
+	for i := range 5 {
+		handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, uint32(1000+i), frame))
+	}
+	d.jpegMu.Unlock()
+	fillWorks(t, d, 0x55) // settles: the latest frame is drawn
+	if got := pixelAt(d, 12, 12); got == 0 {
+		t.Error("the latest frame was not drawn before the fill")
+	}
+	st := d.c.VideoStats()
+	if n := decodes.Load(); n < 1 || n > 2 {
+		t.Errorf("%d frames decoded, want the latest, and the first if the presenter took it before the rest came", n)
+	}
+	if st.Shown != 1 || st.DecodedLate != 4 || st.NoPicture != 0 {
+		t.Errorf("stats %+v, want 1 shown, 4 dropped as late", st)
 	}
 }
