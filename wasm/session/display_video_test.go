@@ -378,10 +378,14 @@ func TestVideoMJPEGFramesTimed(t *testing.T) {
 	d.c.setMMTime(2000)
 	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 1900, frame))
 	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 1901, frame))
+	fillWorks(t, d, 0x55)
+	if st := d.c.VideoStats(); st.Shown != 2 || st.DecodedLate != 1 {
+		t.Errorf("stats %+v, want the late frame followed by another dropped, the latest shown as a draw followed", st)
+	}
 	// A frame that does not decode, last before the draw: nobody waits
 	// for its picture, and one bad frame does not give the stream up.
 	handleOK(t, d, spice.MsgTypeDisplayStreamData, videoDataBody(2, 2100, []byte{0xde, 0xad}))
-	fillWorks(t, d, 0x55)
+	fillWorks(t, d, 0x56)
 	st := d.c.VideoStats()
 	if st.Frames != 4 || st.Shown != 2 || st.DecodedLate != 1 || st.NoPicture != 1 || st.Failed != 0 {
 		t.Errorf("stats %+v, want 4 frames: 2 shown, 1 dropped as late, 1 without a picture, none failed", st)
