@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,8 +86,8 @@ func (m ConsoleEntry) String() string {
 
 // firefoxReply and firefoxEvent are the driver's two kinds of line.
 type firefoxReply struct {
-	Value json.RawMessage `json:"value"` // absent for undefined
-	Error string          `json:"error"`
+	JSON  *string `json:"json"` // an evaluation's value as JSON; nil for undefined
+	Error string  `json:"error"`
 }
 
 type firefoxEvent struct {
@@ -95,6 +96,15 @@ type firefoxEvent struct {
 	PID     int    `json:"pid"`
 	Error   string `json:"error"`
 	ConsoleEntry
+}
+
+// firefoxPrefs are set in every test profile, under FirefoxOptions.Prefs
+// (puppeteer adds its own, which keep Firefox off the network).
+var firefoxPrefs = map[string]any{
+	// A machine without a sound device (CI) leaves every AudioContext
+	// suspended for good, resume() never settling; Firefox's mock audio
+	// backend runs them as Chromium's headless fake output does.
+	"media.cubeb.force_mock_context": true,
 }
 
 // firefoxDriverDir is e2e/firefox, where driver.mjs and its package.json live.
@@ -140,12 +150,14 @@ func StartFirefox(t testing.TB, opts FirefoxOptions) *Firefox {
 	if err := os.Mkdir(f.profile, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	prefs := maps.Clone(firefoxPrefs)
+	maps.Copy(prefs, opts.Prefs)
 	config, err := json.Marshal(map[string]any{
 		"executablePath": ToolFirefox.Path,
 		"profile":        f.profile,
 		"width":          opts.WindowWidth,
 		"height":         opts.WindowHeight,
-		"prefs":          opts.Prefs,
+		"prefs":          prefs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -307,13 +319,13 @@ func (f *Firefox) send(cmd map[string]any) error {
 
 // call sends a command and waits, at most actionTimeout and while ctx
 // lasts, for its answer.
-func (f *Firefox) call(ctx context.Context, cmd map[string]any) (json.RawMessage, error) {
+func (f *Firefox) call(ctx context.Context, cmd map[string]any) (firefoxReply, error) {
 	ch := make(chan firefoxReply, 1)
 	f.mu.Lock()
 	if f.gone != nil {
 		err := f.gone
 		f.mu.Unlock()
-		return nil, fmt.Errorf("firefox driver: %v", err)
+		return firefoxReply{}, fmt.Errorf("firefox driver: %v", err)
 	}
 	f.nextID++
 	id := f.nextID
@@ -322,22 +334,22 @@ func (f *Firefox) call(ctx context.Context, cmd map[string]any) (json.RawMessage
 	cmd["id"] = id
 	if err := f.send(cmd); err != nil {
 		f.forget(id)
-		return nil, fmt.Errorf("firefox driver: %v", err)
+		return firefoxReply{}, fmt.Errorf("firefox driver: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
 	select {
 	case r, ok := <-ch:
 		if !ok {
-			return nil, fmt.Errorf("firefox driver: %v", f.goneErr())
+			return r, fmt.Errorf("firefox driver: %v", f.goneErr())
 		}
 		if r.Error != "" {
-			return nil, errors.New(r.Error)
+			return r, errors.New(r.Error)
 		}
-		return r.Value, nil
+		return r, nil
 	case <-ctx.Done():
 		f.forget(id)
-		return nil, fmt.Errorf("firefox %s: %w", cmd["op"], ctx.Err())
+		return firefoxReply{}, fmt.Errorf("firefox %s: %w", cmd["op"], ctx.Err())
 	}
 }
 
@@ -371,14 +383,11 @@ func (f *Firefox) tb() testing.TB { return f.t }
 
 // evalJSON implements Page.
 func (f *Firefox) evalJSON(ctx context.Context, expr string) ([]byte, error) {
-	v, err := f.call(ctx, map[string]any{"op": "eval", "expr": expr})
-	if err != nil {
+	r, err := f.call(ctx, map[string]any{"op": "eval", "expr": expr})
+	if err != nil || r.JSON == nil {
 		return nil, err
 	}
-	if len(v) == 0 {
-		return nil, nil
-	}
-	return v, nil
+	return []byte(*r.JSON), nil
 }
 
 // Navigate loads url in the tab and waits for its load event.

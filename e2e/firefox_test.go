@@ -24,8 +24,9 @@ import (
 // secure contexts, input events, and what Firefox logs.
 
 // TestFirefoxDriver checks the driver itself on a blank page: values and
-// errors of evaluations, promises, canvas reads and what the console
-// collects.
+// errors of evaluations, promises, canvas reads, what the console
+// collects, and that evaluations, unlike a click, give the page no user
+// activation (puppeteer's own evaluate would).
 func TestFirefoxDriver(t *testing.T) {
 	requireFirefox(t)
 	t.Parallel()
@@ -90,6 +91,16 @@ func TestFirefoxDriver(t *testing.T) {
 	if n := len(f.ConsoleErrors()); n != 2 {
 		t.Errorf("%d console errors, want 2 (the error and the exception): %v", n, f.ConsoleErrors())
 	}
+
+	if Eval[bool](f, `navigator.userActivation.hasBeenActive`) {
+		t.Error("the page has had user activation from evaluations alone")
+	}
+	if err := f.Click(5, 5); err != nil {
+		t.Fatal(err)
+	}
+	if !Eval[bool](f, `navigator.userActivation.hasBeenActive`) {
+		t.Error("a click gave the page no user activation")
+	}
 }
 
 // TestFirefoxConsole: behind Debian's websockify, the client in Firefox
@@ -151,5 +162,181 @@ func TestFirefoxConsole(t *testing.T) {
 				t.Fatalf("the guest received %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// firefoxVideoCounts are the parts of stats().video the video tests read.
+type firefoxVideoCounts struct {
+	Codec     string `json:"codec"`
+	Streams   int    `json:"streams"`
+	Frames    int    `json:"frames"`
+	Shown     int    `json:"shown"`
+	Dropped   int    `json:"dropped"`
+	Presented int    `json:"presented"`
+	Failed    int    `json:"failed"`
+}
+
+// TestFirefoxVideo: Xspice streams an animation (--streaming-video all,
+// VP8 or MJPEG); in Firefox the stream's pictures reach the canvas and,
+// once the animation is gone, the screen equals the X framebuffer:
+//   - mjpeg: on 127.0.0.1 (a secure context) with ?videocodecs=mjpeg;
+//   - vp8: on 127.0.0.1 with the page's own codec list, VP8 through
+//     Firefox's WebCodecs (the test logs what isConfigSupported said for
+//     each codec the client probes);
+//   - insecure-mjpeg: on plain http under a name that is not loopback
+//     (network.dns.localDomains maps console.test to loopback): no
+//     WebCodecs, MJPEG alone advertised, and MJPEG played.
+func TestFirefoxVideo(t *testing.T) {
+	animate := Tool{"animate", "/usr/bin/animate", "imagemagick"}
+	Require(t, append(clientTools, animate)...)
+	requireFirefox(t)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{DisableSurfaces: true,
+		ExtraArgs: []string{"--streaming-video", "all", "--video-codecs", "gstreamer:vp8;spice:mjpeg"}})
+	x.SetRootColor("#336633")
+	x.MouseMove(pointerAt)
+	var frames []string
+	for i := range 12 {
+		p, _ := Plasma(t, 240, 180, 100+i)
+		frames = append(frames, p)
+	}
+	s := StartServe(t, x.Port)
+	f := StartFirefox(t, FirefoxOptions{Prefs: map[string]any{"network.dns.localDomains": "console.test"}})
+
+	for _, tc := range []struct {
+		name, url, codec string
+		secure           bool
+	}{
+		{"mjpeg", fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d&videocodecs=mjpeg", s.URL, s.Port), "mjpeg", true},
+		{"vp8", fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d", s.URL, s.Port), "vp8", true},
+		{"insecure-mjpeg", fmt.Sprintf("http://console.test:%d/spice_auto.html?port=%d", s.Port, s.Port), "mjpeg", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(f.ConsoleTexts())
+			if err := f.NavigateErr(tc.url); err != nil {
+				t.Fatal(err)
+			}
+			waitState(t, f, "connected")
+			ctx := Eval[map[string]any](f, `({secure: isSecureContext, VideoDecoder: typeof VideoDecoder, ImageDecoder: typeof ImageDecoder, origin: location.origin})`)
+			t.Logf("page: %v", ctx)
+			if ctx["secure"] != tc.secure {
+				t.Fatalf("isSecureContext %v, want %v", ctx["secure"], tc.secure)
+			}
+			if tc.secure {
+				// What Firefox says of each codec string the client probes
+				// (wasm/jsbridge/video_js.go videoCodecStrings).
+				probe := Eval[map[string]bool](f, `(async () => {
+					const out = {};
+					for (const codec of ["vp8", "avc1.640028", "vp09.00.40.08", "hev1.1.6.L120.90"]) {
+						try { out[codec] = (await VideoDecoder.isConfigSupported({codec, optimizeForLatency: true})).supported; }
+						catch (e) { out[codec + " (" + e.name + ")"] = false; }
+					}
+					return out;
+				})()`)
+				t.Logf("VideoDecoder.isConfigSupported: %v", probe)
+			} else if ctx["VideoDecoder"] != "undefined" {
+				t.Errorf("an insecure page has VideoDecoder")
+			}
+			var prefs string
+			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
+				for _, text := range f.ConsoleTexts()[before:] {
+					if strings.Contains(text, "video codecs, preferred first") {
+						prefs = text
+						return nil
+					}
+				}
+				return errors.New("not logged yet")
+			})
+			if err != nil {
+				t.Fatalf("e2e: %v", err)
+			}
+			t.Logf("%s", prefs)
+			if !tc.secure && !strings.HasSuffix(strings.TrimSpace(prefs), "preferred first: mjpeg") {
+				t.Errorf("an insecure page advertised %q, want MJPEG alone", prefs)
+			}
+
+			anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
+			stats := func() firefoxVideoCounts {
+				return Eval[firefoxVideoCounts](f, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
+			}
+			var start firefoxVideoCounts
+			err = waitUntil(t.Context(), 60*time.Second, "a video stream", nil, func(ctx context.Context) error {
+				if start = stats(); start.Streams == 0 || start.Frames == 0 {
+					return fmt.Errorf("no stream yet (%+v)", start)
+				}
+				return nil
+			})
+			if err != nil {
+				anim.Stop()
+				t.Fatalf("e2e: %v", err)
+			}
+			time.Sleep(5 * time.Second)
+			end := stats()
+			if err := anim.Stop(); err != nil {
+				t.Logf("stopping animate: %v", err)
+			}
+			t.Logf("over 5 s: %d frames arrived, %d presented; %+v", end.Frames-start.Frames, end.Presented-start.Presented, end)
+			if end.Codec != tc.codec || end.Failed != 0 {
+				t.Errorf("stream codec %q, %d failed; want %s, none failed", end.Codec, end.Failed, tc.codec)
+			}
+			if n := end.Presented - start.Presented; n < 25 {
+				t.Errorf("%d pictures reached the canvas over 5 s of a 25 fps animation, want at least 25", n)
+			}
+			WaitImagesMatch(t, "firefox-after-"+tc.name, 30*time.Second, CanvasSource(f, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+			for _, text := range f.ConsoleTexts()[before:] {
+				if strings.Contains(text, "cannot be decoded") || strings.Contains(text, "WebCodecs:") {
+					t.Errorf("the client failed a stream: %s", text)
+				}
+			}
+		})
+	}
+}
+
+// TestFirefoxSound: with Firefox's own autoplay policy the page's speaker
+// first says sound is blocked, a click lets it play, and a tone from
+// Xspice's playback FIFO plays through the Web Audio graph: the player
+// runs, its context's clock advances, and nothing is logged as an error.
+// What the graph outputs is not checked here: the audio tap of
+// audiotap.go is Chromium's (TestAudioPlayback).
+func TestFirefoxSound(t *testing.T) {
+	Require(t, xspiceTools...)
+	requireFirefox(t)
+	t.Parallel()
+	fifoDir := t.TempDir()
+	x := StartXspice(t, XspiceOptions{AudioFIFODir: fifoDir, Width: 640, Height: 480})
+	s := StartServe(t, x.Port)
+	f := StartFirefox(t, FirefoxOptions{})
+	f.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d", s.URL, s.Port))
+	waitState(t, f, "connected")
+	f.WaitJS(`SpiceWeb.pageConsole.playback.state !== "off"`, 20*time.Second)
+	// Firefox blocks sound until a gesture, as Chromium does.
+	f.WaitJS(`document.getElementById("sound").dataset.state === "blocked"`, 10*time.Second)
+	if err := f.Click(5, 5); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitJS(`document.getElementById("sound").dataset.state === "idle"`, 10*time.Second)
+
+	fifo := NewAudioFIFO(t, fifoDir, sigRate)
+	tone := Stereo16(append(Tone(sigRate, 3*sigRate, sigToneHz, sigAmp), make([]float64, sigRate/2)...), sigRight)
+	played := make(chan error, 1)
+	go func() {
+		_, err := fifo.Play(t.Context(), tone)
+		played <- err
+	}()
+	f.WaitJS(`SpiceWeb.pageConsole.playback.state === "playing"`, 20*time.Second)
+	pd := Eval[map[string]any](f, `SpiceWeb.pageConsole.playback`)
+	t.Logf("playback: %v", pd)
+	if pd["codec"] != "raw" || pd["player"] != "worklet" || pd["rate"] != float64(sigRate) || pd["channels"] != 2.0 {
+		t.Errorf("playback %v: want codec raw, player worklet, 48 kHz stereo", pd)
+	}
+	a := Eval[map[string]any](f, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
+	time.Sleep(time.Second)
+	b := Eval[map[string]any](f, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
+	t.Logf("audio stats: %v, a second later %v", a, b)
+	if err := <-played; err != nil {
+		t.Fatal(err)
+	}
+	if got := Eval[string](f, `document.getElementById("sound").dataset.state`); got == "blocked" || got == "failed" {
+		t.Errorf("speaker state %q after the tone", got)
 	}
 }

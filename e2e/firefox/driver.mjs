@@ -9,13 +9,13 @@
 // Once the browser runs it sends {"event":"ready","version","pid"}. Commands are
 //   {"id", "op":"navigate", "url"}              waits for the load event
 //   {"id", "op":"eval", "expr"}                 a promise is awaited; the reply's
-//                                               "value" is the result as JSON,
+//                                               "json" is the value's JSON text,
 //                                               absent for undefined
 //   {"id", "op":"keys", "actions":[{"type":"down"|"up"|"press", "key"}]}
 //   {"id", "op":"mouse", "actions":[{"type":"move"|"click"|"down"|"up", "x", "y", "button"}]}
 //   {"id", "op":"screenshot", "path"}
 //   {"id", "op":"close"}                        closes the browser, then exits
-// Each is answered with {"id","value"} or {"id","error"}. Events come as
+// Each is answered with {"id"} ({"id","json"} for eval) or {"id","error"}. Events come as
 //   {"event":"console","type","text","url","line"} and
 //   {"event":"exception","text","url","line"}.
 // The driver exits when stdin closes or on SIGTERM, closing the browser
@@ -103,12 +103,24 @@ page.on("pageerror", (err) => {
 const ops = {
   async navigate(c) {
     await page.goto(c.url, { waitUntil: "load" });
-    return null;
+    return {};
   },
   async eval(c) {
-    // A string is evaluated as an expression, its promise awaited (BiDi
-    // script.evaluate with awaitPromise).
-    return await page.evaluate(c.expr);
+    // Raw BiDi script.evaluate rather than page.evaluate, which grants the
+    // page user activation on every call (puppeteer passes
+    // userActivation: true): a test's evaluations must not unlock sound,
+    // the clipboard or fullscreen as if the user had clicked. The value
+    // comes back as the page's own JSON text (as CDP's returnByValue), or
+    // not at all for undefined.
+    const { result } = await browser.connection.send("script.evaluate", {
+      expression: `(async () => JSON.stringify(await (\n${c.expr}\n)))()`,
+      target: { context: page.mainFrame()._id },
+      awaitPromise: true,
+      resultOwnership: "none",
+      userActivation: false,
+    });
+    if (result.type === "exception") throw new Error(result.exceptionDetails.text);
+    return result.result.type === "string" ? { json: result.result.value } : {};
   },
   async keys(c) {
     for (const a of c.actions) {
@@ -117,7 +129,7 @@ const ops = {
       else if (a.type === "press") await page.keyboard.press(a.key);
       else throw new Error(`unknown key action ${a.type}`);
     }
-    return null;
+    return {};
   },
   async mouse(c) {
     for (const a of c.actions) {
@@ -128,11 +140,11 @@ const ops = {
       else if (a.type === "up") await page.mouse.up({ button });
       else throw new Error(`unknown mouse action ${a.type}`);
     }
-    return null;
+    return {};
   },
   async screenshot(c) {
     await page.screenshot({ path: c.path, fullPage: true });
-    return null;
+    return {};
   },
 };
 
@@ -167,7 +179,7 @@ async function run(line) {
     return;
   }
   try {
-    send({ id: c.id, value: await op(c) });
+    send({ id: c.id, ...(await op(c)) });
   } catch (e) {
     send({ id: c.id, error: String(e?.message ?? e) });
   }
