@@ -294,49 +294,64 @@ func TestFirefoxVideo(t *testing.T) {
 
 // TestFirefoxSound: with Firefox's own autoplay policy the page's speaker
 // first says sound is blocked, a click lets it play, and a tone from
-// Xspice's playback FIFO plays through the Web Audio graph: the player
-// runs, its context's clock advances, and nothing is logged as an error.
-// What the graph outputs is not checked here: the audio tap of
-// audiotap.go is Chromium's (TestAudioPlayback).
+// Xspice's playback FIFO plays through the Web Audio graph without an
+// error: Opus through WebCodecs' AudioDecoder and the AudioWorklet player
+// on 127.0.0.1; RAW through the page's scheduled player on an insecure
+// page (http://console.test: no AudioWorklet, no WebCodecs). What the
+// graph outputs is not checked here: the audio tap of audiotap.go is
+// Chromium's (TestAudioPlayback).
 func TestFirefoxSound(t *testing.T) {
 	Require(t, xspiceTools...)
 	requireFirefox(t)
 	t.Parallel()
-	fifoDir := t.TempDir()
-	x := StartXspice(t, XspiceOptions{AudioFIFODir: fifoDir, Width: 640, Height: 480})
-	s := StartServe(t, x.Port)
-	f := StartFirefox(t, FirefoxOptions{})
-	f.Navigate(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d", s.URL, s.Port))
-	waitState(t, f, "connected")
-	f.WaitJS(`SpiceWeb.pageConsole.playback.state !== "off"`, 20*time.Second)
-	// Firefox blocks sound until a gesture, as Chromium does.
-	f.WaitJS(`document.getElementById("sound").dataset.state === "blocked"`, 10*time.Second)
-	if err := f.Click(5, 5); err != nil {
-		t.Fatal(err)
-	}
-	f.WaitJS(`document.getElementById("sound").dataset.state === "idle"`, 10*time.Second)
+	for _, tc := range []struct {
+		name, host    string
+		opus          bool
+		codec, player string
+	}{
+		{"opus-worklet", "127.0.0.1", true, "opus", "worklet"},
+		{"raw-insecure", "console.test", false, "raw", "scheduled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fifoDir := t.TempDir()
+			x := StartXspice(t, XspiceOptions{AudioFIFODir: fifoDir, AudioOpus: tc.opus, Width: 640, Height: 480})
+			s := StartServe(t, x.Port)
+			f := StartFirefox(t, FirefoxOptions{Prefs: map[string]any{"network.dns.localDomains": "console.test"}})
+			f.Navigate(fmt.Sprintf("http://%s:%d/spice_auto.html?port=%d", tc.host, s.Port, s.Port))
+			waitState(t, f, "connected")
+			if secure := Eval[bool](f, `isSecureContext`); secure != (tc.host == "127.0.0.1") {
+				t.Fatalf("isSecureContext %v on %s", secure, tc.host)
+			}
+			f.WaitJS(`SpiceWeb.pageConsole.playback.state !== "off"`, 20*time.Second)
+			// Firefox blocks sound until a gesture, as Chromium does.
+			f.WaitJS(`document.getElementById("sound").dataset.state === "blocked"`, 10*time.Second)
+			if err := f.Click(5, 5); err != nil {
+				t.Fatal(err)
+			}
+			f.WaitJS(`document.getElementById("sound").dataset.state === "idle"`, 10*time.Second)
 
-	fifo := NewAudioFIFO(t, fifoDir, sigRate)
-	tone := Stereo16(append(Tone(sigRate, 3*sigRate, sigToneHz, sigAmp), make([]float64, sigRate/2)...), sigRight)
-	played := make(chan error, 1)
-	go func() {
-		_, err := fifo.Play(t.Context(), tone)
-		played <- err
-	}()
-	f.WaitJS(`SpiceWeb.pageConsole.playback.state === "playing"`, 20*time.Second)
-	pd := Eval[map[string]any](f, `SpiceWeb.pageConsole.playback`)
-	t.Logf("playback: %v", pd)
-	if pd["codec"] != "raw" || pd["player"] != "worklet" || pd["rate"] != float64(sigRate) || pd["channels"] != 2.0 {
-		t.Errorf("playback %v: want codec raw, player worklet, 48 kHz stereo", pd)
-	}
-	a := Eval[map[string]any](f, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
-	time.Sleep(time.Second)
-	b := Eval[map[string]any](f, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
-	t.Logf("audio stats: %v, a second later %v", a, b)
-	if err := <-played; err != nil {
-		t.Fatal(err)
-	}
-	if got := Eval[string](f, `document.getElementById("sound").dataset.state`); got == "blocked" || got == "failed" {
-		t.Errorf("speaker state %q after the tone", got)
+			fifo := NewAudioFIFO(t, fifoDir, sigRate)
+			tone := Stereo16(append(Tone(sigRate, 3*sigRate, sigToneHz, sigAmp), make([]float64, sigRate/2)...), sigRight)
+			played := make(chan error, 1)
+			go func() {
+				_, err := fifo.Play(t.Context(), tone)
+				played <- err
+			}()
+			f.WaitJS(`SpiceWeb.pageConsole.playback.state === "playing"`, 20*time.Second)
+			pd := Eval[map[string]any](f, `SpiceWeb.pageConsole.playback`)
+			t.Logf("playback: %v", pd)
+			if pd["codec"] != tc.codec || pd["player"] != tc.player || pd["rate"] != float64(sigRate) || pd["channels"] != 2.0 {
+				t.Errorf("playback %v: want codec %s, player %s, 48 kHz stereo", pd, tc.codec, tc.player)
+			}
+			time.Sleep(time.Second)
+			a := Eval[map[string]any](f, `SpiceWeb.pageConsole.stats().then((s) => s && s.audio)`)
+			t.Logf("audio stats: %v", a)
+			if err := <-played; err != nil {
+				t.Fatal(err)
+			}
+			if a["batches"] == 0.0 || a["underruns"] != 0.0 {
+				t.Errorf("audio stats %v: want batches played and no underrun", a)
+			}
+		})
 	}
 }
