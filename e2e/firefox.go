@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,12 @@ type FirefoxOptions struct {
 	// WindowWidth and WindowHeight size the viewport; default 1280x1024, as
 	// for Chromium.
 	WindowWidth, WindowHeight int
+	// EmulateFocus makes document.hasFocus() answer true in every page:
+	// headless Firefox never has a focused window (hasFocus() stays false
+	// after clicks too), which pages that wait for focus before using the
+	// clipboard would wait on for ever. Chromium tests emulate focus
+	// through DevTools (keepFocused) for the same reason.
+	EmulateFocus bool
 	// AllowConsoleErrors and IgnoreConsole: as in BrowserOptions.
 	AllowConsoleErrors bool
 	IgnoreConsole      []string
@@ -158,6 +165,7 @@ func StartFirefox(t testing.TB, opts FirefoxOptions) *Firefox {
 		"width":          opts.WindowWidth,
 		"height":         opts.WindowHeight,
 		"prefs":          prefs,
+		"emulateFocus":   opts.EmulateFocus,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -457,6 +465,21 @@ func (f *Firefox) TypeUS(text string) error {
 		if shifted {
 			key("up", "Shift")
 		}
+	}
+	_, err := f.call(f.t.Context(), map[string]any{"op": "keys", "actions": actions})
+	return err
+}
+
+// Press presses key (a character or a WebDriver key name such as
+// "Insert") with modifiers ("Control", "Shift", "Alt", "Meta") held.
+func (f *Firefox) Press(key string, modifiers ...string) error {
+	var actions []map[string]any
+	for _, m := range modifiers {
+		actions = append(actions, map[string]any{"type": "down", "key": m})
+	}
+	actions = append(actions, map[string]any{"type": "press", "key": key})
+	for _, m := range slices.Backward(modifiers) {
+		actions = append(actions, map[string]any{"type": "up", "key": m})
 	}
 	_, err := f.call(f.t.Context(), map[string]any{"op": "keys", "actions": actions})
 	return err

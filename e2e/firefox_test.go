@@ -355,3 +355,93 @@ func TestFirefoxSound(t *testing.T) {
 		})
 	}
 }
+
+// TestFirefoxClipboard: with the guest agent, in Firefox on 127.0.0.1.
+// Firefox knows no clipboard permissions and writes the clipboard only
+// within a few seconds of the user's click or key (transient activation);
+// it reads it only after the user picks "Paste" from a menu of its own.
+// So the page does not read the local clipboard by itself (and says why),
+// a guest copy made while the user does nothing waits for the user's next
+// click or key instead of turning writes off for the session, and a guest
+// copy made right after a click is on the local clipboard. Ctrl+V in the
+// console, the way the local clipboard reaches the guest in Firefox, sends
+// it: Firefox fires that paste event at the page's body, not at the
+// focused canvas as Chromium does.
+func TestFirefoxClipboard(t *testing.T) {
+	Require(t, append(append([]Tool{}, clientTools...), AgentTools...)...)
+	requireFirefox(t)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{VDAgent: true})
+	x.SetRootColor("#336699")
+	x.MouseMove(pointerAt)
+	ws := StartWebsockify(t, Site(t), x.Port)
+	// The page writes the clipboard only while it has focus (as Chrome
+	// requires), which a headless Firefox window never has.
+	f := StartFirefox(t, FirefoxOptions{EmulateFocus: true})
+	f.Navigate(ws.URL + "spice_auto.html")
+	f.WaitJS(`document.body.dataset.state === "connected" && (({connected, clipboard}) => connected && clipboard)(SpiceWeb.pageConsole.agent)`, 60*time.Second)
+	f.WaitJS(`SpiceWeb.pageConsole.screenSize.width > 0 && getComputedStyle(document.querySelector("canvas.spiceweb-screen")).visibility === "visible"`, 30*time.Second)
+	access := func() map[string]any { return Eval[map[string]any](f, `SpiceWeb.pageConsole.clipboardAccess`) }
+	a := access()
+	t.Logf("clipboard access: %v", a)
+	if a["read"] != false || a["write"] != true || !strings.Contains(fmt.Sprint(a["reason"]), "asks before every clipboard read") {
+		t.Errorf("clipboard access %v: want no automatic read (Firefox asks), automatic write", a)
+	}
+
+	// Copied in the guest while the user does nothing: Firefox refuses the
+	// write; writing stays on, for the next gesture.
+	first := "copied in the guest, unattended ✓"
+	x.SetClipboard("UTF8_STRING", []byte(first))
+	f.WaitJS(fmt.Sprintf(`(SpiceWeb.pageConsole.guestClipboard || {}).text === %q`, first), 20*time.Second)
+	time.Sleep(500 * time.Millisecond) // the page's write is refused by now
+	if a := access(); a["write"] != true {
+		t.Errorf("after a guest copy with no user gesture, clipboard access %v: writing turned off", a)
+	}
+
+	// A click in the console, then a copy in the guest (as a guest
+	// application's Copy would follow it): on the local clipboard.
+	r := Eval[[]float64](f, `(() => { const r = document.querySelector("canvas.spiceweb-screen").getBoundingClientRect(); return [r.left + 10, r.top + 10]; })()`)
+	if err := f.Click(r[0], r[1]); err != nil {
+		t.Fatal(err)
+	}
+	second := "copied in the guest after a click ✓"
+	x.SetClipboard("UTF8_STRING", []byte(second))
+	f.WaitJS(fmt.Sprintf(`(SpiceWeb.pageConsole.guestClipboard || {}).text === %q`, second), 20*time.Second)
+	// Reading needs a gesture too; what this page wrote itself Firefox
+	// gives back without its Paste menu.
+	var local string
+	err := waitUntil(t.Context(), 10*time.Second, "the guest's copy on the local clipboard", nil, func(ctx context.Context) error {
+		if err := f.Click(r[0], r[1]); err != nil {
+			return err
+		}
+		var err error
+		if local, err = EvalErr[string](ctx, f, `navigator.clipboard.readText()`); err != nil {
+			return err
+		}
+		if local != second {
+			return fmt.Errorf("the local clipboard holds %q", local)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("e2e: %v", err)
+	}
+	if a := access(); a["write"] != true {
+		t.Errorf("clipboard access %v at the end: writing turned off", a)
+	}
+
+	// Copied locally (by this page, after a click: a user's copy in
+	// another application would do), then Ctrl+V in the console.
+	pasted := "pasted with Ctrl+V in Firefox ✓"
+	if err := f.Click(r[0], r[1]); err != nil {
+		t.Fatal(err)
+	}
+	Eval[bool](f, fmt.Sprintf(`navigator.clipboard.writeText(%q).then(() => true)`, pasted))
+	if err := f.Focus(screen); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Press("v", "Control"); err != nil {
+		t.Fatal(err)
+	}
+	waitGuestClipboard(t, x, pasted)
+}

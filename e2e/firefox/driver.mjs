@@ -5,7 +5,8 @@
 //
 // Started as: node driver.mjs CONFIG_JSON, where the config is
 //   {"executablePath", "profile" (an empty directory: a fresh profile),
-//    "width", "height", "prefs" (extra about:config preferences)}.
+//    "width", "height", "prefs" (extra about:config preferences),
+//    "emulateFocus" (document.hasFocus() answers true)}.
 // Once the browser runs it sends {"event":"ready","version","pid"}. Commands are
 //   {"id", "op":"navigate", "url"}              waits for the load event
 //   {"id", "op":"eval", "expr"}                 a promise is awaited; the reply's
@@ -88,6 +89,16 @@ browser.on("disconnected", () => {
 const [page] = await browser.pages();
 // defaultViewport reaches new pages only; this one is Firefox's first tab.
 await page.setViewport({ width: config.width, height: config.height });
+if (config.emulateFocus) {
+  // Headless Firefox never has a focused window: document.hasFocus()
+  // stays false, clicks or not. Pages that wait for focus (to use the
+  // clipboard, as Chrome requires) are told they have it.
+  await page.evaluateOnNewDocument(() => {
+    Document.prototype.hasFocus = function () {
+      return true;
+    };
+  });
+}
 page.setDefaultTimeout(30000);
 page.setDefaultNavigationTimeout(30000);
 page.on("console", (msg) => {
