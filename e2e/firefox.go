@@ -485,6 +485,13 @@ func (f *Firefox) Press(key string, modifiers ...string) error {
 	return err
 }
 
+// SetViewport resizes the page's viewport, as a user resizing the window
+// would (the page sees a resize).
+func (f *Firefox) SetViewport(w, h int) error {
+	_, err := f.call(f.t.Context(), map[string]any{"op": "viewport", "width": w, "height": h})
+	return err
+}
+
 // Screenshot saves a PNG of the whole page to path.
 func (f *Firefox) Screenshot(path string) error {
 	_, err := f.call(context.Background(), map[string]any{"op": "screenshot", "path": path})

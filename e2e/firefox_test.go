@@ -363,7 +363,8 @@ func TestFirefoxSound(t *testing.T) {
 	}
 }
 
-// TestFirefoxClipboard: with the guest agent, in Firefox on 127.0.0.1.
+// TestFirefoxAgent: with the guest agent, in Firefox on 127.0.0.1. The
+// guest follows the console's area, also when the window is resized.
 // Firefox knows no clipboard permissions and writes the clipboard only
 // within a few seconds of the user's click or key (transient activation);
 // it reads it only after the user picks "Paste" from a menu of its own.
@@ -374,7 +375,7 @@ func TestFirefoxSound(t *testing.T) {
 // console, the way the local clipboard reaches the guest in Firefox, sends
 // it: Firefox fires that paste event at the page's body, not at the
 // focused canvas as Chromium does.
-func TestFirefoxClipboard(t *testing.T) {
+func TestFirefoxAgent(t *testing.T) {
 	Require(t, append(append([]Tool{}, clientTools...), AgentTools...)...)
 	requireFirefox(t)
 	t.Parallel()
@@ -388,6 +389,23 @@ func TestFirefoxClipboard(t *testing.T) {
 	f.Navigate(ws.URL + "spice_auto.html")
 	f.WaitJS(`document.body.dataset.state === "connected" && (({connected, clipboard}) => connected && clipboard)(SpiceWeb.pageConsole.agent)`, 60*time.Second)
 	f.WaitJS(`SpiceWeb.pageConsole.screenSize.width > 0 && getComputedStyle(document.querySelector("canvas.spiceweb-screen")).visibility === "visible"`, 30*time.Second)
+	follows := func(what string) {
+		t.Helper()
+		a := Eval[[]int](f, `(() => { const r = document.querySelector(".spiceweb-console"); return [r.clientWidth, r.clientHeight]; })()`)
+		w, h := a[0]/8*8, a[1]/8*8
+		if err := x.WaitScreenSize(w, h, 20*time.Second); err != nil {
+			t.Fatalf("%s: console area %dx%d: %v", what, a[0], a[1], err)
+		}
+		f.WaitJS(fmt.Sprintf(`(() => { const c = document.querySelector(%q); return c.width === %d && c.height === %d; })()`, screen, w, h), 20*time.Second)
+		WaitImagesMatch(t, "firefox-agent-"+strings.ReplaceAll(what, " ", "-"), 20*time.Second, CanvasSource(f, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+	}
+	follows("first connect")
+	if err := f.SetViewport(1000, 700); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitJS(`innerWidth === 1000`, 10*time.Second)
+	follows("window 1000x700")
+
 	access := func() map[string]any { return Eval[map[string]any](f, `SpiceWeb.pageConsole.clipboardAccess`) }
 	a := access()
 	t.Logf("clipboard access: %v", a)

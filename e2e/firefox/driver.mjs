@@ -14,6 +14,7 @@
 //                                               absent for undefined
 //   {"id", "op":"keys", "actions":[{"type":"down"|"up"|"press", "key"}]}
 //   {"id", "op":"mouse", "actions":[{"type":"move"|"click"|"down"|"up", "x", "y", "button"}]}
+//   {"id", "op":"viewport", "width", "height"}  resizes the page's viewport
 //   {"id", "op":"screenshot", "path"}
 //   {"id", "op":"close"}                        closes the browser, then exits
 // Each is answered with {"id"} ({"id","json"} for eval) or {"id","error"}. Events come as
@@ -151,6 +152,10 @@ const ops = {
       else if (a.type === "up") await page.mouse.up({ button });
       else throw new Error(`unknown mouse action ${a.type}`);
     }
+    return {};
+  },
+  async viewport(c) {
+    await page.setViewport({ width: c.width, height: c.height });
     return {};
   },
   async screenshot(c) {
