@@ -112,6 +112,9 @@ var firefoxPrefs = map[string]any{
 	// suspended for good, resume() never settling; Firefox's mock audio
 	// backend runs them as Chromium's headless fake output does.
 	"media.cubeb.force_mock_context": true,
+	// Puppeteer turns Firefox's pop-up blocker off; users have it on, and
+	// the page must cope with a blocked window.open.
+	"dom.disable_open_during_load": true,
 }
 
 // firefoxDriverDir is e2e/firefox, where driver.mjs and its package.json live.

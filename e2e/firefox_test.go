@@ -470,3 +470,38 @@ func TestFirefoxAgent(t *testing.T) {
 	}
 	waitGuestClipboard(t, x, pasted)
 }
+
+// TestFirefoxMonitorWindow: two Xspice heads with monitors=windows. The
+// console shows monitor 1; Firefox blocks the window the console opens by
+// itself (no click came first), the console says so, and its button opens
+// the window, where monitor 2 shows (its canvas drawn by the worker, from
+// another window's OffscreenCanvas).
+func TestFirefoxMonitorWindow(t *testing.T) {
+	Require(t, multimonTools...)
+	requireFirefox(t)
+	t.Parallel()
+	x, second := startTwoHeads(t, false)
+	park := twoHeadDesktop(t, x, second)
+	s := StartServe(t, x.Port)
+	f := StartFirefox(t, FirefoxOptions{})
+	openClient(t, f, s.URL, s.Port, "&scaling=down&monitors=windows", "connected")
+	f.WaitJS(`SpiceWeb.pageConsole.monitors.list.length === 2`, 20*time.Second)
+	WaitImagesMatch(t, "firefox-console-monitor-1", 30*time.Second,
+		crop(CanvasSource(f, screen), image.Rect(0, 0, 1024, 768)), crop(FramebufferSource(x.Display), image.Rect(0, 0, 1024, 768)))
+
+	state := Eval[string](f, `(() => { const w = SpiceWeb.pageConsole.monitors.windows[0]; return w ? w.state : "none"; })()`)
+	t.Logf("monitor 2's window, opened by the page alone: %s", state)
+	if state == "blocked" {
+		text := Eval[string](f, `document.querySelector(".spiceweb-monitor-bar").textContent`)
+		if !strings.Contains(text, "blocked") || !strings.Contains(text, "Open monitor 2") {
+			t.Errorf("the console says %q about the blocked window", text)
+		}
+		r := Eval[[]float64](f, `(() => { const r = document.querySelector(".spiceweb-open-monitor").getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+		if err := f.Click(r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.WaitJS(`SpiceWeb.pageConsole.monitors.windows.some((w) => w.index === 1 && w.state === "open")`, 10*time.Second)
+	right := image.Rect(1024, 0, 2048, 768)
+	WaitImagesMatch(t, "firefox-window-monitor-2", 30*time.Second, popupCanvas(f), crop(FramebufferSource(x.Display), right), PointerBox(park, 24).Sub(right.Min))
+}
