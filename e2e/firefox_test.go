@@ -126,8 +126,10 @@ func TestFirefoxConsole(t *testing.T) {
 	f := StartFirefox(t, FirefoxOptions{})
 	var want string
 	for _, tc := range []struct{ mode, query, text string }{
-		{"worker", "", "Hello from Firefox 42!"},
-		{"page", "&worker=0", "And ~again~ (page)"},
+		// ' and / open Firefox's Quick Find on a page that lets them
+		// through.
+		{"worker", "", "Hello from Firefox 42! It's a/b."},
+		{"page", "&worker=0", "And ~again~ (page) 'quoted' /slash"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			// 1:1, so that page pixels are guest pixels for the click.
