@@ -24,7 +24,8 @@ import (
 // secure contexts, input events, and what Firefox logs.
 
 // TestFirefoxDriver checks the driver itself on a blank page: values and
-// errors of evaluations, promises, canvas reads, what the console
+// errors of evaluations, promises (one that never settles blocks nothing
+// after it), canvas reads, what the console
 // collects, and that evaluations, unlike a click, give the page no user
 // activation (puppeteer's own evaluate would).
 func TestFirefoxDriver(t *testing.T) {
@@ -49,6 +50,15 @@ func TestFirefoxDriver(t *testing.T) {
 	}
 	if _, err := EvalErr[int](t.Context(), f, `Promise.reject(new Error("nope"))`); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("rejected promise: %v, want its error", err)
+	}
+	// An evaluation that never settles, given up on, holds up nothing.
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	if _, err := EvalErr[int](ctx, f, `new Promise(() => {})`); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a promise that never settles: %v, want the deadline", err)
+	}
+	cancel()
+	if got := Eval[string](f, `"next"`); got != "next" {
+		t.Errorf("after a stuck evaluation: %q", got)
 	}
 	Eval[bool](f, `(() => {
 		const c = document.createElement("canvas");

@@ -166,16 +166,13 @@ const ops = {
 
 send({ event: "ready", version: await browser.version(), pid: browser.process()?.pid ?? 0 });
 
-// Commands run one at a time, in order; stdin closing ends the driver once
-// those already read are answered.
-let queue = Promise.resolve();
+// Commands run as they come, each answered when done: an evaluation whose
+// promise never settles (a clipboard read waiting for Firefox's Paste
+// menu) must not hold up the ones after it, which the Go side sends once
+// it has given up on it. Stdin closing ends the driver.
 const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
-  queue = queue.then(() => run(line));
-});
-lines.on("close", () => {
-  queue = queue.then(() => exit(0));
-});
+lines.on("line", (line) => void run(line));
+lines.on("close", () => void exit(0));
 
 async function run(line) {
   let c;
