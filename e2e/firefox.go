@@ -216,7 +216,14 @@ func StartFirefox(t testing.TB, opts FirefoxOptions) *Firefox {
 		}
 		_ = p.Stop()
 		f.killBrowser()
-		<-f.readDone
+		// Descriptor 3 closes with the last process holding it; should a
+		// straggler keep it open, stop reading anyway.
+		select {
+		case <-f.readDone:
+		case <-time.After(stopGrace):
+			outR.Close()
+			<-f.readDone
+		}
 		f.reportConsole()
 	}
 	t.Cleanup(f.Close)
@@ -241,7 +248,6 @@ func StartFirefox(t testing.TB, opts FirefoxOptions) *Firefox {
 // read dispatches the driver's lines until it closes descriptor 3.
 func (f *Firefox) read(out *os.File) {
 	defer close(f.readDone)
-	defer out.Close()
 	sc := bufio.NewScanner(out)
 	// A 1024x768 canvas read is 4 MB of base64; a big desktop more.
 	sc.Buffer(make([]byte, 0, 1<<20), 256<<20)
@@ -289,6 +295,7 @@ func (f *Firefox) read(out *os.File) {
 			}
 		}
 	}
+	out.Close()
 	err := sc.Err()
 	if err == nil {
 		err = errors.New("the driver exited")
