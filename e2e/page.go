@@ -47,12 +47,16 @@ var (
 // JSON value into T. A promise is awaited. ctx only adds a deadline or
 // cancellation; the call always runs in p's tab. As chromedp's Evaluate,
 // null or undefined is an error (chromedp.ErrJSNull, ErrJSUndefined)
-// unless T can be nil.
+// unless T can be nil, and a []byte T gets the value's JSON.
 func EvalErr[T any](ctx context.Context, p Page, expr string) (T, error) {
 	var v T
 	raw, err := p.evalJSON(ctx, expr)
 	if err != nil {
 		return v, err
+	}
+	if b, ok := any(&v).(*[]byte); ok {
+		*b = raw // the JSON itself, as chromedp.Evaluate[[]byte] gives it
+		return v, nil
 	}
 	if raw == nil || string(raw) == "null" {
 		switch reflect.TypeFor[T]().Kind() {
