@@ -195,7 +195,8 @@ type firefoxVideoCounts struct {
 // TestFirefoxVideo: Xspice streams an animation (--streaming-video all,
 // VP8 or MJPEG); in Firefox the stream's pictures reach the canvas and,
 // once the animation is gone, the screen equals the X framebuffer:
-//   - mjpeg: on 127.0.0.1 (a secure context) with ?videocodecs=mjpeg;
+//   - mjpeg-page: on 127.0.0.1 (a secure context) with ?videocodecs=mjpeg,
+//     the client on the page (?worker=0);
 //   - vp8: on 127.0.0.1 with the page's own codec list, VP8 through
 //     Firefox's WebCodecs (the test logs what isConfigSupported said for
 //     each codec the client probes);
@@ -223,7 +224,7 @@ func TestFirefoxVideo(t *testing.T) {
 		name, url, codec string
 		secure           bool
 	}{
-		{"mjpeg", fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d&videocodecs=mjpeg", s.URL, s.Port), "mjpeg", true},
+		{"mjpeg-page", fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d&videocodecs=mjpeg&worker=0", s.URL, s.Port), "mjpeg", true},
 		{"vp8", fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d", s.URL, s.Port), "vp8", true},
 		{"insecure-mjpeg", fmt.Sprintf("http://console.test:%d/spice_auto.html?port=%d", s.Port, s.Port), "mjpeg", false},
 	} {
@@ -233,6 +234,11 @@ func TestFirefoxVideo(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitState(t, f, "connected")
+			if strings.Contains(tc.url, "worker=0") {
+				wantMode(t, f, "page")
+			} else {
+				wantMode(t, f, "worker")
+			}
 			ctx := Eval[map[string]any](f, `({secure: isSecureContext, VideoDecoder: typeof VideoDecoder, ImageDecoder: typeof ImageDecoder, origin: location.origin})`)
 			t.Logf("page: %v", ctx)
 			if ctx["secure"] != tc.secure {
