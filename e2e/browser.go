@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -217,25 +216,15 @@ func (b *Browser) NavigateErr(url string) error {
 	return nil
 }
 
-// EvalErr evaluates a JavaScript expression in the page and decodes its
-// JSON value into T. A promise is awaited. ctx only adds a deadline or
-// cancellation; the call always runs in b's tab.
-func EvalErr[T any](ctx context.Context, b *Browser, expr string) (T, error) {
+// evalJSON implements Page.
+func (b *Browser) evalJSON(ctx context.Context, expr string) ([]byte, error) {
 	run, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	defer context.AfterFunc(ctx, cancel)()
-	return chromedp.Run(run, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	return chromedp.Run(run, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 }
 
-// Eval is EvalErr that fails the test on error.
-func Eval[T any](b *Browser, expr string) T {
-	b.t.Helper()
-	v, err := EvalErr[T](b.t.Context(), b, expr)
-	if err != nil {
-		b.t.Fatalf("e2e: eval %q: %v", expr, err)
-	}
-	return v
-}
+func (b *Browser) tb() testing.TB { return b.t }
 
 // WaitJS polls a JavaScript expression until it is truthy, failing the
 // test after timeout with the last error, if any. A promise is awaited
@@ -250,44 +239,7 @@ func (b *Browser) WaitJS(expr string, timeout time.Duration) {
 // WaitJSErr is WaitJS returning its error, for subtests (see
 // NavigateErr); ctx bounds it besides timeout.
 func (b *Browser) WaitJSErr(ctx context.Context, expr string, timeout time.Duration) error {
-	err := waitUntil(ctx, timeout, expr, nil, func(ctx context.Context) error {
-		ok, err := EvalErr[bool](ctx, b, "(async () => !!(await ("+expr+")))()")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("false")
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("e2e: %v", err)
-	}
-	return nil
-}
-
-// canvasJS reads as base64 RGBA the canvas that the JavaScript expression
-// elem evaluates to (null for none); name says which canvas in errors. It
-// always goes through drawImage into a 2d canvas of its own: the client's
-// screen is the placeholder of a worker's OffscreenCanvas (getContext on it
-// throws) and other canvases may be webgl or bitmaprenderer. getImageData
-// gives unpremultiplied bytes, equal to the stored ones for an opaque
-// canvas. The canvas check is by name, not instanceof HTMLCanvasElement: a
-// canvas in another window (a monitor's) is an instance of that window's.
-func canvasJS(elem, name string) string {
-	return fmt.Sprintf(`(() => {
-	const c = %s;
-	if (!c) throw new Error("no element matches " + %q);
-	if (c.localName !== "canvas") throw new Error(%q + " is not a canvas");
-	const copy = document.createElement("canvas");
-	copy.width = c.width; copy.height = c.height;
-	const g = copy.getContext("2d", {willReadFrequently: true});
-	g.drawImage(c, 0, 0);
-	const d = g.getImageData(0, 0, c.width, c.height).data;
-	let s = "";
-	for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
-	return {w: c.width, h: c.height, data: btoa(s)};
-})()`, elem, name, name)
+	return waitJS(ctx, b, expr, timeout)
 }
 
 // CanvasErr reads the pixels of the canvas matched by the CSS selector.
@@ -300,24 +252,7 @@ func (b *Browser) CanvasErr(ctx context.Context, selector string) (*raster.Image
 // reaches (one in a window the page opened). name stands for the canvas in
 // errors, including when elem is null.
 func (b *Browser) CanvasElemErr(ctx context.Context, elem, name string) (*raster.Image, error) {
-	type canvasData struct {
-		W    int    `json:"w"`
-		H    int    `json:"h"`
-		Data string `json:"data"`
-	}
-	v, err := EvalErr[canvasData](ctx, b, canvasJS(elem, name))
-	if err != nil {
-		return nil, fmt.Errorf("e2e: canvas %s: %w", name, err)
-	}
-	img := &raster.Image{}
-	if err := img.Resize(v.W, v.H); err != nil {
-		return nil, fmt.Errorf("e2e: canvas %s: %w", name, err)
-	}
-	n, err := base64.StdEncoding.Decode(img.Pix, []byte(v.Data))
-	if err != nil || n != len(img.Pix) {
-		return nil, fmt.Errorf("e2e: canvas %s: %d bytes of pixels for %dx%d (%v)", name, n, v.W, v.H, err)
-	}
-	return img, nil
+	return readCanvas(ctx, b, elem, name)
 }
 
 // Canvas is CanvasErr that fails the test on error.
@@ -357,6 +292,15 @@ func (b *Browser) Console() []chromedp.ConsoleMessage {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]chromedp.ConsoleMessage(nil), b.console...)
+}
+
+// ConsoleTexts implements Page.
+func (b *Browser) ConsoleTexts() []string {
+	var texts []string
+	for _, m := range b.Console() {
+		texts = append(texts, m.Text)
+	}
+	return texts
 }
 
 // ConsoleErrors returns the collected errors and uncaught exceptions that

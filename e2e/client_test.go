@@ -45,7 +45,7 @@ func desktop(t *testing.T, x *Xspice) {
 
 // openClient loads spice_auto.html from base (a proxy serving the site)
 // and waits for the given page state.
-func openClient(t *testing.T, b *Browser, base string, port int, query, state string) {
+func openClient(t *testing.T, b Page, base string, port int, query, state string) {
 	t.Helper()
 	if err := b.NavigateErr(fmt.Sprintf("%sspice_auto.html?host=127.0.0.1&port=%d%s", base, port, query)); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func openClient(t *testing.T, b *Browser, base string, port int, query, state st
 }
 
 // waitState fails t, not the browser's test: subtests share a browser.
-func waitState(t *testing.T, b *Browser, state string) {
+func waitState(t *testing.T, b Page, state string) {
 	t.Helper()
 	if err := b.WaitJSErr(t.Context(), fmt.Sprintf("document.body.dataset.state === %q", state), 30*time.Second); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func waitState(t *testing.T, b *Browser, state string) {
 
 // canvasOrigin returns where the screen canvas's top-left pixel is in the
 // page, checking that it is shown 1:1 so guest pixels map to page pixels.
-func canvasOrigin(t *testing.T, b *Browser) image.Point {
+func canvasOrigin(t *testing.T, b Page) image.Point {
 	t.Helper()
 	r := Eval[[]float64](b, `(() => { const c = document.querySelector("canvas.spiceweb-screen");
 		const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, c.width]; })()`)
@@ -237,7 +237,7 @@ func TestClientQEMU(t *testing.T) {
 
 // wantMode checks where the page runs the client: "worker" (the default
 // in Chromium) or "page" (?worker=0, and browsers without OffscreenCanvas).
-func wantMode(t *testing.T, b *Browser, want string) {
+func wantMode(t *testing.T, b Page, want string) {
 	t.Helper()
 	if got := Eval[string](b, `SpiceWeb.pageConsole.stats().then((s) => s ? s.mode : "no session")`); got != want {
 		t.Errorf("client runs in %q, want %q", got, want)

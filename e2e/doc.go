@@ -1,7 +1,8 @@
 // Package e2e runs the client against real SPICE servers in a real browser:
 // Xspice and QEMU as servers, websockify as the websocket proxy, headless
-// Chromium driven through chromedp, and the X server's own framebuffer
-// (xwd) as the oracle for what the client canvas must show.
+// Chromium driven through chromedp (and Firefox ESR over WebDriver BiDi for
+// firefox_test.go), and the X server's own framebuffer (xwd) as the oracle
+// for what the client canvas must show.
 //
 // Every helper takes the test's testing.TB, bounds its waits with timeouts,
 // and registers a t.Cleanup that stops what it started by killing the
@@ -27,6 +28,12 @@
 //   - qemu.go: StartQEMU, QMP, Screendump.
 //   - websockify.go: StartWebsockify.
 //   - browser.go: StartBrowser, Navigate, Eval, WaitJS, Canvas, Console.
+//   - firefox.go, firefox/driver.mjs: StartFirefox, the same for Debian's
+//     firefox-esr (a node script with puppeteer-core speaking WebDriver
+//     BiDi, driven over JSON lines), plus Click, TypeUS, Press, Focus.
+//   - page.go: Page, what both browsers offer (navigate, evaluate, wait,
+//     read a canvas, console texts), so that Eval, CanvasSource and the
+//     client helpers (openClient, wantMode, ...) serve either.
 //   - compare.go, match.go: DiffImages, CompareImages, WaitImagesMatch,
 //     SubImage, PointerBox.
 //   - trace.go: Browser.Trace (a Chrome trace of chosen categories while a

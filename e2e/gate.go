@@ -44,6 +44,10 @@ var (
 	ToolDisplay    = Tool{"display", "/usr/bin/display", "imagemagick"}
 	ToolSS         = Tool{"ss", "/bin/ss", "iproute2"}
 	ToolSpiceHTML5 = Tool{"spice-html5", SpiceHTML5Dir + "/spice_auto.html", "spice-html5"}
+	ToolFirefox    = Tool{"firefox-esr", "/usr/bin/firefox-esr", "firefox-esr"}
+	// ToolNode runs the Firefox driver (e2e/firefox/driver.mjs); its node
+	// packages are checked by requireFirefox.
+	ToolNode = Tool{"node", "/usr/bin/node", "nodejs"}
 )
 
 // SpiceHTML5Dir is where Debian's spice-html5 package installs the client
@@ -57,6 +61,7 @@ var (
 	qemuTools    = []Tool{ToolQEMU, ToolSS}
 	wsTools      = []Tool{ToolWebsockify, ToolSS}
 	browserTools = []Tool{ToolChromium}
+	firefoxTools = []Tool{ToolFirefox, ToolNode}
 )
 
 // Require skips (or, under SPICEWEB_E2E=require, fails) t unless every tool

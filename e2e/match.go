@@ -21,8 +21,8 @@ func Fixed(img *raster.Image) ImageSource {
 	return func(context.Context) (*raster.Image, error) { return img, nil }
 }
 
-// CanvasSource reads the canvas matched by selector in b.
-func CanvasSource(b *Browser, selector string) ImageSource {
+// CanvasSource reads the canvas matched by selector in b (either browser).
+func CanvasSource(b Page, selector string) ImageSource {
 	return func(ctx context.Context) (*raster.Image, error) { return b.CanvasErr(ctx, selector) }
 }
 

@@ -197,9 +197,9 @@ const popupCanvasElem = `(() => {
 	return w.window.document.querySelector("canvas.spiceweb-monitor");
 })()`
 
-func popupCanvas(b *Browser) ImageSource {
+func popupCanvas(b Page) ImageSource {
 	return func(ctx context.Context) (*raster.Image, error) {
-		return b.CanvasElemErr(ctx, popupCanvasElem, "canvas.spiceweb-monitor in monitor 2's window")
+		return readCanvas(ctx, b, popupCanvasElem, "canvas.spiceweb-monitor in monitor 2's window")
 	}
 }
 

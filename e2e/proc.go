@@ -54,6 +54,11 @@ type procSpec struct {
 	// its cleanups (a go test -timeout panic). SIGTERM lets wrapper scripts
 	// stop their own children; SIGKILL is used when there is no wrapper.
 	deathSig syscall.Signal
+	// stdin and extraFiles (descriptors 3, 4, …) are given to the process
+	// as they are, for a driver spoken to over pipes; the caller closes its
+	// copies of the child's ends after startProc returns.
+	stdin      *os.File
+	extraFiles []*os.File
 }
 
 // startProc starts spec in a new process group with output to a log file in
@@ -71,6 +76,10 @@ func startProc(t testing.TB, spec procSpec) (*Proc, error) {
 	cmd.Env = append(os.Environ(), spec.env...)
 	cmd.Dir = spec.dir
 	cmd.Stdout, cmd.Stderr = f, f
+	if spec.stdin != nil {
+		cmd.Stdin = spec.stdin
+	}
+	cmd.ExtraFiles = spec.extraFiles
 	sig := spec.deathSig
 	if sig == 0 {
 		sig = syscall.SIGKILL

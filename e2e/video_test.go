@@ -180,13 +180,13 @@ func TestClientVideoInsecure(t *testing.T) {
 
 // codecPrefs waits for the page's log line listing the video codecs the
 // display channel advertises, preferred first, and returns it.
-func codecPrefs(t *testing.T, b *Browser) string {
+func codecPrefs(t *testing.T, b Page) string {
 	t.Helper()
 	var prefs string
 	err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
-		for _, m := range b.Console() {
-			if strings.Contains(m.Text, "video codecs, preferred first") {
-				prefs = m.Text
+		for _, text := range b.ConsoleTexts() {
+			if strings.Contains(text, "video codecs, preferred first") {
+				prefs = text
 				return nil
 			}
 		}

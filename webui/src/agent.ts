@@ -7,7 +7,7 @@
 import { type ClipboardAccess, ClipboardSync, browserEnv } from "./clipboard";
 import type { AgentState, ClipboardData, FileState, GoSession } from "./goapi";
 import type { Scaling } from "./layout";
-import { PasteKeys } from "./paste";
+import { PasteKeys, pasteForScreen } from "./paste";
 import { RemoteSizer } from "./resize";
 import { type FileTransfer, Transfers, finished } from "./transfers";
 import { normalizeNewlines, typeablePrefix } from "./typing";
@@ -118,12 +118,17 @@ export class AgentFeatures {
     // focusin bubbles, and catches a replaced screen canvas too.
     root.addEventListener("focusin", (e) => e.target === host.screen() && void this.clip.focused(), { signal });
     root.addEventListener("focusout", (e) => e.target === host.screen() && this.pasteKeys.reset(), { signal });
-    root.addEventListener(
+    // A click or key is what Firefox and Safari write the clipboard after.
+    for (const type of ["pointerdown", "keydown"]) root.addEventListener(type, () => this.clip.gesture(), { capture: true, passive: true, signal });
+    // On the document: Firefox fires the paste event at the body, which
+    // is outside root.
+    const doc = root.ownerDocument;
+    doc.addEventListener(
       "paste",
       (e) => {
-        if (e.target === host.screen() && this.pasteKeys.paste(e.clipboardData)) e.preventDefault();
+        if (pasteForScreen(e.target, host.screen(), doc.activeElement, doc.body) && this.pasteKeys.paste(e.clipboardData)) e.preventDefault();
       },
-      { signal },
+      { capture: true, signal },
     );
     window.addEventListener(
       "focus",

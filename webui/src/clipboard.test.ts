@@ -225,6 +225,44 @@ test("a refused write turns automatic writes off, with the reason", async () => 
   assert.ok(access.length > 0, "no access change reported");
 });
 
+test("a write refused for want of a click waits for the next gesture (Firefox)", async () => {
+  const b = new FakeBrowser();
+  const { h } = host();
+  let active = false;
+  const env = b.env({ activation: () => active });
+  const writeText = env.clipboard!.writeText;
+  // Firefox: no permissions to query, writes only during a gesture.
+  env.queryPermission = async () => {
+    throw new TypeError("'clipboard-write' is not a valid value for enumeration PermissionName.");
+  };
+  env.clipboard!.writeText = (text) =>
+    active ? writeText(text) : Promise.reject(Object.assign(new Error("Clipboard write was blocked due to lack of user activation."), { name: "NotAllowedError" }));
+  const c = new ClipboardSync(env, h);
+  await c.whenReady();
+  assert.equal(c.access.write, true);
+  c.fromGuest({ type: "text", text: "unattended" });
+  await settle();
+  await settle();
+  assert.deepEqual(b.writes, []);
+  assert.equal(c.access.write, true, "a refusal without a gesture turned writing off");
+  c.fromGuest({ type: "text", text: "latest" });
+  await settle();
+  await settle();
+  active = true;
+  c.gesture();
+  await settle();
+  assert.deepEqual(b.writes, [{ type: "text", text: "latest" }], "the gesture wrote the latest copy");
+  c.fromGuest({ type: "text", text: "right after a click" });
+  await settle();
+  assert.deepEqual(b.writes.at(-1), { type: "text", text: "right after a click" });
+  // A refusal during a gesture is the browser's final word.
+  env.clipboard!.writeText = () => Promise.reject(Object.assign(new Error("denied"), { name: "NotAllowedError" }));
+  c.fromGuest({ type: "text", text: "refused" });
+  await settle();
+  await settle();
+  assert.equal(c.access.write, false);
+});
+
 test("an image the browser cannot take does not turn writing off", async () => {
   const b = new FakeBrowser();
   const { h } = host({ text: true, images: true });

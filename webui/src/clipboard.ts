@@ -63,6 +63,12 @@ export interface ClipboardEnv {
   /** document.hasFocus(): Chrome refuses clipboard access to a page without focus. */
   hasFocus(): boolean;
   /**
+   * navigator.userActivation.isActive: the user clicked or typed in the
+   * page within the last few seconds. Firefox and Safari write the
+   * clipboard only then; absent where the browser cannot say.
+   */
+  activation?(): boolean;
+  /**
    * Whether the permissions policy lets this document use a feature:
    * false in a cross-origin frame without allow="clipboard-read;
    * clipboard-write", where Chrome still answers "granted" to a
@@ -91,6 +97,8 @@ export function browserEnv(): ClipboardEnv {
     framed,
     hasFocus: () => typeof document !== "undefined" && document.hasFocus(),
   };
+  const ua = (nav as { userActivation?: { isActive: boolean } } | undefined)?.userActivation;
+  if (ua && typeof ua.isActive === "boolean") env.activation = () => ua.isActive;
   const cb = nav?.clipboard;
   if (cb && typeof cb.readText === "function" && typeof cb.writeText === "function") {
     env.clipboard = {
@@ -421,6 +429,14 @@ export class ClipboardSync {
     if (this.pendingWrite && this.state.write) this.flushWrite();
   }
 
+  /**
+   * The user clicked or pressed a key in the page: a write that the
+   * browser refused for want of such a gesture goes now.
+   */
+  gesture(): void {
+    if (this.pendingWrite && this.state.write && this.env.hasFocus()) this.flushWrite();
+  }
+
   private flushWrite(): void {
     void this.serial(() => this.writeNow());
   }
@@ -431,6 +447,8 @@ export class ClipboardSync {
     const cb = this.env.clipboard;
     if (!data || !cb || !this.state.write) return;
     this.pendingWrite = null;
+    // Whether the user's gesture was still fresh when the write began.
+    const active = this.env.activation?.();
     try {
       if (data.type === "text") await cb.writeText(data.text);
       else if (cb.write && this.env.pngItem) await cb.write([this.env.pngItem(new Blob([data.data as Uint8Array<ArrayBuffer>], { type: "image/png" }))]);
@@ -441,6 +459,15 @@ export class ClipboardSync {
         // Focus left between the check and the write: try again on focus,
         // unless newer data has taken its place.
         this.pendingWrite ??= data;
+        return;
+      }
+      if (active === false && e instanceof Error && e.name === "NotAllowedError" && !policyError(e)) {
+        // Firefox and Safari write only within a few seconds of the
+        // user's click or key; the guest copied without one (at connect,
+        // or by itself). The next gesture writes it, unless newer data
+        // has taken its place; a refusal during a gesture is final.
+        this.pendingWrite ??= data;
+        this.host.log("debug", `clipboard: the guest's copy waits for a click or key in the page (${errorName(e)})`);
         return;
       }
       this.host.log("info", `clipboard: write refused: ${errorName(e)}`);

@@ -176,7 +176,7 @@ export class InputCapture {
       // Scroll where the pointer is, even if no move was seen first.
       this.sendPosition(s, e.clientX, e.clientY);
     }
-    const steps = this.wheel.add(e.deltaY, e.deltaMode);
+    const steps = this.wheel.addEvent(e);
     if (steps !== 0) s.wheel(steps);
   }
 

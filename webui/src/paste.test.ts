@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type KeyLike, PasteKeys, type PasteTimers, isPasteKey } from "./paste";
+import { type KeyLike, PasteKeys, type PasteTimers, isPasteKey, pasteForScreen } from "./paste";
 
 class Timers implements PasteTimers {
   private next = 1;
@@ -41,6 +41,17 @@ function setup(opts: { active?: boolean; sends?: boolean } = {}) {
   );
   return { timers, log, p };
 }
+
+test("pasteForScreen: Chrome's target, and Firefox's", () => {
+  const screen = { n: "canvas" };
+  const body = { n: "body" };
+  const other = { n: "input" };
+  assert.equal(pasteForScreen(screen, screen, screen, body), true, "Chrome: at the focused canvas");
+  assert.equal(pasteForScreen(body, screen, screen, body), true, "Firefox: at the body, the canvas focused");
+  assert.equal(pasteForScreen(body, screen, other, body), false, "at the body, another element focused");
+  assert.equal(pasteForScreen(other, screen, other, body), false, "into another element");
+  assert.equal(pasteForScreen(body, null, null, body), false, "no screen");
+});
 
 test("isPasteKey", () => {
   assert.equal(isPasteKey(ctrlV), true);

@@ -37,6 +37,15 @@ const realTimers: PasteTimers = {
   clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * Whether a paste event is the console screen's: Chrome fires it at the
+ * focused element (the screen canvas), Firefox at the document's body
+ * while the canvas keeps the focus (a canvas is not editable).
+ */
+export function pasteForScreen(target: unknown, screen: unknown, active: unknown, body: unknown): boolean {
+  return screen != null && (target === screen || (target === body && active === screen));
+}
+
 /** Whether the key press is a paste shortcut. */
 export function isPasteKey(e: KeyLike): boolean {
   if (e.altKey) return false;

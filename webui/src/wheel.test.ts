@@ -34,3 +34,24 @@ test("WheelAccumulator.reset forgets partial notches", () => {
   assert.equal(w.add(60, DOM_DELTA_PIXEL), 0);
   assert.equal(w.add(40, DOM_DELTA_PIXEL), 1);
 });
+
+// Firefox's WheelEvent for one notch of a mouse wheel: 3 lines to a page
+// that reads deltaMode first, else the same converted to pixels.
+class FirefoxNotch {
+  private modeRead = false;
+  get deltaMode(): number {
+    this.modeRead = true;
+    return DOM_DELTA_LINE;
+  }
+  get deltaY(): number {
+    return this.modeRead ? 3 : 57;
+  }
+}
+
+test("WheelAccumulator.addEvent: one step per notch from Firefox", () => {
+  const w = new WheelAccumulator();
+  assert.deepEqual(
+    [1, 2, 3].map(() => w.addEvent(new FirefoxNotch())),
+    [1, 1, 1],
+  );
+});

@@ -20,6 +20,18 @@ const PAGES_PER_NOTCH = 1;
 export class WheelAccumulator {
   private acc = 0; // in notches
 
+  /**
+   * Adds a wheel event and returns whole steps to send (positive: down).
+   * deltaMode is read first: Firefox reports a notched wheel in lines only
+   * to pages that look at deltaMode before deltaY; to the others it gives
+   * the lines converted to pixels (about 50 per notch, not Chromium's 100),
+   * which would take two notches per step.
+   */
+  addEvent(e: { readonly deltaMode: number; readonly deltaY: number }): number {
+    const mode = e.deltaMode;
+    return this.add(e.deltaY, mode);
+  }
+
   /** Adds one event's deltaY and returns whole steps to send (positive: down). */
   add(deltaY: number, deltaMode: number): number {
     if (!Number.isFinite(deltaY) || deltaY === 0) return 0;
