@@ -284,9 +284,16 @@ func (v *videoStream) settle() error {
 	case v.wake <- struct{}{}:
 	default:
 	}
+	// The bound is on the decoder's silence, not on the whole wait: a
+	// decoder that gives pictures, however slowly (a loaded machine), is
+	// waited for; one that gives none for videoSettleTimeout has failed.
 	deadline := time.Now().Add(videoSettleTimeout)
+	left := len(v.pending)
 	for (len(v.pending) > 0 || v.drawing) && v.failed == nil {
-		if !v.waitUntil(deadline) {
+		if n := len(v.pending); n < left {
+			left, deadline = n, time.Now().Add(videoSettleTimeout)
+		}
+		if !v.waitUntil(deadline) && len(v.pending) >= left {
 			v.failed = errors.New(v.decoderName() + " gave no picture for " +
 				errfmt.Int(len(v.pending)) + " frames in " + videoSettleTimeout.String())
 			v.cond.Broadcast()
