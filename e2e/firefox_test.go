@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"spiceweb/wasm/raster"
 )
 
 // The client in Firefox ESR (Debian's firefox-esr), driven over WebDriver
@@ -60,29 +58,11 @@ func TestFirefoxDriver(t *testing.T) {
 	if got := Eval[string](f, `"next"`); got != "next" {
 		t.Errorf("after a stuck evaluation: %q", got)
 	}
-	Eval[bool](f, `(() => {
-		const c = document.createElement("canvas");
-		c.id = "c"; c.width = 3; c.height = 2;
-		document.body.appendChild(c);
-		const g = c.getContext("2d");
-		const d = g.createImageData(3, 2);
-		d.data.set([255,0,0,255, 0,255,0,255, 0,0,255,255, 1,2,3,255, 250,251,252,255, 0,0,0,255]);
-		g.putImageData(d, 0, 0);
-		return true;
-	})()`)
-	want := &raster.Image{W: 3, H: 2, Stride: 12, Pix: []byte{
-		255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
-		1, 2, 3, 255, 250, 251, 252, 255, 0, 0, 0, 255,
-	}}
-	got, err := f.CanvasErr(t.Context(), "#c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	CompareImages(t, "canvas", got, want)
+	checkCanvasReader(t, f)
 
 	Eval[bool](f, `(console.info("firefox-driver info"), console.error("firefox-driver error"),
 		setTimeout(() => { throw new Error("firefox-driver uncaught"); }), true)`)
-	err = waitUntil(t.Context(), 10*time.Second, "the console messages", nil, func(ctx context.Context) error {
+	err := waitUntil(t.Context(), 10*time.Second, "the console messages", nil, func(ctx context.Context) error {
 		var seen []string
 		for _, m := range f.Console() {
 			seen = append(seen, m.Type+" "+m.Text)
@@ -259,19 +239,7 @@ func TestFirefoxVideo(t *testing.T) {
 			} else if ctx["VideoDecoder"] != "undefined" {
 				t.Errorf("an insecure page has VideoDecoder")
 			}
-			var prefs string
-			err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
-				for _, text := range f.ConsoleTexts()[before:] {
-					if strings.Contains(text, "video codecs, preferred first") {
-						prefs = text
-						return nil
-					}
-				}
-				return errors.New("not logged yet")
-			})
-			if err != nil {
-				t.Fatalf("e2e: %v", err)
-			}
+			prefs := codecPrefsSince(t, f, before)
 			t.Logf("%s", prefs)
 			if !tc.secure && !strings.HasSuffix(strings.TrimSpace(prefs), "preferred first: mjpeg") {
 				t.Errorf("an insecure page advertised %q, want MJPEG alone", prefs)
@@ -282,7 +250,7 @@ func TestFirefoxVideo(t *testing.T) {
 				return Eval[firefoxVideoCounts](f, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
 			}
 			var start firefoxVideoCounts
-			err = waitUntil(t.Context(), 60*time.Second, "a video stream", nil, func(ctx context.Context) error {
+			err := waitUntil(t.Context(), 60*time.Second, "a video stream", nil, func(ctx context.Context) error {
 				if start = stats(); start.Streams == 0 || start.Frames == 0 {
 					return fmt.Errorf("no stream yet (%+v)", start)
 				}

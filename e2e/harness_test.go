@@ -80,7 +80,14 @@ func TestHarnessCanvasReader(t *testing.T) {
 	t.Parallel()
 	b := StartBrowser(t, BrowserOptions{})
 	b.Navigate("about:blank")
-	Eval[bool](b, `(() => {
+	checkCanvasReader(t, b)
+}
+
+// checkCanvasReader puts six known pixels into a new canvas on p's page
+// and reads them back with p.CanvasErr.
+func checkCanvasReader(t *testing.T, p Page) {
+	t.Helper()
+	Eval[bool](p, `(() => {
 		const c = document.createElement("canvas");
 		c.id = "c"; c.width = 3; c.height = 2;
 		document.body.appendChild(c);
@@ -94,7 +101,11 @@ func TestHarnessCanvasReader(t *testing.T) {
 		255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,
 		1, 2, 3, 255, 250, 251, 252, 255, 0, 0, 0, 255,
 	}}
-	CompareImages(t, "canvas", b.Canvas("#c"), want)
+	got, err := p.CanvasErr(t.Context(), "#c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	CompareImages(t, "canvas", got, want)
 }
 
 // TestHarnessSpiceHTML5 proves the browser, proxy and server chain with

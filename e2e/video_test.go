@@ -182,9 +182,16 @@ func TestClientVideoInsecure(t *testing.T) {
 // display channel advertises, preferred first, and returns it.
 func codecPrefs(t *testing.T, b Page) string {
 	t.Helper()
+	return codecPrefsSince(t, b, 0)
+}
+
+// codecPrefsSince is codecPrefs for a browser that opened pages before:
+// only its console lines from the before'th on count.
+func codecPrefsSince(t *testing.T, b Page, before int) string {
+	t.Helper()
 	var prefs string
 	err := waitUntil(t.Context(), 30*time.Second, "the display channel's codec list", nil, func(ctx context.Context) error {
-		for _, text := range b.ConsoleTexts() {
+		for _, text := range b.ConsoleTexts()[before:] {
 			if strings.Contains(text, "video codecs, preferred first") {
 				prefs = text
 				return nil
