@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/binary"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ func TestRecord(t *testing.T) {
 		bodies [][]byte
 	}
 	results := make(chan got, 2)
+	checked := make(chan struct{}) // the test has seen the first recording's state
 	srv := soundServer(t, map[spice.ChannelType]func(*spicetest.ServerChannel){
 		spice.ChannelRecord: func(ch *spicetest.ServerChannel) {
 			caps <- ch.ChannelCaps
@@ -55,6 +57,7 @@ func TestRecord(t *testing.T) {
 			sendMsg(ch, spice.MsgTypeRecordStart, &spice.MsgRecordStart{Channels: 2, Format: spice.AudioFmtS16, Frequency: 44100})
 			ty, b := recvRecord(t, ch, 2)
 			results <- got{ty, b}
+			<-checked
 			sendMsg(ch, spice.MsgTypeRecordStop, &spice.MsgRecordStop{})
 			sendMsg(ch, spice.MsgTypeRecordMute, &spice.MsgAudioMute{Mute: 1})
 			sendMsg(ch, spice.MsgTypeRecordStart, &spice.MsgRecordStart{Channels: 1, Format: spice.AudioFmtS16, Frequency: 48000})
@@ -63,6 +66,8 @@ func TestRecord(t *testing.T) {
 			drain(ch)
 		},
 	}, recordID)
+	seen := sync.OnceFunc(func() { close(checked) })
+	t.Cleanup(seen) // a failed test must not leave the script waiting
 	sink, done := startClient(t, srv, func(c *Client) { c.cfg.Audio = dev })
 	select {
 	case c := <-caps:
@@ -125,6 +130,7 @@ func TestRecord(t *testing.T) {
 	if !s.Active || len(s.Volume) != 2 || s.Volume[1] != 0x4000 {
 		t.Errorf("record state %+v", s)
 	}
+	seen()
 
 	// STOP closes the input; capture for the old recording is dropped.
 	in2 := <-dev.recording
