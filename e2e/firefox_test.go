@@ -161,6 +161,38 @@ func TestFirefoxConsole(t *testing.T) {
 	}
 }
 
+// TestFirefoxPassword: in Firefox, a refused password brings up the
+// password form and the page does not retry; the right one typed into the
+// form and Enter connect, and the screen equals the framebuffer.
+func TestFirefoxPassword(t *testing.T) {
+	Require(t, clientTools...)
+	requireFirefox(t)
+	t.Parallel()
+	x := StartXspice(t, XspiceOptions{Password: "corr3ct horse"})
+	desktop(t, x)
+	ws := StartWebsockify(t, Site(t), x.Port)
+	f := StartFirefox(t, FirefoxOptions{})
+	openClient(t, f, ws.URL, ws.Port, "&password=wrong", "auth-failed")
+	if !Eval[bool](f, `!document.getElementById("password-form").hidden`) {
+		t.Fatal("no password form after a refused password")
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if st := Eval[string](f, `document.body.dataset.state`); st != "auth-failed" {
+		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
+	}
+	if err := f.Focus("#password"); err != nil {
+		t.Fatal(err)
+	}
+	// Enter submits the form; the page connects again in the same
+	// worker, on the same canvas (Firefox refused the canvas's second
+	// getContext there, and the page stayed "connecting").
+	if err := f.TypeUS(x.Password + "\r"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, f, "connected")
+	WaitImagesMatch(t, "firefox-password", 30*time.Second, CanvasSource(f, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+}
+
 // firefoxVideoCounts are the parts of stats().video the video tests read.
 type firefoxVideoCounts struct {
 	Codec     string `json:"codec"`

@@ -49,8 +49,23 @@ type screen struct {
 	ended               bool
 }
 
-func newScreen(canvas, events js.Value) *screen {
+// context2D returns canvas's opaque 2D context, made once per canvas and
+// kept on it: the worker's screen canvas serves every session after a
+// reconnect, and Firefox refuses a second getContext on an OffscreenCanvas
+// in a worker ("Cannot update created context to different thread").
+func context2D(canvas js.Value) js.Value {
+	if ctx := canvas.Get("spiceweb2d"); ctx.Type() == js.TypeObject {
+		return ctx
+	}
 	ctx := canvas.Call("getContext", "2d", map[string]any{"alpha": false})
+	if ctx.Type() == js.TypeObject {
+		canvas.Set("spiceweb2d", ctx)
+	}
+	return ctx
+}
+
+func newScreen(canvas, events js.Value) *screen {
+	ctx := context2D(canvas)
 	s := &screen{canvas: canvas, ctx2d: ctx, events: events,
 		useRAF: js.Global().Get("requestAnimationFrame").Type() == js.TypeFunction,
 		put:    ctx.Get("putImageData").Call("bind", ctx)}

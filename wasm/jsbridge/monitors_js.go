@@ -71,7 +71,7 @@ func (s *screen) monitorCanvas(key int, area image.Rectangle, canvas js.Value) b
 	}
 	t := s.targets[key]
 	if canvas.Type() == js.TypeObject {
-		ctx := canvas.Call("getContext", "2d", map[string]any{"alpha": false})
+		ctx := context2D(canvas)
 		if ctx.Type() != js.TypeObject {
 			return false
 		}

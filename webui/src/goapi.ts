@@ -12,8 +12,11 @@ export interface GoModule {
   readonly version: string;
   /** Every KeyboardEvent.code that has a PC scancode (GoSession.key returns true for exactly these). */
   keyCodes(): string[];
-  /** Starts a session: takes the main channel's socket from opts.sockets, then the others. */
-  connect(opts: ConnectOptions, events: SessionEvents): GoSession;
+  /**
+   * Starts a session: takes the main channel's socket from opts.sockets,
+   * then the others. null when it could not (the reason is on the console).
+   */
+  connect(opts: ConnectOptions, events: SessionEvents): GoSession | null;
 }
 
 export interface ConnectOptions {

@@ -69,6 +69,12 @@ export function startSession(
         },
         wrapped,
       );
+      if (!s) {
+        // connect failed inside Go (it logged why to the console): say so
+        // rather than stay "connecting" for ever.
+        end();
+        events.status("disconnected", "Could not start the client (the browser's console says why)");
+      }
     },
     (e: unknown) => {
       if (ended) return;
