@@ -195,14 +195,7 @@ func TestClientWebsockifyPassword(t *testing.T) {
 	ws := StartWebsockify(t, Site(t), x.Port)
 	b := StartBrowser(t, BrowserOptions{})
 	openClient(t, b, ws.URL, ws.Port, "&password=wrong&title=vm-1%20(1234)", "auth-failed")
-	if !Eval[bool](b, `!document.getElementById("password-form").hidden`) {
-		t.Fatal("no password form after a refused password")
-	}
-	// No reconnect loop: the state stays put.
-	time.Sleep(1500 * time.Millisecond)
-	if st := Eval[string](b, `document.body.dataset.state`); st != "auth-failed" {
-		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
-	}
+	wantPasswordForm(t, b)
 	// Enter in the field, as a user would (form.submit() would bypass the
 	// page's submit handler).
 	if err := chromedp.Do(b.Context(), chromedp.SendKeys(chromedp.ID("password"), x.Password+"\r")); err != nil {
@@ -232,6 +225,19 @@ func TestClientQEMU(t *testing.T) {
 	WaitImagesMatch(t, "qemu-repeat", 60*time.Second, CanvasSource(b, screen), q.ScreendumpErr)
 	if !Eval[bool](b, `SpiceWeb.pageConsole.stats().then((s) => s.load.fromCache === true)`) {
 		t.Error("the repeat visit did not compile the cached module")
+	}
+}
+
+// wantPasswordForm checks, after a refused password, that the page shows
+// the password form and stays refused: no reconnect loop.
+func wantPasswordForm(t *testing.T, p Page) {
+	t.Helper()
+	if !Eval[bool](p, `!document.getElementById("password-form").hidden`) {
+		t.Fatal("no password form after a refused password")
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if st := Eval[string](p, `document.body.dataset.state`); st != "auth-failed" {
+		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
 	}
 }
 

@@ -173,13 +173,7 @@ func TestFirefoxPassword(t *testing.T) {
 	ws := StartWebsockify(t, Site(t), x.Port)
 	f := StartFirefox(t, FirefoxOptions{})
 	openClient(t, f, ws.URL, ws.Port, "&password=wrong", "auth-failed")
-	if !Eval[bool](f, `!document.getElementById("password-form").hidden`) {
-		t.Fatal("no password form after a refused password")
-	}
-	time.Sleep(1500 * time.Millisecond)
-	if st := Eval[string](f, `document.body.dataset.state`); st != "auth-failed" {
-		t.Fatalf("state %q after a refused password, want it to stay auth-failed", st)
-	}
+	wantPasswordForm(t, f)
 	if err := f.Focus("#password"); err != nil {
 		t.Fatal(err)
 	}
@@ -191,17 +185,6 @@ func TestFirefoxPassword(t *testing.T) {
 	}
 	waitState(t, f, "connected")
 	WaitImagesMatch(t, "firefox-password", 30*time.Second, CanvasSource(f, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
-}
-
-// firefoxVideoCounts are the parts of stats().video the video tests read.
-type firefoxVideoCounts struct {
-	Codec     string `json:"codec"`
-	Streams   int    `json:"streams"`
-	Frames    int    `json:"frames"`
-	Shown     int    `json:"shown"`
-	Dropped   int    `json:"dropped"`
-	Presented int    `json:"presented"`
-	Failed    int    `json:"failed"`
 }
 
 // TestFirefoxVideo: Xspice streams an animation (--streaming-video all,
@@ -278,26 +261,7 @@ func TestFirefoxVideo(t *testing.T) {
 			}
 
 			anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
-			stats := func() firefoxVideoCounts {
-				return Eval[firefoxVideoCounts](f, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
-			}
-			var start firefoxVideoCounts
-			err := waitUntil(t.Context(), 60*time.Second, "a video stream", nil, func(ctx context.Context) error {
-				if start = stats(); start.Streams == 0 || start.Frames == 0 {
-					return fmt.Errorf("no stream yet (%+v)", start)
-				}
-				return nil
-			})
-			if err != nil {
-				anim.Stop()
-				t.Fatalf("e2e: %v", err)
-			}
-			time.Sleep(5 * time.Second)
-			end := stats()
-			if err := anim.Stop(); err != nil {
-				t.Logf("stopping animate: %v", err)
-			}
-			t.Logf("over 5 s: %d frames arrived, %d presented; %+v", end.Frames-start.Frames, end.Presented-start.Presented, end)
+			start, end := watchVideo(t, f, anim, "a video stream")
 			if end.Codec != tc.codec || end.Failed != 0 {
 				t.Errorf("stream codec %q, %d failed; want %s, none failed", end.Codec, end.Failed, tc.codec)
 			}

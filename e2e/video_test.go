@@ -143,32 +143,7 @@ func TestClientVideoInsecure(t *testing.T) {
 		frames = append(frames, p)
 	}
 	anim := x.Start("animate", animate, append([]string{"-delay", "4", "-geometry", "+200+150"}, frames...)...)
-	type videoCounts struct {
-		Codec     string `json:"codec"`
-		Streams   int    `json:"streams"`
-		Frames    int    `json:"frames"`
-		Presented int    `json:"presented"`
-		Failed    int    `json:"failed"`
-	}
-	stats := func() videoCounts {
-		return Eval[videoCounts](b, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
-	}
-	var start videoCounts
-	err := waitUntil(t.Context(), 60*time.Second, "an MJPEG video stream", nil, func(ctx context.Context) error {
-		if start = stats(); start.Streams == 0 || start.Frames == 0 {
-			return fmt.Errorf("no stream yet (%+v)", start)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("e2e: %v", err)
-	}
-	time.Sleep(5 * time.Second)
-	end := stats()
-	if err := anim.Stop(); err != nil {
-		t.Logf("stopping animate: %v", err)
-	}
-	t.Logf("over 5 s: %d frames arrived, %d presented; %+v", end.Frames-start.Frames, end.Presented-start.Presented, end)
+	start, end := watchVideo(t, b, anim, "an MJPEG video stream")
 	if end.Codec != "mjpeg" || end.Failed != 0 {
 		t.Errorf("stream codec %q, %d failed; want MJPEG, none failed", end.Codec, end.Failed)
 	}
@@ -176,6 +151,45 @@ func TestClientVideoInsecure(t *testing.T) {
 		t.Errorf("%d MJPEG pictures reached the canvas over 5 s of a 25 fps animation, want at least 25", n)
 	}
 	WaitImagesMatch(t, "after-insecure-mjpeg", 30*time.Second, CanvasSource(b, screen), FramebufferSource(x.Display), PointerBox(pointerAt, 24))
+}
+
+// videoCounts are the parts of the page's stats().video the video tests
+// read.
+type videoCounts struct {
+	Codec     string `json:"codec"`
+	Streams   int    `json:"streams"`
+	Frames    int    `json:"frames"`
+	Shown     int    `json:"shown"`
+	Dropped   int    `json:"dropped"`
+	Presented int    `json:"presented"`
+	Failed    int    `json:"failed"`
+}
+
+// watchVideo waits for a video stream (what) on p's page, lets it play
+// for 5 s, stops anim (the X client playing it) and returns the page's
+// counts at the start and the end of the 5 s.
+func watchVideo(t *testing.T, p Page, anim *Proc, what string) (start, end videoCounts) {
+	t.Helper()
+	stats := func() videoCounts {
+		return Eval[videoCounts](p, `SpiceWeb.pageConsole.stats().then((s) => s.video)`)
+	}
+	err := waitUntil(t.Context(), 60*time.Second, what, nil, func(ctx context.Context) error {
+		if start = stats(); start.Streams == 0 || start.Frames == 0 {
+			return fmt.Errorf("no stream yet (%+v)", start)
+		}
+		return nil
+	})
+	if err != nil {
+		anim.Stop()
+		t.Fatalf("e2e: %v", err)
+	}
+	time.Sleep(5 * time.Second)
+	end = stats()
+	if err := anim.Stop(); err != nil {
+		t.Logf("stopping animate: %v", err)
+	}
+	t.Logf("over 5 s: %d frames arrived, %d presented; %+v", end.Frames-start.Frames, end.Presented-start.Presented, end)
+	return start, end
 }
 
 // codecPrefs waits for the page's log line listing the video codecs the

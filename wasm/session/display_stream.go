@@ -80,11 +80,11 @@ func (d *display) streamCreate(ctx context.Context, body []byte) error {
 		err = errors.New("frames of " + errfmt.Int(m.SrcWidth) + "x" + errfmt.Int(m.SrcHeight) + " are too large")
 	case m.CodecType == spice.VideoCodecMJPEG:
 		mj := newMJPEGStream(d, m.ID)
-		mj.stale = d.openVideo(ctx, st, m.ID, mj).stale
+		mj.stale = d.openVideo(ctx, st, m.ID, mj, "the MJPEG decoder").stale
 	default:
 		var vs VideoStream
 		if vs, err = d.openDecoder(m.CodecType, int(m.SrcWidth), int(m.SrcHeight)); err == nil {
-			d.openVideo(ctx, st, m.ID, vs)
+			d.openVideo(ctx, st, m.ID, vs, d.c.cfg.VideoDecoder.Name())
 		}
 	}
 	if err != nil {

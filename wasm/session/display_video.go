@@ -133,12 +133,13 @@ type videoPending struct {
 
 // videoStream is the decoding side of a stream in a VideoStream.
 type videoStream struct {
-	d      *display
-	st     *stream
-	id     uint32
-	dec    VideoStream
-	cancel context.CancelFunc
-	done   chan struct{} // the presenter ended
+	d       *display
+	st      *stream
+	id      uint32
+	dec     VideoStream
+	decoder string // dec's name in errors
+	cancel  context.CancelFunc
+	done    chan struct{} // the presenter ended
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -166,10 +167,10 @@ func (d *display) openDecoder(codec uint8, w, h int) (VideoStream, error) {
 	return dec.Open(codec, w, h)
 }
 
-// openVideo starts st's presenter over dec.
-func (d *display) openVideo(ctx context.Context, st *stream, id uint32, dec VideoStream) *videoStream {
+// openVideo starts st's presenter over dec; decoder names dec in errors.
+func (d *display) openVideo(ctx context.Context, st *stream, id uint32, dec VideoStream, decoder string) *videoStream {
 	pctx, cancel := context.WithCancel(ctx)
-	v := &videoStream{d: d, st: st, id: id, dec: dec, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	v := &videoStream{d: d, st: st, id: id, dec: dec, decoder: decoder, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	v.cond = sync.NewCond(&v.mu)
 	st.video = v
 	go v.present(pctx)
@@ -294,7 +295,7 @@ func (v *videoStream) settle() error {
 			left, deadline = n, time.Now().Add(videoSettleTimeout)
 		}
 		if !v.waitUntil(deadline) && len(v.pending) >= left {
-			v.failed = errors.New(v.decoderName() + " gave no picture for " +
+			v.failed = errors.New(v.decoder + " gave no picture for " +
 				errfmt.Int(len(v.pending)) + " frames in " + videoSettleTimeout.String())
 			v.cond.Broadcast()
 			break
@@ -308,14 +309,6 @@ func (v *videoStream) settle() error {
 		v.draw(p, time.Now())
 	}
 	return v.failed
-}
-
-// decoderName names the stream's decoder in errors.
-func (v *videoStream) decoderName() string {
-	if _, ok := v.dec.(*mjpegStream); ok {
-		return "the MJPEG decoder"
-	}
-	return v.d.c.cfg.VideoDecoder.Name()
 }
 
 // present is the stream's presenter: it takes the decoder's pictures in

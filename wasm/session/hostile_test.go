@@ -33,6 +33,12 @@ func startClient(t *testing.T, srv *spicetest.Server, configure func(*Client)) (
 	if configure != nil {
 		configure(c)
 	}
+	return sink, runClient(t, c)
+}
+
+// runClient runs c's session for at most 30 s; the test's cleanup ends it
+// and waits for it to stop. The channel gives Run's result.
+func runClient(t *testing.T, c *Client) <-chan error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	done := make(chan error, 1)
 	stopped := make(chan struct{})
@@ -48,7 +54,7 @@ func startClient(t *testing.T, srv *spicetest.Server, configure func(*Client)) (
 			t.Error("session did not stop")
 		}
 	})
-	return sink, done
+	return done
 }
 
 // waitEnd waits for the session to end and returns its error.

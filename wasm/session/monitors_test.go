@@ -102,17 +102,7 @@ func runMulti(t *testing.T, srv *spicetest.Server) (*Client, *monSink) {
 	sink := &monSink{recSink: newRecSink(), changed: make(chan struct{}, 1)}
 	c := New(Config{Dial: srv.Dial, Sink: sink})
 	sink.client = c
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("session did not stop")
-		}
-	})
+	done := runClient(t, c)
 	waitFirst(t, sink.recSink, done)
 	for i := 0; c.input() == nil; i++ {
 		if i == 500 {
